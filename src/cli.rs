@@ -1,0 +1,130 @@
+//! The command line: clap types, and their translation into a validated request. The core never
+//! sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wufix::catalog::Folder;
+use wufix::request::{
+    self, Command, Location, Method, Request, ResetArgs, ResetRequest, StatusRequest, UsageError,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wufix",
+    version,
+    about = "Repairs Windows Update: stops the update services, renames (or clears) \
+SoftwareDistribution and catroot2, and puts every service back as it was.",
+    after_help = "Exit codes: 0 ok, 1 a step failed (services restored), 2 usage error (nothing touched), \
+3 not running as administrator (nothing touched)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum CliCommand {
+    /// Show the update services, the update folders and wufix's backups.
+    Status(StatusCli),
+    /// Stop the update services, reset the folders, start the services again.
+    Reset(ResetCli),
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Work on a mounted Windows installation (its Windows folder, or the volume holding it)
+    /// instead of the running one. No services are touched.
+    #[arg(long, value_name = "DIR")]
+    windows_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct StatusCli {
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct ResetCli {
+    #[command(flatten)]
+    common: Common,
+    /// rename: move each folder to a timestamped backup (reversible). clear: delete its contents.
+    #[arg(long, value_enum, default_value_t = CliMethod::Rename)]
+    method: CliMethod,
+    /// Reset only this folder (repeatable); its services are the only ones stopped.
+    #[arg(long, value_enum, value_name = "FOLDER")]
+    only: Vec<CliFolder>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Seconds to wait for all services to stop (and again to start).
+    #[arg(long, value_name = "SECS", default_value_t = request::DEFAULT_TIMEOUT_SECS)]
+    timeout: u64,
+    /// wufix backups to keep per folder after a rename; older ones are deleted.
+    #[arg(long, value_name = "N", default_value_t = request::DEFAULT_KEEP)]
+    keep: usize,
+    /// Restart Windows after a successful reset.
+    #[arg(long)]
+    reboot: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CliMethod {
+    Rename,
+    Clear,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CliFolder {
+    SoftwareDistribution,
+    Catroot2,
+}
+
+impl Cli {
+    pub fn json(&self) -> bool {
+        match &self.command {
+            CliCommand::Status(s) => s.common.json,
+            CliCommand::Reset(r) => r.common.json,
+        }
+    }
+
+    pub fn into_request(self) -> Result<Request, UsageError> {
+        let json = self.json();
+        let command = match self.command {
+            CliCommand::Status(s) => Command::Status(StatusRequest {
+                location: s
+                    .common
+                    .windows_dir
+                    .map_or(Location::Online, Location::Offline),
+            }),
+            CliCommand::Reset(r) => Command::Reset(ResetRequest::from_args(ResetArgs {
+                windows_dir: r.common.windows_dir,
+                method: Some(match r.method {
+                    CliMethod::Rename => Method::Rename,
+                    CliMethod::Clear => Method::Clear,
+                }),
+                only: r
+                    .only
+                    .into_iter()
+                    .map(|f| match f {
+                        CliFolder::SoftwareDistribution => Folder::SoftwareDistribution,
+                        CliFolder::Catroot2 => Folder::Catroot2,
+                    })
+                    .collect(),
+                dry_run: r.dry_run,
+                yes: r.yes,
+                timeout_secs: r.timeout,
+                keep: r.keep,
+                reboot: r.reboot,
+            })?),
+        };
+        Ok(Request { command, json })
+    }
+}

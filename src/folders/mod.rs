@@ -1,0 +1,9 @@
+//! The folders a reset acts on: finding them, renaming them aside, clearing them without
+//! following links, and measuring them.
+
+pub mod backup;
+pub mod layout;
+pub mod remove;
+pub mod stats;
+
+pub use layout::Layout;

@@ -1,0 +1,143 @@
+//! wufix: repairs Windows Update by resetting its cache folders safely.
+//!
+//! The way a reset travels: a validated [`request::Request`] → a [`plan::Plan`] built from a
+//! snapshot of the machine → the [`engine`] runs it against the [`sys`] boundary → a
+//! [`report`] → the [`printer`] → an [`Exit`] code. See ARCHITECTURE.md.
+
+pub mod catalog;
+pub mod clock;
+pub mod engine;
+pub mod folders;
+pub mod plan;
+pub mod printer;
+pub mod report;
+pub mod request;
+pub mod services;
+pub mod status;
+pub mod sys;
+
+use clock::SystemClock;
+use folders::Layout;
+use plan::Plan;
+use printer::{NotInteractive, Printer};
+use request::{Command, Location, Request, ResetRequest, StatusRequest, UsageError};
+use sys::Platform;
+
+/// The process exit codes, documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything asked for was done (or there was nothing to do).
+    Ok = 0,
+    /// A step failed; the services were put back as they were.
+    Failed = 1,
+    /// Bad input, or a question that could not be asked: nothing was touched.
+    Usage = 2,
+    /// A reset of the running Windows needs administrator rights: nothing was touched.
+    NotElevated = 3,
+}
+
+pub const NOT_ELEVATED: &str = "wufix reset needs administrator rights, and nothing was changed. \
+Right-click wufix.exe and choose \"Run as administrator\", or run it from an elevated terminal \
+(Win+X, then \"Terminal (Admin)\").";
+
+pub const NOT_INTERACTIVE: &str = "refusing to reset without confirmation: standard input is not a \
+terminal, so nothing was changed. Pass --yes to run unattended, or --dry-run to see the plan.";
+
+/// Run a validated request to the end and say how it went.
+pub fn run(request: Request, printer: &Printer) -> Exit {
+    match request.command {
+        Command::Status(req) => run_status(&req, printer),
+        Command::Reset(req) => run_reset(&req, printer),
+    }
+}
+
+/// The installation a command acts on.
+struct Target {
+    sys: Box<dyn Platform>,
+    layout: Layout,
+    online: bool,
+}
+
+fn resolve(location: &Location) -> Result<Target, UsageError> {
+    match location {
+        Location::Offline(dir) => Ok(Target {
+            sys: Box::new(sys::offline::Offline),
+            layout: Layout::offline(dir).map_err(UsageError)?,
+            online: false,
+        }),
+        Location::Online => match sys::online() {
+            Some((sys, windows_dir)) => Ok(Target { sys, layout: Layout::online(windows_dir), online: true }),
+            None => Err(UsageError(
+                "there is no running Windows here to repair; pass --windows-dir DIR to work on a mounted Windows installation"
+                    .into(),
+            )),
+        },
+    }
+}
+
+fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
+    let target = match resolve(&req.location) {
+        Ok(target) => target,
+        Err(err) => {
+            printer.error("status", &err.0);
+            return Exit::Usage;
+        }
+    };
+    printer.status(&status::snapshot(
+        &target.layout,
+        &*target.sys,
+        target.online,
+    ));
+    Exit::Ok
+}
+
+fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
+    let target = match resolve(&req.location) {
+        Ok(target) => target,
+        Err(err) => {
+            printer.error("reset", &err.0);
+            return Exit::Usage;
+        }
+    };
+    if target.online && !req.dry_run {
+        match target.sys.is_elevated() {
+            Ok(true) => {}
+            Ok(false) => {
+                printer.error("reset", NOT_ELEVATED);
+                return Exit::NotElevated;
+            }
+            Err(err) => {
+                printer.error(
+                    "reset",
+                    &format!(
+                        "cannot tell whether wufix runs as administrator ({err}); {NOT_ELEVATED}"
+                    ),
+                );
+                return Exit::NotElevated;
+            }
+        }
+    }
+    let plan = Plan::build(req, &target.layout, &*target.sys, jiff::Timestamp::now());
+    if req.dry_run {
+        printer.reset(&plan.preview());
+        return Exit::Ok;
+    }
+    if !req.assume_yes {
+        match printer.confirm(&plan.describe(), "Proceed?") {
+            Ok(true) => {}
+            Ok(false) => {
+                printer.error("reset", "cancelled; nothing was changed");
+                return Exit::Failed;
+            }
+            Err(NotInteractive) => {
+                printer.error("reset", NOT_INTERACTIVE);
+                return Exit::Usage;
+            }
+        }
+    }
+    let report = engine::run(&plan, &*target.sys, &SystemClock, &mut |record| {
+        printer.progress(record)
+    });
+    printer.reset(&report);
+    if report.ok { Exit::Ok } else { Exit::Failed }
+}

@@ -1,0 +1,22 @@
+//! Parse → validate → run → exit code. Nothing else lives here.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use wufix::Exit;
+use wufix::printer::Printer;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let printer = Printer::new(cli.json());
+    let exit = match cli.into_request() {
+        Ok(request) => wufix::run(request, &printer),
+        Err(err) => {
+            printer.error("usage", &err.0);
+            Exit::Usage
+        }
+    };
+    ExitCode::from(exit as u8)
+}

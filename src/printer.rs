@@ -1,0 +1,279 @@
+//! The one place that writes output. Results go to stdout (text, or exactly one JSON document
+//! with `--json`); progress, prompts and errors go to stderr. A closed pipe is not an error worth
+//! a panic: writes that fail are dropped.
+
+use std::fmt::Write as _;
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::report::{
+    BackupEvent, BackupRecord, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
+};
+
+pub struct Printer {
+    json: bool,
+}
+
+/// Why a question could not be asked.
+#[derive(Debug)]
+pub struct NotInteractive;
+
+impl Printer {
+    pub fn new(json: bool) -> Self {
+        Printer { json }
+    }
+
+    fn out(&self, text: &str) {
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    fn err(&self, text: &str) {
+        let mut err = io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+
+    fn json_out<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.out(&format!("{text}\n")),
+            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        }
+    }
+
+    /// A step as it finishes.
+    pub fn progress(&self, record: &StepRecord) {
+        self.err(&format!("{}\n", step_line(record)));
+    }
+
+    /// A line of context on stderr (what is about to happen).
+    pub fn note(&self, text: &str) {
+        self.err(&format!("{text}\n"));
+    }
+
+    /// A command that could not start. With `--json` stdout still gets one document.
+    pub fn error(&self, command: &'static str, message: &str) {
+        if self.json {
+            self.json_out(&ErrorReport {
+                ok: false,
+                command,
+                error: message.to_string(),
+            });
+        }
+        self.err(&format!("wufix: {message}\n"));
+    }
+
+    /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
+    /// rather than left waiting.
+    pub fn confirm(&self, plan: &[StepRecord], question: &str) -> Result<bool, NotInteractive> {
+        if !io::stdin().is_terminal() {
+            return Err(NotInteractive);
+        }
+        let mut text = String::from("wufix will:\n");
+        for record in plan {
+            let _ = writeln!(text, "{}", step_line(record));
+        }
+        let _ = write!(text, "{question} [y/N] ");
+        self.err(&text);
+        let mut answer = String::new();
+        if io::stdin().lock().read_line(&mut answer).is_err() {
+            return Ok(false);
+        }
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
+    pub fn reset(&self, report: &ResetReport) {
+        if self.json {
+            return self.json_out(report);
+        }
+        let mut text = String::new();
+        if report.dry_run {
+            let _ = writeln!(
+                text,
+                "Dry run: nothing will be changed. wufix reset ({}) on {} would:",
+                method_name(report),
+                report.windows_dir
+            );
+            for record in &report.steps {
+                let reversible = if record.reversible {
+                    ""
+                } else {
+                    "  [cannot be undone]"
+                };
+                let _ = writeln!(text, "{}{reversible}", step_line(record));
+            }
+        }
+        if !report.services.before.is_empty() {
+            let _ = writeln!(
+                text,
+                "\nServices{}",
+                if report.dry_run {
+                    ""
+                } else {
+                    " (before → after)"
+                }
+            );
+            for before in &report.services.before {
+                let after = report.services.after.iter().find(|a| a.name == before.name);
+                let _ = writeln!(
+                    text,
+                    "  {:<10} {}",
+                    before.name,
+                    service_change(before, after)
+                );
+            }
+        }
+        let backups: Vec<&BackupRecord> = report.backups.iter().collect();
+        if !backups.is_empty() {
+            let _ = writeln!(text, "\nBackups");
+            for backup in backups {
+                let _ = writeln!(text, "  {:<8} {}", backup_event(backup.event), backup.path);
+            }
+        }
+        let _ = writeln!(text, "\n{}", report.message);
+        self.out(&text);
+    }
+
+    pub fn status(&self, report: &StatusReport) {
+        if self.json {
+            return self.json_out(report);
+        }
+        let mut text = format!("Windows: {} ({})\n", report.windows_dir, report.mode);
+        if report.mode == "online" {
+            let _ = writeln!(
+                text,
+                "\nServices\n  {:<10} {:<14} {:<13} PID",
+                "NAME", "STATE", "START TYPE"
+            );
+            for service in &report.services {
+                let _ = writeln!(text, "  {:<10} {}", service.name, service_row(service));
+            }
+        } else {
+            let _ = writeln!(
+                text,
+                "\nServices: not inspected (an offline installation has no running services)"
+            );
+        }
+        let _ = writeln!(text, "\nFolders");
+        for folder in &report.folders {
+            let what = if !folder.exists {
+                "not present".to_string()
+            } else if folder.is_link {
+                "a link or junction (wufix will not reset it)".to_string()
+            } else {
+                size_text(folder.size.files, folder.size.bytes)
+            };
+            let _ = writeln!(text, "  {}  {what}", folder.path);
+        }
+        let _ = writeln!(text, "\nBackups made by wufix");
+        if report.backups.is_empty() {
+            let _ = writeln!(text, "  none");
+        }
+        for backup in &report.backups {
+            let size = backup
+                .size
+                .map(|s| size_text(s.files, s.bytes))
+                .unwrap_or_default();
+            let _ = writeln!(text, "  {}  {size}", backup.path);
+        }
+        self.out(&text);
+    }
+}
+
+fn method_name(report: &ResetReport) -> &'static str {
+    match report.method {
+        crate::request::Method::Rename => "rename",
+        crate::request::Method::Clear => "clear",
+    }
+}
+
+fn step_line(record: &StepRecord) -> String {
+    let mut line = format!(
+        "  {:<8} {:<16} {}  ({})",
+        record.outcome.as_str(),
+        record.action,
+        record.target,
+        record.detail
+    );
+    for error in &record.errors {
+        let _ = write!(line, "\n             {}: {}", error.path, error.error);
+    }
+    line
+}
+
+fn service_state(snapshot: &ServiceSnapshot) -> String {
+    match (&snapshot.error, snapshot.exists, snapshot.state) {
+        (Some(err), _, _) => format!("unknown ({err})"),
+        (None, false, _) => "not installed".to_string(),
+        (None, true, Some(state)) => state.as_str().to_string(),
+        (None, true, None) => "unknown".to_string(),
+    }
+}
+
+fn service_row(snapshot: &ServiceSnapshot) -> String {
+    if !snapshot.exists {
+        return service_state(snapshot);
+    }
+    let start = snapshot.start_type.map(|s| s.as_str()).unwrap_or("?");
+    let pid = snapshot.pid.map(|p| p.to_string()).unwrap_or_default();
+    format!("{:<14} {:<13} {pid}", service_state(snapshot), start)
+}
+
+fn service_change(before: &ServiceSnapshot, after: Option<&ServiceSnapshot>) -> String {
+    let start = before
+        .start_type
+        .map(|s| format!(", {}", s.as_str()))
+        .unwrap_or_default();
+    match after {
+        Some(after) if before.exists => format!(
+            "{} → {}{start}",
+            service_state(before),
+            service_state(after)
+        ),
+        _ => format!("{}{start}", service_state(before)),
+    }
+}
+
+fn backup_event(event: BackupEvent) -> &'static str {
+    match event {
+        BackupEvent::Created => "created",
+        BackupEvent::Planned => "planned",
+        BackupEvent::Kept => "kept",
+        BackupEvent::Pruned => "deleted",
+        BackupEvent::Present => "present",
+    }
+}
+
+/// `1234 files, 5.6 MB`.
+pub fn size_text(files: u64, bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let amount = if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    };
+    format!("{files} files, {amount}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_text(3, 512), "3 files, 512 B");
+        assert_eq!(size_text(1, 1536), "1 files, 1.5 KB");
+        assert_eq!(size_text(0, 5 * 1024 * 1024 * 1024), "0 files, 5.0 GB");
+    }
+}

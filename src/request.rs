@@ -1,0 +1,194 @@
+//! What the user asked for, validated: the only input the core accepts. The command-line
+//! layer builds it; nothing here knows about clap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::catalog::Folder;
+
+/// Where the Windows installation is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The running Windows, with its services.
+    Online,
+    /// A mounted installation (from WinPE or a rescue system): files only.
+    Offline(PathBuf),
+}
+
+/// How a folder is reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Rename to a timestamped backup: reversible.
+    Rename,
+    /// Delete the contents, keep the folder: not reversible.
+    Clear,
+}
+
+#[derive(Clone, Debug)]
+pub struct StatusRequest {
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResetRequest {
+    pub location: Location,
+    pub method: Method,
+    /// The folders to reset, each once, in catalog order.
+    pub folders: Vec<Folder>,
+    pub dry_run: bool,
+    pub assume_yes: bool,
+    /// One deadline for stopping all services, and one for starting them again.
+    pub timeout: Duration,
+    /// How many wufix backups to keep per folder after a rename.
+    pub keep: usize,
+    pub reboot: bool,
+}
+
+impl ResetRequest {
+    /// A full reset also stops msiserver, as the standard procedure does.
+    pub fn is_full(&self) -> bool {
+        self.folders.len() == Folder::ALL.len()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Command {
+    Status(StatusRequest),
+    Reset(ResetRequest),
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub command: Command,
+    pub json: bool,
+}
+
+/// Input that is wrong before any work starts: exit 2, nothing touched.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+pub const MAX_KEEP: usize = 100;
+
+/// Arguments as the command line gives them, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct ResetArgs {
+    pub windows_dir: Option<PathBuf>,
+    pub method: Option<Method>,
+    pub only: Vec<Folder>,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub timeout_secs: u64,
+    pub keep: usize,
+    pub reboot: bool,
+}
+
+impl ResetRequest {
+    pub fn from_args(args: ResetArgs) -> Result<Self, UsageError> {
+        if args.timeout_secs == 0 || args.timeout_secs > MAX_TIMEOUT_SECS {
+            return Err(UsageError(format!(
+                "--timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {}",
+                args.timeout_secs
+            )));
+        }
+        if args.keep == 0 || args.keep > MAX_KEEP {
+            return Err(UsageError(format!(
+                "--keep must be between 1 and {MAX_KEEP}, not {} (to keep no backup, use --method clear)",
+                args.keep
+            )));
+        }
+        let method = args.method.unwrap_or(Method::Rename);
+        let location = match args.windows_dir {
+            Some(dir) => Location::Offline(dir),
+            None => Location::Online,
+        };
+        if args.reboot && location != Location::Online {
+            return Err(UsageError(
+                "--reboot restarts the running Windows; it cannot be used with --windows-dir"
+                    .into(),
+            ));
+        }
+        let folders = if args.only.is_empty() {
+            Folder::ALL.to_vec()
+        } else {
+            let mut only = args.only;
+            only.sort();
+            only.dedup();
+            only
+        };
+        Ok(ResetRequest {
+            location,
+            method,
+            folders,
+            dry_run: args.dry_run,
+            assume_yes: args.yes,
+            timeout: Duration::from_secs(args.timeout_secs),
+            keep: args.keep,
+            reboot: args.reboot,
+        })
+    }
+}
+
+pub const DEFAULT_KEEP: usize = 3;
+pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ResetArgs {
+        ResetArgs {
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            keep: DEFAULT_KEEP,
+            ..ResetArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_a_full_online_rename() {
+        let req = ResetRequest::from_args(args()).unwrap();
+        assert_eq!(req.method, Method::Rename);
+        assert_eq!(req.location, Location::Online);
+        assert!(req.is_full());
+        assert_eq!(req.timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn only_is_deduplicated_and_narrows() {
+        let req = ResetRequest::from_args(ResetArgs {
+            only: vec![Folder::Catroot2, Folder::Catroot2],
+            ..args()
+        })
+        .unwrap();
+        assert_eq!(req.folders, [Folder::Catroot2]);
+        assert!(!req.is_full());
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_usage_errors() {
+        for bad in [
+            ResetArgs {
+                timeout_secs: 0,
+                ..args()
+            },
+            ResetArgs { keep: 0, ..args() },
+        ] {
+            assert!(ResetRequest::from_args(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn reboot_needs_the_running_windows() {
+        let err = ResetRequest::from_args(ResetArgs {
+            windows_dir: Some("/mnt/win".into()),
+            reboot: true,
+            ..args()
+        })
+        .unwrap_err();
+        assert!(err.0.contains("--reboot"));
+    }
+}

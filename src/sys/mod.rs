@@ -1,0 +1,147 @@
+//! The boundary between wufix's OS-independent core and the operating system.
+//!
+//! The core sees only [`Platform`] (services, elevation, restart) and a few file-system helpers
+//! whose behaviour differs per OS. Every Win32 call lives under `sys/windows`; `offline` is the
+//! platform for a mounted Windows installation, where there is no service manager to talk to.
+
+use std::io;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub mod offline;
+#[cfg(windows)]
+pub mod windows;
+
+#[cfg(test)]
+pub mod fake;
+
+mod fs;
+pub use fs::{is_sharing_violation, remove_file, remove_link};
+
+/// What a service is doing, as the service control manager reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceState {
+    Stopped,
+    StartPending,
+    StopPending,
+    Running,
+    ContinuePending,
+    PausePending,
+    Paused,
+}
+
+impl ServiceState {
+    /// Running or on its way there: a service in this state before a reset is started again after.
+    pub fn is_active(self) -> bool {
+        !matches!(self, ServiceState::Stopped | ServiceState::StopPending)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceState::Stopped => "stopped",
+            ServiceState::StartPending => "start-pending",
+            ServiceState::StopPending => "stop-pending",
+            ServiceState::Running => "running",
+            ServiceState::ContinuePending => "continue-pending",
+            ServiceState::PausePending => "pause-pending",
+            ServiceState::Paused => "paused",
+        }
+    }
+}
+
+/// How a service is configured to start. wufix reports it and never changes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartType {
+    Boot,
+    System,
+    Auto,
+    AutoDelayed,
+    Demand,
+    Disabled,
+}
+
+impl StartType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartType::Boot => "boot",
+            StartType::System => "system",
+            StartType::Auto => "auto",
+            StartType::AutoDelayed => "auto-delayed",
+            StartType::Demand => "demand",
+            StartType::Disabled => "disabled",
+        }
+    }
+}
+
+/// One poll of a service's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceStatus {
+    pub state: ServiceState,
+    pub pid: Option<u32>,
+    /// Progress counter of a pending operation; it must grow while the service works.
+    pub checkpoint: u32,
+    /// The service's own estimate of how long its pending operation takes.
+    pub wait_hint: Duration,
+}
+
+/// Status plus configuration: what a snapshot records about one service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceInfo {
+    pub status: ServiceStatus,
+    pub start_type: StartType,
+}
+
+/// What can go wrong at the boundary, sorted into the cases the core treats differently.
+#[derive(Debug, thiserror::Error)]
+pub enum SysError {
+    #[error("the service does not exist")]
+    NoSuchService,
+    #[error("the service is not running")]
+    NotActive,
+    #[error("the service is already running")]
+    AlreadyRunning,
+    #[error("the service is disabled")]
+    Disabled,
+    #[error("the service cannot accept a control request in its current state")]
+    CannotAcceptControl,
+    #[error("services that depend on it are still running")]
+    DependentServicesRunning,
+    #[error("there is no service manager for an offline Windows installation")]
+    Offline,
+    #[error("{0}")]
+    Os(#[from] io::Error),
+}
+
+/// The operating system as the core needs it. Implementations must be usable from several
+/// threads at once: stop requests go out concurrently.
+pub trait Platform: Sync {
+    /// Status and start type of a service; `None` when no such service is installed.
+    fn query_service(&self, name: &str) -> Result<Option<ServiceInfo>, SysError>;
+    /// A cheap status poll of a service known to exist.
+    fn service_status(&self, name: &str) -> Result<ServiceStatus, SysError>;
+    /// Services that depend on `name` and are running now: they must stop first and start again after.
+    fn active_dependents(&self, name: &str) -> Result<Vec<String>, SysError>;
+    /// Ask a service to stop; returns once the request is delivered, not when it has stopped.
+    fn request_stop(&self, name: &str) -> Result<(), SysError>;
+    /// Ask a service to start; returns once the request is delivered.
+    fn request_start(&self, name: &str) -> Result<(), SysError>;
+    /// Whether this process runs with administrator rights.
+    fn is_elevated(&self) -> Result<bool, SysError>;
+    /// Restart Windows (with a short grace period for the user to save work).
+    fn restart_windows(&self) -> Result<(), SysError>;
+}
+
+/// The running system: Windows when built for it. `None` elsewhere, where only offline mode works.
+pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
+    #[cfg(windows)]
+    {
+        windows::online()
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}

@@ -1,0 +1,65 @@
+//! The real Windows platform: the service control manager, the process token, restart.
+//! Every unsafe block of wufix lives in this folder.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::windows::ffi::OsStringExt;
+use std::path::PathBuf;
+
+use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
+
+use super::{Platform, ServiceInfo, ServiceStatus, SysError};
+
+mod services;
+mod token;
+
+/// The live system and its Windows directory.
+pub fn online() -> Option<(Box<dyn Platform>, PathBuf)> {
+    let dir = system_windows_dir().ok()?;
+    Some((Box::new(Windows), dir))
+}
+
+/// The platform for the machine wufix runs on.
+pub struct Windows;
+
+impl Platform for Windows {
+    fn query_service(&self, name: &str) -> Result<Option<ServiceInfo>, SysError> {
+        services::query(name)
+    }
+    fn service_status(&self, name: &str) -> Result<ServiceStatus, SysError> {
+        services::status(name)
+    }
+    fn active_dependents(&self, name: &str) -> Result<Vec<String>, SysError> {
+        services::active_dependents(name)
+    }
+    fn request_stop(&self, name: &str) -> Result<(), SysError> {
+        services::request_stop(name)
+    }
+    fn request_start(&self, name: &str) -> Result<(), SysError> {
+        services::request_start(name)
+    }
+    fn is_elevated(&self) -> Result<bool, SysError> {
+        Ok(token::is_elevated()?)
+    }
+    fn restart_windows(&self) -> Result<(), SysError> {
+        Ok(token::restart_windows()?)
+    }
+}
+
+/// `%SystemRoot%` as the kernel knows it, not as the (editable) environment says.
+fn system_windows_dir() -> io::Result<PathBuf> {
+    let mut buf = vec![0u16; 260];
+    loop {
+        // SAFETY: `buf` is a live, writable buffer of exactly `buf.len()` UTF-16 units.
+        let len =
+            unsafe { GetSystemWindowsDirectoryW(buf.as_mut_ptr(), buf.len() as u32) } as usize;
+        if len == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if len < buf.len() {
+            return Ok(PathBuf::from(OsString::from_wide(&buf[..len])));
+        }
+        // Too small: `len` is the size needed, including the terminating NUL.
+        buf.resize(len, 0);
+    }
+}

@@ -1,0 +1,118 @@
+//! The process token: elevation, and the privilege a restart needs.
+
+use std::io;
+use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+use std::ptr;
+
+use windows_sys::Win32::Foundation::{ERROR_NOT_ALL_ASSIGNED, GetLastError, HANDLE, LUID};
+use windows_sys::Win32::Security::{
+    AdjustTokenPrivileges, GetTokenInformation, LUID_AND_ATTRIBUTES, LookupPrivilegeValueW,
+    SE_PRIVILEGE_ENABLED, SE_SHUTDOWN_NAME, TOKEN_ACCESS_MASK, TOKEN_ADJUST_PRIVILEGES,
+    TOKEN_ELEVATION, TOKEN_PRIVILEGES, TOKEN_QUERY, TokenElevation,
+};
+use windows_sys::Win32::System::Shutdown::{
+    InitiateSystemShutdownExW, SHTDN_REASON_FLAG_PLANNED, SHTDN_REASON_MAJOR_SOFTWARE,
+    SHTDN_REASON_MINOR_MAINTENANCE,
+};
+use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+
+/// Seconds Windows shows its restart notice before it restarts.
+const RESTART_GRACE_SECS: u32 = 30;
+
+fn open_process_token(access: TOKEN_ACCESS_MASK) -> io::Result<OwnedHandle> {
+    let mut raw: HANDLE = ptr::null_mut();
+    // SAFETY: GetCurrentProcess returns a pseudo-handle that needs no closing; `raw` is a valid
+    // out-pointer for the duration of the call.
+    let ok = unsafe { OpenProcessToken(GetCurrentProcess(), access, &mut raw) };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the call succeeded, so `raw` is a token handle this process owns; OwnedHandle closes
+    // it exactly once, on drop.
+    Ok(unsafe { OwnedHandle::from_raw_handle(raw) })
+}
+
+pub fn is_elevated() -> io::Result<bool> {
+    let token = open_process_token(TOKEN_QUERY)?;
+    let mut elevation = TOKEN_ELEVATION { TokenIsElevated: 0 };
+    let mut returned = 0u32;
+    // SAFETY: the token handle is open for TOKEN_QUERY; the buffer is a TOKEN_ELEVATION of the
+    // size passed, and `returned` is a valid out-pointer.
+    let ok = unsafe {
+        GetTokenInformation(
+            token.as_raw_handle(),
+            TokenElevation,
+            (&mut elevation as *mut TOKEN_ELEVATION).cast(),
+            size_of::<TOKEN_ELEVATION>() as u32,
+            &mut returned,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(elevation.TokenIsElevated != 0)
+}
+
+fn enable_shutdown_privilege() -> io::Result<()> {
+    let token = open_process_token(TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY)?;
+    let mut luid = LUID {
+        LowPart: 0,
+        HighPart: 0,
+    };
+    // SAFETY: SE_SHUTDOWN_NAME is a static NUL-terminated wide string; `luid` is a valid out-pointer.
+    if unsafe { LookupPrivilegeValueW(ptr::null(), SE_SHUTDOWN_NAME, &mut luid) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let privileges = TOKEN_PRIVILEGES {
+        PrivilegeCount: 1,
+        Privileges: [LUID_AND_ATTRIBUTES {
+            Luid: luid,
+            Attributes: SE_PRIVILEGE_ENABLED,
+        }],
+    };
+    // SAFETY: the token is open for TOKEN_ADJUST_PRIVILEGES; `privileges` outlives the call and
+    // no previous state is requested, so the null out-pointers are allowed.
+    let ok = unsafe {
+        AdjustTokenPrivileges(
+            token.as_raw_handle(),
+            0,
+            &privileges,
+            0,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    // AdjustTokenPrivileges "succeeds" without the privilege; only the last error tells.
+    // SAFETY: GetLastError only reads this thread's last-error value.
+    let last = unsafe { GetLastError() };
+    if ok == 0 || last == ERROR_NOT_ALL_ASSIGNED {
+        return Err(io::Error::from_raw_os_error(last as i32));
+    }
+    Ok(())
+}
+
+pub fn restart_windows() -> io::Result<()> {
+    enable_shutdown_privilege()?;
+    let message: Vec<u16> = "wufix reset Windows Update; Windows restarts to finish the repair."
+        .encode_utf16()
+        .chain(Some(0))
+        .collect();
+    // SAFETY: `message` is NUL-terminated and outlives the call; a null machine name means this
+    // computer.
+    let ok = unsafe {
+        InitiateSystemShutdownExW(
+            ptr::null(),
+            message.as_ptr(),
+            RESTART_GRACE_SECS,
+            0,
+            1,
+            SHTDN_REASON_MAJOR_SOFTWARE
+                | SHTDN_REASON_MINOR_MAINTENANCE
+                | SHTDN_REASON_FLAG_PLANNED,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
