@@ -1,1 +1,20 @@
-fn main() {}
+//! wufix-testsvc: the Windows-side helper of wufix's Wine suite. Never shipped.
+//!
+//! - `run NAME`: be service NAME. On STOP it reads `C:\wufix-test\NAME.onstop`: `obey` (or no
+//!   file) stops at once; `delay SECS` reports stop-pending with growing checkpoints for SECS
+//!   seconds, then stops; `ignore` keeps running, and stops as soon as the file says `obey`.
+//! - `hold PATH`: open PATH without any sharing, print `holding`, keep it open until stdin closes.
+//! - `ctl start|stop|query|disable|demand NAME`: drive the service manager independently of wufix.
+
+#[cfg(windows)]
+mod win;
+
+fn main() {
+    #[cfg(windows)]
+    std::process::exit(win::main());
+    #[cfg(not(windows))]
+    {
+        eprintln!("wufix-testsvc runs on Windows (or Wine) only");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,33 @@
+# Shared settings for wufix's scripts. Source it; it changes nothing on disk.
+# shellcheck shell=bash
+
+WUFIX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export WUFIX_ROOT
+
+# The Windows toolchain: Debian's rustc-web/cargo-web with their std sources, linked by mingw.
+WIN_TARGET=x86_64-pc-windows-gnu
+WIN_TARGET_DIR="$WUFIX_ROOT/target/windows"
+WIN_OUT="$WIN_TARGET_DIR/$WIN_TARGET/debug"
+WINE64=/usr/lib/wine/wine64
+WINESERVER=/usr/lib/wine/wineserver
+
+# The Wine prefix lives in target/ so a fresh checkout builds its own and `cargo clean` drops it.
+export WINEPREFIX="${WUFIX_WINEPREFIX:-$WUFIX_ROOT/target/wine/prefix}"
+export WINEARCH=win64
+export WINEDEBUG=-all
+# No Mono or Gecko: there is no network to fetch them and wufix needs neither.
+export WINEDLLOVERRIDES="mscoree,mshtml="
+# Where the test helper lives inside the prefix (C:\wufix-test).
+WUFIX_TEST_DIR="$WINEPREFIX/drive_c/wufix-test"
+
+# cargo with Debian's toolchain for the Windows target; extra arguments follow.
+win_cargo() {
+    local sub=$1
+    shift
+    RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO_TARGET_DIR="$WIN_TARGET_DIR" \
+        /usr/bin/cargo "$sub" -Zbuild-std=std,panic_abort --target "$WIN_TARGET" \
+        --config "target.$WIN_TARGET.linker=\"x86_64-w64-mingw32-gcc\"" \
+        --config "target.$WIN_TARGET.runner=\"$WINE64\"" "$@"
+}
+
+log() { printf '==> %s\n' "$*" >&2; }

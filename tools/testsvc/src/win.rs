@@ -1,0 +1,229 @@
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::windows::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use windows_service::service::{
+    ServiceAccess, ServiceControl, ServiceControlAccept, ServiceExitCode, ServiceState,
+    ServiceStatus, ServiceType,
+};
+use windows_service::service_control_handler::{self, ServiceControlHandlerResult};
+use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
+use windows_service::{define_windows_service, service_dispatcher};
+
+/// Set by the control handler. The handler captures nothing: windows-service frees its closure
+/// after the first STOP, so all state lives here.
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+define_windows_service!(ffi_service_main, service_main);
+
+pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["run", name] => match service_dispatcher::start(name, ffi_service_main) {
+            Ok(()) => 0,
+            Err(err) => {
+                eprintln!("dispatcher: {err}");
+                1
+            }
+        },
+        ["hold", path] => hold(path),
+        ["ctl", verb, name] => match ctl(verb, name) {
+            Ok(()) => 0,
+            Err(err) => {
+                eprintln!("ctl {verb} {name}: {err}");
+                1
+            }
+        },
+        _ => {
+            eprintln!(
+                "usage: wufix-testsvc run NAME | hold PATH | ctl start|stop|query|disable|demand NAME"
+            );
+            2
+        }
+    }
+}
+
+fn behaviour(name: &str) -> String {
+    std::fs::read_to_string(format!("C:\\wufix-test\\{name}.onstop"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn service_main(arguments: Vec<OsString>) {
+    let name = std::env::args()
+        .nth(2)
+        .or_else(|| arguments.first().map(|a| a.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let handler = |control| match control {
+        ServiceControl::Stop => {
+            STOP_REQUESTED.store(true, Ordering::SeqCst);
+            ServiceControlHandlerResult::NoError
+        }
+        ServiceControl::Interrogate => ServiceControlHandlerResult::NoError,
+        _ => ServiceControlHandlerResult::NotImplemented,
+    };
+    let Ok(status) = service_control_handler::register(&name, handler) else {
+        return;
+    };
+    let report = |state, checkpoint, wait_hint: Duration| {
+        let _ = status.set_service_status(ServiceStatus {
+            service_type: ServiceType::OWN_PROCESS,
+            current_state: state,
+            controls_accepted: if state == ServiceState::Running {
+                ServiceControlAccept::STOP
+            } else {
+                ServiceControlAccept::empty()
+            },
+            exit_code: ServiceExitCode::Win32(0),
+            checkpoint,
+            wait_hint,
+            process_id: None,
+        });
+    };
+    report(ServiceState::Running, 0, Duration::ZERO);
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        if !STOP_REQUESTED.load(Ordering::SeqCst) {
+            continue;
+        }
+        let how = behaviour(&name);
+        if how == "ignore" {
+            continue;
+        }
+        if let Some(secs) = how
+            .strip_prefix("delay ")
+            .and_then(|s| s.trim().parse::<u64>().ok())
+        {
+            let until = Instant::now() + Duration::from_secs(secs);
+            let mut checkpoint = 1;
+            while Instant::now() < until {
+                report(
+                    ServiceState::StopPending,
+                    checkpoint,
+                    Duration::from_secs(1),
+                );
+                checkpoint += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        report(ServiceState::Stopped, 0, Duration::ZERO);
+        return;
+    }
+}
+
+fn hold(path: &str) -> i32 {
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .share_mode(0)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(err) => {
+            eprintln!("hold {path}: {err}");
+            return 1;
+        }
+    };
+    println!("holding");
+    let _ = std::io::stdout().flush();
+    // Keep the file open until whoever started us closes our stdin.
+    let _ = std::io::stdin().lock().read_to_end(&mut Vec::new());
+    drop(file);
+    0
+}
+
+fn ctl(verb: &str, name: &str) -> windows_service::Result<()> {
+    let manager = ServiceManager::local_computer(None::<&str>, ServiceManagerAccess::CONNECT)?;
+    let access = ServiceAccess::QUERY_STATUS
+        | ServiceAccess::QUERY_CONFIG
+        | ServiceAccess::START
+        | ServiceAccess::STOP
+        | ServiceAccess::CHANGE_CONFIG;
+    let service = manager.open_service(name, access)?;
+    match verb {
+        "start" => {
+            if service.query_status()?.current_state != ServiceState::Running {
+                service.start::<&str>(&[])?;
+            }
+            wait_for(&service, ServiceState::Running)
+        }
+        "stop" => {
+            if service.query_status()?.current_state == ServiceState::Running {
+                service.stop()?;
+            }
+            wait_for(&service, ServiceState::Stopped)
+        }
+        "query" => {
+            let state = service.query_status()?.current_state;
+            let start = service.query_config()?.start_type;
+            println!("{state:?} {start:?}");
+            Ok(())
+        }
+        "disable" => set_start_type(
+            &service,
+            windows_sys::Win32::System::Services::SERVICE_DISABLED,
+        ),
+        "demand" => set_start_type(
+            &service,
+            windows_sys::Win32::System::Services::SERVICE_DEMAND_START,
+        ),
+        _ => Err(windows_service::Error::ArgumentHasNulByte("unknown verb")),
+    }
+}
+
+fn wait_for(
+    service: &windows_service::service::Service,
+    state: ServiceState,
+) -> windows_service::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while service.query_status()?.current_state != state {
+        if Instant::now() > deadline {
+            return Err(windows_service::Error::Winapi(std::io::Error::other(
+                format!("not {state:?} after 20 s"),
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Change only the start type: windows-service's change_config rewrites every field.
+fn set_start_type(
+    service: &windows_service::service::Service,
+    start_type: u32,
+) -> windows_service::Result<()> {
+    use windows_sys::Win32::System::Services::{ChangeServiceConfigW, SERVICE_NO_CHANGE};
+    let null = std::ptr::null();
+    // SAFETY: the handle is open with CHANGE_CONFIG for the call; every string argument is null,
+    // which means "leave unchanged".
+    let ok = unsafe {
+        ChangeServiceConfigW(
+            service.raw_handle(),
+            SERVICE_NO_CHANGE,
+            start_type,
+            SERVICE_NO_CHANGE,
+            null,
+            null,
+            std::ptr::null_mut(),
+            null,
+            null,
+            null,
+            null,
+        )
+    };
+    if ok == 0 {
+        return Err(windows_service::Error::Winapi(
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
