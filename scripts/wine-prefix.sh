@@ -24,11 +24,14 @@ up() {
     fi
     cp "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
     mkdir -p "$WUFIX_TEST_DIR"
-    cp "$WIN_OUT/wufix-testsvc.exe" "$WUFIX_TEST_DIR/testsvc.exe"
+    # Replace, never overwrite in place: a running cryptsvc maps the old file.
+    cp "$WIN_OUT/wufix-testsvc.exe" "$WUFIX_TEST_DIR/testsvc.exe.new"
+    mv -f "$WUFIX_TEST_DIR/testsvc.exe.new" "$WUFIX_TEST_DIR/testsvc.exe"
 
     # A persistent server, and services.exe started with its output on /dev/null: otherwise the
     # first Wine process's stdout is inherited by services and a pipe reading it never ends.
-    "$WINESERVER" -p
+    # It fails when a server for this prefix already runs, which is just as good.
+    "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
     "$WINE64" wineboot </dev/null >/dev/null 2>&1
     if ! "$WINE64" 'C:\wufix-test\testsvc.exe' ctl query cryptsvc </dev/null >/dev/null 2>&1; then
         log "registering the test service as cryptsvc"

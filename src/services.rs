@@ -148,7 +148,7 @@ fn drive(
                     && t.last.is_some_and(|s| goal.can_request(s.state))
             })
             .collect();
-        let answers = request_concurrently(sys, goal, ready.iter().map(|&i| tracks[i].name));
+        let answers = send_requests(sys, goal, ready.iter().map(|&i| tracks[i].name));
         for (i, answer) in ready.into_iter().zip(answers) {
             let track = &mut tracks[i];
             match answer {
@@ -196,15 +196,17 @@ fn drive(
         .collect()
 }
 
-/// Send the requests from one thread each: a service whose control handler hangs holds up
-/// ControlService for up to 30 s, and must not hold up the others.
-fn request_concurrently<'a>(
+/// Send the requests. Stops go out from one thread each: a service whose control handler hangs
+/// holds ControlService for up to 30 s, and must not hold up the others. Starts go one after
+/// another: StartService returns as soon as the service's process has connected, so little is
+/// gained in parallel, and Wine's service manager fails concurrent starts (ERROR_INVALID_HANDLE).
+fn send_requests<'a>(
     sys: &dyn Platform,
     goal: Goal,
     names: impl Iterator<Item = &'a str>,
 ) -> Vec<Result<(), SysError>> {
     let names: Vec<&str> = names.collect();
-    if names.len() <= 1 {
+    if goal == Goal::Running || names.len() <= 1 {
         return names
             .into_iter()
             .map(|name| goal.request(sys, name))

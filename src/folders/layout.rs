@@ -82,22 +82,24 @@ fn resolve(base: &Path, components: &[&str]) -> PathBuf {
     })
 }
 
-/// The entry of `dir` named `name`, ignoring ASCII case; an exact match wins.
+/// The entry of `dir` named `name`, ignoring ASCII case, as the directory spells it (an exact
+/// match wins). Listing the folder, rather than probing the name, gives the same answer on
+/// case-sensitive and case-insensitive file systems.
 pub fn find_child(dir: &Path, name: &str) -> Option<PathBuf> {
-    let exact = dir.join(name);
-    if fs::symlink_metadata(&exact).is_ok() {
-        return Some(exact);
+    let mut folded = None;
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let entry_name = entry.file_name();
+        let Some(entry_name) = entry_name.to_str() else {
+            continue;
+        };
+        if entry_name == name {
+            return Some(entry.path());
+        }
+        if folded.is_none() && entry_name.eq_ignore_ascii_case(name) {
+            folded = Some(entry.path());
+        }
     }
-    fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .find(|entry| {
-            entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .map(|entry| entry.path())
+    folded
 }
 
 #[cfg(test)]

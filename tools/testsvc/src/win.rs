@@ -163,9 +163,13 @@ fn ctl(verb: &str, name: &str) -> windows_service::Result<()> {
             wait_for(&service, ServiceState::Stopped)
         }
         "query" => {
-            let state = service.query_status()?.current_state;
+            let status = service.query_status()?;
             let start = service.query_config()?.start_type;
-            println!("{state:?} {start:?}");
+            println!(
+                "{:?} {start:?} {}",
+                status.current_state,
+                status.process_id.unwrap_or(0)
+            );
             Ok(())
         }
         "disable" => set_start_type(

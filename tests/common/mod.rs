@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests (native and Wine).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Run the real wufix binary with no stdin (as a fleet tool or CI would).
+pub fn wufix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wufix"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("wufix runs")
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not one JSON document ({err}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Write `count` files spread over a few subfolders, with contents that tell them apart.
+pub fn populate(dir: &Path, count: usize) {
+    for i in 0..count {
+        let sub = dir
+            .join(format!("sub{}", i % 4))
+            .join(if i % 3 == 0 { "deeper" } else { "" });
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(
+            sub.join(format!("file{i}.dat")),
+            format!("contents of file {i}"),
+        )
+        .unwrap();
+    }
+}
+
+/// Every entry below `dir` with its size (folders as `None`): equal trees, equal maps.
+pub fn tree(dir: &Path) -> BTreeMap<String, Option<u64>> {
+    let mut map = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                map.insert(rel, None);
+                pending.push(path);
+            } else {
+                map.insert(rel, Some(meta.len()));
+            }
+        }
+    }
+    map
+}
+
+/// The steps of a JSON report with this action, as (target, outcome, detail).
+pub fn steps<'a>(report: &'a serde_json::Value, action: &str) -> Vec<&'a serde_json::Value> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == action)
+        .collect()
+}

@@ -1,0 +1,419 @@
+//! The real binary on real temporary folders, in offline mode (`--windows-dir`): the way a
+//! technician repairs a mounted Windows disk. Runs natively on Linux, and under Wine as well.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{json, populate, steps, text, tree, wufix};
+
+/// A fake mounted volume: `<root>/Windows/{System32/catroot2, SoftwareDistribution}`.
+struct Volume {
+    root: tempfile::TempDir,
+}
+
+impl Volume {
+    fn new(files: usize) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let volume = Volume { root };
+        fs::create_dir_all(volume.catroot2()).unwrap();
+        fs::create_dir_all(volume.sd()).unwrap();
+        populate(&volume.sd(), files);
+        populate(&volume.catroot2(), 3);
+        volume
+    }
+    fn windows(&self) -> PathBuf {
+        self.root.path().join("Windows")
+    }
+    fn sd(&self) -> PathBuf {
+        self.windows().join("SoftwareDistribution")
+    }
+    fn catroot2(&self) -> PathBuf {
+        self.windows().join("System32").join("catroot2")
+    }
+    fn arg(&self) -> &str {
+        self.root.path().to_str().unwrap()
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn wufix_backups(dir: &Path, stem: &str) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("{stem}.wufix-")))
+        .collect()
+}
+
+#[test]
+fn rename_moves_both_folders_to_backups_with_contents_intact() {
+    let vol = Volume::new(20);
+    let before_sd = tree(&vol.sd());
+    let before_cat = tree(&vol.catroot2());
+    let out = wufix(&["reset", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["mode"], "offline");
+    assert_eq!(report["reboot_recommended"], true);
+    assert!(report["services"]["before"].as_array().unwrap().is_empty());
+
+    assert!(!vol.sd().exists() && !vol.catroot2().exists());
+    let sd_backups = wufix_backups(&vol.windows(), "SoftwareDistribution");
+    let cat_backups = wufix_backups(&vol.windows().join("System32"), "catroot2");
+    assert_eq!((sd_backups.len(), cat_backups.len()), (1, 1));
+    assert_eq!(tree(&vol.windows().join(&sd_backups[0])), before_sd);
+    assert_eq!(
+        tree(&vol.windows().join("System32").join(&cat_backups[0])),
+        before_cat
+    );
+    let created: Vec<&str> = report["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(created, ["created", "created"]);
+}
+
+#[test]
+fn clear_empties_the_folders_and_keeps_them() {
+    let vol = Volume::new(50);
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--method",
+        "clear",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    for dir in [vol.sd(), vol.catroot2()] {
+        assert!(dir.is_dir());
+        assert!(
+            names_in(&dir).is_empty(),
+            "{} still has {:?}",
+            dir.display(),
+            names_in(&dir)
+        );
+    }
+    let clears = steps(&report, "clear-folder");
+    assert_eq!(clears.len(), 2);
+    assert!(
+        clears
+            .iter()
+            .all(|s| s["outcome"] == "done" && s["reversible"] == false)
+    );
+    assert!(wufix_backups(&vol.windows(), "SoftwareDistribution").is_empty());
+}
+
+#[test]
+fn only_narrows_the_folders() {
+    let vol = Volume::new(5);
+    let before = tree(&vol.sd());
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--only",
+        "catroot2",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(tree(&vol.sd()), before);
+    assert!(!vol.catroot2().exists());
+}
+
+#[test]
+fn keep_prunes_only_wufix_backups_beyond_the_newest() {
+    let vol = Volume::new(3);
+    for stamp in ["20240101T000000Z", "20250101T000000Z", "20250601T000000Z"] {
+        fs::create_dir(
+            vol.windows()
+                .join(format!("SoftwareDistribution.wufix-{stamp}.bak")),
+        )
+        .unwrap();
+    }
+    let users_own = vol.windows().join("SoftwareDistribution.bak");
+    fs::create_dir(&users_own).unwrap();
+    fs::write(users_own.join("mine.txt"), "mine").unwrap();
+
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--keep",
+        "2",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let left = wufix_backups(&vol.windows(), "SoftwareDistribution");
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&"SoftwareDistribution.wufix-20250601T000000Z.bak".to_string()));
+    assert!(
+        !left
+            .iter()
+            .any(|n| n.contains("2024") || n.contains("20250101"))
+    );
+    assert_eq!(
+        fs::read_to_string(users_own.join("mine.txt")).unwrap(),
+        "mine"
+    );
+    let pruned: Vec<_> = json(&out)["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["event"] == "pruned")
+        .cloned()
+        .collect();
+    assert_eq!(pruned.len(), 2);
+}
+
+#[test]
+fn two_resets_in_a_row_make_distinct_backups() {
+    let vol = Volume::new(2);
+    let first = json(&wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]));
+    fs::create_dir(vol.sd()).unwrap();
+    let second = json(&wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]));
+    let created = |r: &serde_json::Value| r["backups"][0]["path"].as_str().unwrap().to_string();
+    assert_ne!(created(&first), created(&second));
+    assert_eq!(
+        wufix_backups(&vol.windows(), "SoftwareDistribution").len(),
+        2
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let vol = Volume::new(10);
+    let before = tree(vol.root.path());
+    let out = wufix(&[
+        "reset",
+        "--dry-run",
+        "--json",
+        "--method",
+        "clear",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(tree(vol.root.path()), before);
+    let report = json(&out);
+    assert_eq!(report["dry_run"], true);
+    let clears = steps(&report, "clear-folder");
+    assert_eq!(clears.len(), 2);
+    assert!(
+        clears
+            .iter()
+            .all(|s| s["outcome"] == "planned" && s["reversible"] == false)
+    );
+
+    let human = wufix(&["reset", "--dry-run", "--windows-dir", vol.arg()]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("Dry run: nothing will be changed"));
+    assert_eq!(tree(vol.root.path()), before);
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_it_refuses_and_touches_nothing() {
+    let vol = Volume::new(4);
+    let before = tree(vol.root.path());
+    let out = wufix(&["reset", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--yes"), "{}", text(&out));
+    assert_eq!(tree(vol.root.path()), before);
+}
+
+#[test]
+fn status_counts_files_and_lists_backups() {
+    let vol = Volume::new(12);
+    fs::create_dir(
+        vol.windows()
+            .join("SoftwareDistribution.wufix-20250101T000000Z.bak"),
+    )
+    .unwrap();
+    let out = wufix(&["status", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let sd = &report["folders"][0];
+    assert_eq!(sd["folder"], "software-distribution");
+    assert_eq!(sd["files"], 12);
+    let expected_bytes: u64 = (0..12)
+        .map(|i| format!("contents of file {i}").len() as u64)
+        .sum();
+    assert_eq!(sd["bytes"], expected_bytes);
+    assert_eq!(report["backups"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn bad_input_is_a_clear_usage_error_that_touches_nothing() {
+    let vol = Volume::new(4);
+    let before = tree(vol.root.path());
+    let missing = vol.root.path().join("no-such-dir");
+    let not_windows = vol.catroot2();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["reset", "--yes", "--frobnicate", "--windows-dir", vol.arg()],
+            "--frobnicate",
+        ),
+        (
+            vec![
+                "reset",
+                "--yes",
+                "--method",
+                "shred",
+                "--windows-dir",
+                vol.arg(),
+            ],
+            "shred",
+        ),
+        (
+            vec![
+                "reset",
+                "--yes",
+                "--only",
+                "catroot",
+                "--windows-dir",
+                vol.arg(),
+            ],
+            "catroot",
+        ),
+        (
+            vec![
+                "reset",
+                "--yes",
+                "--timeout",
+                "0",
+                "--windows-dir",
+                vol.arg(),
+            ],
+            "--timeout",
+        ),
+        (
+            vec!["reset", "--yes", "--keep", "0", "--windows-dir", vol.arg()],
+            "--keep",
+        ),
+        (
+            vec!["reset", "--yes", "--reboot", "--windows-dir", vol.arg()],
+            "--reboot",
+        ),
+        (
+            vec!["reset", "--yes", "--windows-dir", missing.to_str().unwrap()],
+            "no-such-dir",
+        ),
+        (
+            vec![
+                "reset",
+                "--yes",
+                "--windows-dir",
+                not_windows.to_str().unwrap(),
+            ],
+            "no Windows installation",
+        ),
+        (vec!["reset", "--yes", "--windows-dir"], "--windows-dir"),
+    ];
+    for (args, mention) in cases {
+        let out = wufix(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(mention),
+            "{args:?} should mention {mention}: {}",
+            text(&out)
+        );
+        assert_eq!(tree(vol.root.path()), before, "{args:?} touched the volume");
+    }
+}
+
+#[cfg(not(windows))]
+#[test]
+fn the_linux_build_needs_windows_dir() {
+    let out = wufix(&["status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--windows-dir"), "{}", text(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn clear_removes_a_link_and_never_what_it_points_to() {
+    let vol = Volume::new(3);
+    let outside = vol.root.path().join("precious");
+    fs::create_dir_all(outside.join("nested")).unwrap();
+    fs::write(outside.join("a.txt"), "keep me").unwrap();
+    fs::write(outside.join("nested/b.txt"), "keep me too").unwrap();
+    let before = tree(&outside);
+    std::os::unix::fs::symlink(&outside, vol.sd().join("sub0").join("escape")).unwrap();
+    std::os::unix::fs::symlink(outside.join("a.txt"), vol.sd().join("file-link")).unwrap();
+
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--method",
+        "clear",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(names_in(&vol.sd()).is_empty());
+    assert_eq!(tree(&outside), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_that_is_itself_a_link_is_not_followed() {
+    let vol = Volume::new(0);
+    let elsewhere = vol.root.path().join("relocated-sd");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::write(elsewhere.join("DataStore.edb"), "db").unwrap();
+    fs::remove_dir_all(vol.sd()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, vol.sd()).unwrap();
+
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--method",
+        "clear",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    assert!(
+        steps(&report, "clear-folder")[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("link")
+    );
+    assert_eq!(
+        fs::read_to_string(elsewhere.join("DataStore.edb")).unwrap(),
+        "db"
+    );
+}
