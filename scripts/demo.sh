@@ -16,6 +16,8 @@ for service in wuauserv bits cryptsvc msiserver; do
 done
 log "populating SoftwareDistribution and catroot2"
 windir="$WINEPREFIX/drive_c/windows"
+# Start from known contents: drop what earlier runs (or the test suite) left.
+rm -rf "$windir"/SoftwareDistribution* "$windir"/system32/catroot2*
 mkdir -p "$windir/SoftwareDistribution/DataStore/Logs" "$windir/SoftwareDistribution/Download/0a1b" \
     "$windir/system32/catroot2/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
 head -c 65536 /dev/urandom >"$windir/SoftwareDistribution/DataStore/DataStore.edb"

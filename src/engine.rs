@@ -355,3 +355,202 @@ fn summary(ok: bool, records: &[StepRecord], reboot_recommended: bool) -> String
         .collect();
     format!("Reset incomplete. Failed: {}.", failures.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::FakeClock;
+    use crate::folders::Layout;
+    use crate::request::{Location, Method, ResetRequest};
+    use crate::sys::fake::{FakePlatform, OnStop};
+    use crate::sys::{ServiceState, StartType};
+
+    struct Machine {
+        _dir: tempfile::TempDir,
+        layout: Layout,
+    }
+
+    fn machine() -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().to_path_buf());
+        for folder in Folder::ALL {
+            fs::create_dir_all(layout.path(folder)).unwrap();
+            fs::write(layout.path(folder).join("data"), "x").unwrap();
+        }
+        Machine { _dir: dir, layout }
+    }
+
+    fn all_running() -> FakePlatform {
+        ["wuauserv", "bits", "cryptsvc", "msiserver"]
+            .iter()
+            .fold(FakePlatform::new(), |sys, name| {
+                sys.service(name, ServiceState::Running, StartType::Demand)
+            })
+    }
+
+    fn request(method: Method, reboot: bool) -> ResetRequest {
+        ResetRequest {
+            location: Location::Online,
+            method,
+            folders: Folder::ALL.to_vec(),
+            dry_run: false,
+            assume_yes: true,
+            timeout: Duration::from_secs(10),
+            keep: 3,
+            reboot,
+        }
+    }
+
+    fn reset(m: &Machine, sys: &FakePlatform, req: &ResetRequest) -> ResetReport {
+        let plan = Plan::build(req, &m.layout, sys, "2026-11-25T23:15:00Z".parse().unwrap());
+        run(&plan, sys, &FakeClock::new(), &mut |_| {})
+    }
+
+    fn record<'a>(report: &'a ResetReport, action: &str, target: &str) -> &'a StepRecord {
+        report
+            .steps
+            .iter()
+            .find(|r| r.action == action && r.target.ends_with(target))
+            .unwrap_or_else(|| panic!("no {action} {target} in {:#?}", report.steps))
+    }
+
+    #[test]
+    fn a_full_reset_stops_renames_then_starts_what_ran_before() {
+        let m = machine();
+        let sys = all_running();
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(report.ok, "{:#?}", report.steps);
+        let actions: Vec<&str> = report.steps.iter().map(|r| r.action).collect();
+        let last_stop = actions.iter().rposition(|a| *a == plan::STOP).unwrap();
+        let first_rename = actions.iter().position(|a| *a == plan::RENAME).unwrap();
+        let first_start = actions.iter().position(|a| *a == plan::START).unwrap();
+        assert!(
+            last_stop < first_rename && first_rename < first_start,
+            "{actions:?}"
+        );
+        assert_eq!(
+            record(&report, plan::STOP, "usosvc").outcome,
+            Outcome::Skipped
+        );
+        for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+            assert_eq!(sys.state(name), ServiceState::Running);
+        }
+        assert!(!m.layout.path(Folder::Catroot2).exists());
+        assert_eq!(report.backups.len(), 2);
+        assert!(
+            report.backups[0]
+                .path
+                .ends_with("SoftwareDistribution.wufix-20261125T231500Z.bak")
+        );
+        assert!(report.reboot_recommended);
+    }
+
+    #[test]
+    fn a_service_that_will_not_stop_protects_its_folder_and_the_rest_is_restored() {
+        let m = machine();
+        let sys = all_running().on_stop("cryptsvc", OnStop::Ignore);
+        let report = reset(&m, &sys, &request(Method::Clear, true));
+        assert!(!report.ok);
+        assert_eq!(
+            record(&report, plan::STOP, "cryptsvc").outcome,
+            Outcome::Failed
+        );
+        assert_eq!(
+            record(&report, plan::CLEAR, "catroot2").outcome,
+            Outcome::Skipped
+        );
+        assert!(m.layout.path(Folder::Catroot2).join("data").exists());
+        assert_eq!(
+            record(&report, plan::CLEAR, "SoftwareDistribution").outcome,
+            Outcome::Done
+        );
+        assert_eq!(
+            record(&report, plan::START, "cryptsvc").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(record(&report, plan::START, "bits").outcome, Outcome::Done);
+        assert!(report.message.contains("cryptsvc"), "{}", report.message);
+        // --reboot never fires after a failure.
+        assert_eq!(
+            record(&report, plan::RESTART, "this computer").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(sys.restarts(), 0);
+    }
+
+    #[test]
+    fn restart_follows_a_successful_reset() {
+        let m = machine();
+        let sys = all_running();
+        let report = reset(&m, &sys, &request(Method::Rename, true));
+        assert!(report.ok);
+        assert_eq!(sys.restarts(), 1);
+    }
+
+    #[test]
+    fn stopped_and_disabled_services_stay_as_they_were() {
+        let m = machine();
+        let sys = all_running()
+            .service("wuauserv", ServiceState::Stopped, StartType::Disabled)
+            .service("msiserver", ServiceState::Stopped, StartType::Demand);
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(report.ok);
+        assert_eq!(sys.state("wuauserv"), ServiceState::Stopped);
+        assert_eq!(sys.state("msiserver"), ServiceState::Stopped);
+        assert!(
+            !sys.requests()
+                .iter()
+                .any(|r| r.ends_with("wuauserv") || r.ends_with("msiserver"))
+        );
+    }
+
+    #[test]
+    fn a_running_dependent_stops_first_and_starts_again() {
+        let m = machine();
+        let sys = all_running()
+            .service("appidsvc", ServiceState::Running, StartType::Demand)
+            .dependent("cryptsvc", "appidsvc");
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(report.ok, "{:#?}", report.steps);
+        assert_eq!(
+            record(&report, plan::STOP, "appidsvc").outcome,
+            Outcome::Done
+        );
+        assert_eq!(
+            record(&report, plan::START, "appidsvc").outcome,
+            Outcome::Done
+        );
+        assert_eq!(sys.state("appidsvc"), ServiceState::Running);
+        // Whichever request arrived first, cryptsvc stopped: refused while appidsvc ran, it is
+        // asked again once appidsvc has stopped.
+        assert_eq!(
+            record(&report, plan::STOP, "cryptsvc").outcome,
+            Outcome::Done
+        );
+        assert!(report.services.before.iter().any(|s| s.name == "appidsvc"));
+    }
+
+    #[test]
+    fn prune_runs_only_after_a_successful_rename() {
+        let m = machine();
+        let sd = m.layout.path(Folder::SoftwareDistribution).to_path_buf();
+        for stamp in ["20200101T000000Z", "20210101T000000Z", "20220101T000000Z"] {
+            fs::create_dir(sd.with_file_name(format!("SoftwareDistribution.wufix-{stamp}.bak")))
+                .unwrap();
+        }
+        let sys = all_running().on_stop("bits", OnStop::Ignore);
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert_eq!(
+            record(&report, plan::RENAME, "SoftwareDistribution").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(
+            record(&report, plan::PRUNE, "SoftwareDistribution").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(backup::list(&sd).unwrap().len(), 3);
+    }
+}

@@ -16,7 +16,7 @@ pub mod services;
 pub mod status;
 pub mod sys;
 
-use clock::SystemClock;
+use clock::{Clock, SystemClock};
 use folders::Layout;
 use plan::Plan;
 use printer::{NotInteractive, Printer};
@@ -92,15 +92,25 @@ fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
 }
 
 fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
-    let target = match resolve(&req.location) {
-        Ok(target) => target,
+    match resolve(&req.location) {
+        Ok(target) => reset_on(req, &*target.sys, &target.layout, printer, &SystemClock),
         Err(err) => {
             printer.error("reset", &err.0);
-            return Exit::Usage;
+            Exit::Usage
         }
-    };
-    if target.online && !req.dry_run {
-        match target.sys.is_elevated() {
+    }
+}
+
+fn reset_on(
+    req: &ResetRequest,
+    sys: &dyn Platform,
+    layout: &Layout,
+    printer: &Printer,
+    clock: &dyn Clock,
+) -> Exit {
+    let online = req.location == Location::Online;
+    if online && !req.dry_run {
+        match sys.is_elevated() {
             Ok(true) => {}
             Ok(false) => {
                 printer.error("reset", NOT_ELEVATED);
@@ -117,7 +127,7 @@ fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
             }
         }
     }
-    let plan = Plan::build(req, &target.layout, &*target.sys, jiff::Timestamp::now());
+    let plan = Plan::build(req, layout, sys, jiff::Timestamp::now());
     if req.dry_run {
         printer.reset(&plan.preview());
         return Exit::Ok;
@@ -135,9 +145,44 @@ fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
             }
         }
     }
-    let report = engine::run(&plan, &*target.sys, &SystemClock, &mut |record| {
-        printer.progress(record)
-    });
+    let report = engine::run(&plan, sys, clock, &mut |record| printer.progress(record));
     printer.reset(&report);
     if report.ok { Exit::Ok } else { Exit::Failed }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::catalog::Folder;
+    use crate::clock::FakeClock;
+    use crate::request::Method;
+    use crate::sys::fake::FakePlatform;
+    use crate::sys::{ServiceState, StartType};
+
+    #[test]
+    fn without_administrator_rights_nothing_is_touched_and_the_exit_code_is_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().to_path_buf());
+        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Running, StartType::Auto)
+            .not_elevated();
+        let req = ResetRequest {
+            location: Location::Online,
+            method: Method::Clear,
+            folders: vec![Folder::Catroot2],
+            dry_run: false,
+            assume_yes: true,
+            timeout: Duration::from_secs(5),
+            keep: 3,
+            reboot: false,
+        };
+        let exit = reset_on(&req, &sys, &layout, &Printer::new(true), &FakeClock::new());
+        assert_eq!(exit, Exit::NotElevated);
+        assert!(layout.path(Folder::Catroot2).exists());
+        assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+    }
 }
