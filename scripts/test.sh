@@ -5,13 +5,16 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$WUFIX_ROOT"
+mkdir -p target
+results="$WUFIX_ROOT/target/test-results.log"
+: >"$results"
 
 log "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 
 log "native tests (Linux)"
-cargo test --locked
+cargo test --locked 2>&1 | tee -a "$results"
 
 log "Windows build"
 "$WUFIX_ROOT/scripts/install-windows-toolchain.sh"
@@ -23,4 +26,8 @@ trap '"$WUFIX_ROOT/scripts/wine-prefix.sh" down' EXIT
 "$WUFIX_ROOT/scripts/wine-prefix.sh" up
 
 log "Windows tests under Wine"
-win_cargo test --workspace --locked
+win_cargo test --workspace --locked 2>&1 | tee -a "$results"
+
+# One closing line for the whole run, native and Wine together.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
