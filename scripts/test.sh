@@ -9,6 +9,10 @@ mkdir -p target
 results="$WUFIX_ROOT/target/test-results.log"
 : >"$results"
 
+log "generated error table matches the headers"
+"$WUFIX_ROOT/scripts/install-windows-toolchain.sh"
+python3 "$WUFIX_ROOT/scripts/gen-error-tables.py" | diff -u "$WUFIX_ROOT/src/explain/generated.rs" -
+
 log "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
@@ -17,7 +21,6 @@ log "native tests (Linux)"
 cargo test --locked 2>&1 | tee -a "$results"
 
 log "Windows build"
-"$WUFIX_ROOT/scripts/install-windows-toolchain.sh"
 win_cargo test --workspace --locked --no-run
 win_cargo build --workspace --locked
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::request::{
-    self, Command, Location, Method, Request, ResetArgs, ResetRequest, StatusRequest, UsageError,
+    self, Command, ExplainRequest, Location, Method, Request, ResetArgs, ResetRequest,
+    StatusRequest, UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -29,6 +30,19 @@ enum CliCommand {
     Status(StatusCli),
     /// Stop the update services, reset the folders, start the services again.
     Reset(ResetCli),
+    /// Explain Windows Update error codes: what they mean and what fixes them.
+    Explain(ExplainCli),
+}
+
+#[derive(Args, Debug)]
+struct ExplainCli {
+    /// Codes as hex (0x800F0922, 800f0922), decimal (-2146498270, 2148469026) or names
+    /// (CBS_E_INSTALLERS_FAILED).
+    #[arg(required = true, value_name = "CODE", allow_hyphen_values = true)]
+    codes: Vec<String>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -92,12 +106,14 @@ impl Cli {
         match &self.command {
             CliCommand::Status(s) => s.common.json,
             CliCommand::Reset(r) => r.common.json,
+            CliCommand::Explain(e) => e.json,
         }
     }
 
     pub fn into_request(self) -> Result<Request, UsageError> {
         let json = self.json();
         let command = match self.command {
+            CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
             CliCommand::Status(s) => Command::Status(StatusRequest {
                 location: s
                     .common

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod clock;
 pub mod engine;
+pub mod explain;
 pub mod folders;
 pub mod plan;
 pub mod printer;
@@ -48,6 +49,19 @@ pub fn run(request: Request, printer: &Printer) -> Exit {
     match request.command {
         Command::Status(req) => run_status(&req, printer),
         Command::Reset(req) => run_reset(&req, printer),
+        Command::Explain(req) => {
+            let codes = req
+                .codes
+                .iter()
+                .map(|(input, code)| explain::explain(input, *code))
+                .collect();
+            printer.explain(&explain::ExplainReport {
+                ok: true,
+                command: "explain",
+                codes,
+            });
+            Exit::Ok
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use serde::Serialize;
 
+use crate::explain::ExplainReport;
 use crate::report::{
     BackupEvent, BackupRecord, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
 };
@@ -136,6 +137,39 @@ impl Printer {
             }
         }
         let _ = writeln!(text, "\n{}", report.message);
+        self.out(&text);
+    }
+
+    pub fn explain(&self, report: &ExplainReport) {
+        if self.json {
+            return self.json_out(report);
+        }
+        let mut text = String::new();
+        for (i, e) in report.codes.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            let names: Vec<&str> = e.names.iter().map(|n| n.name).collect();
+            let title = if names.is_empty() {
+                "not in wufix's database".to_string()
+            } else {
+                names.join(" / ")
+            };
+            let _ = writeln!(text, "{}  {title}", e.code);
+            for (label, value) in [
+                ("What it means", e.meaning),
+                ("Likely cause", e.cause),
+                ("What fixes it", e.fix),
+            ] {
+                if let Some(value) = value {
+                    let _ = writeln!(text, "  {label:<14} {value}");
+                }
+            }
+            let _ = writeln!(text, "  {:<14} {}", "Anatomy", e.anatomy.describe());
+            if let Some(message) = &e.system_message {
+                let _ = writeln!(text, "  {:<14} {message}", "Windows says");
+            }
+        }
         self.out(&text);
     }
 

@@ -54,10 +54,35 @@ impl ResetRequest {
     }
 }
 
+/// `wufix explain`: every input already parsed into its 32-bit value.
+#[derive(Clone, Debug)]
+pub struct ExplainRequest {
+    pub codes: Vec<(String, u32)>,
+}
+
+impl ExplainRequest {
+    /// Parse every input; if any is not a code, name all that are not.
+    pub fn from_args(inputs: Vec<String>) -> Result<Self, UsageError> {
+        let mut codes = Vec::new();
+        let mut errors = Vec::new();
+        for input in inputs {
+            match crate::explain::parse(&input) {
+                Ok(code) => codes.push((input, code)),
+                Err(err) => errors.push(err),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(UsageError(errors.join("; ")));
+        }
+        Ok(ExplainRequest { codes })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Command {
     Status(StatusRequest),
     Reset(ResetRequest),
+    Explain(ExplainRequest),
 }
 
 #[derive(Clone, Debug)]

@@ -145,3 +145,16 @@ pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
         None
     }
 }
+
+/// Windows' own message text for an error code, where the system has one (Windows only).
+pub fn system_message(code: u32) -> Option<String> {
+    #[cfg(windows)]
+    {
+        windows::message::format(code)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = code;
+        None
+    }
+}

@@ -10,6 +10,7 @@ use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
 use super::{Platform, ServiceInfo, ServiceStatus, SysError};
 
+pub mod message;
 mod services;
 mod token;
 

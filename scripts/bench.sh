@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark: the cost of the folder step of `wufix reset` (rename, offline mode) for a small and a
+# large SoftwareDistribution, and of `wufix status` counting it. Native release build, real files.
+# Usage: scripts/bench.sh [LARGE_FILE_COUNT]   (default 100000). Prints a Markdown table.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$WUFIX_ROOT"
+large=${1:-100000}
+runs=5
+
+cargo build --release --locked -q
+exe="$WUFIX_ROOT/target/release/wufix"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+make_volume() { # DIR COUNT: a mounted-Windows layout whose SoftwareDistribution holds COUNT files
+    mkdir -p "$1/Windows/System32/catroot2" "$1/Windows/SoftwareDistribution"
+    python3 - "$1/Windows/SoftwareDistribution" "$2" <<'PY'
+import os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    d = os.path.join(root, "Download", f"{i // 1000:04d}")
+    if i % 1000 == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i}.cab"), "wb") as f:
+        f.write(b"x" * 100)
+PY
+}
+
+ms_now() { date +%s%N; }
+
+# Median wall time in ms of running "$@" $runs times; `prep` runs untimed before each.
+median_ms() {
+    local prep=$1
+    shift
+    local times=()
+    for _ in $(seq "$runs"); do
+        eval "$prep"
+        local t0 t1
+        t0=$(ms_now)
+        "$@" >/dev/null 2>&1
+        t1=$(ms_now)
+        times+=($(((t1 - t0) / 1000000)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+
+echo "| files in SoftwareDistribution | \`reset --only software-distribution\` (rename) | \`status\` (counts every file) |"
+echo "|---:|---:|---:|"
+for count in 10 "$large"; do
+    vol="$work/vol$count"
+    make_volume "$vol" "$count"
+    win="$vol/Windows"
+    # Put the folder back between runs (a rename, as cheap as the step measured).
+    restore="for b in \"$win\"/SoftwareDistribution.wufix-*.bak; do [ -e \"\$b\" ] && rm -rf \"$win/SoftwareDistribution\" && mv \"\$b\" \"$win/SoftwareDistribution\"; done; true"
+    reset_ms=$(median_ms "$restore" "$exe" reset --yes --only software-distribution --windows-dir "$vol")
+    eval "$restore"
+    status_ms=$(median_ms "true" "$exe" status --windows-dir "$vol")
+    echo "| $count | $reset_ms ms | $status_ms ms |"
+done
+echo
+echo "Median of $runs runs each, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)."

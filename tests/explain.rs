@@ -1,0 +1,92 @@
+//! `wufix explain` through the real binary (Linux, and under Wine).
+
+mod common;
+
+use common::{json, text, wufix};
+
+#[test]
+fn every_input_form_names_the_same_code() {
+    let forms = [
+        "0x800F0922",
+        "800f0922",
+        "0X800F0922",
+        "-2146498270",
+        "2148469026",
+        "CBS_E_INSTALLERS_FAILED",
+    ];
+    let mut args = vec!["explain", "--json"];
+    args.extend(forms);
+    let out = wufix(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let codes = report["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), forms.len());
+    for (entry, form) in codes.iter().zip(forms) {
+        assert_eq!(entry["input"], form);
+        assert_eq!(entry["code"], "0x800F0922");
+        assert_eq!(entry["decimal"], -2146498270);
+        assert_eq!(entry["names"][0]["name"], "CBS_E_INSTALLERS_FAILED");
+        assert!(entry["fix"].as_str().unwrap().contains("DISM"));
+    }
+}
+
+#[test]
+fn a_code_wufix_can_fix_names_the_wufix_command() {
+    let out = wufix(&["explain", "0x80242006"]);
+    assert_eq!(out.status.code(), Some(0));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("WU_E_UH_INVALIDMETADATA"), "{shown}");
+    assert!(shown.contains("wufix reset"), "{shown}");
+}
+
+#[test]
+fn a_header_only_code_has_its_name_and_an_unknown_one_its_anatomy() {
+    let report = json(&wufix(&["explain", "--json", "0x80240001", "0x8007ABCD"]));
+    let named = &report["codes"][0];
+    assert_eq!(named["names"][0]["name"], "WU_E_NO_SERVICE");
+    assert_eq!(named["names"][0]["source"], "wuerror.h");
+    assert_eq!(named["known"], true);
+    let unknown = &report["codes"][1];
+    assert_eq!(unknown["known"], false);
+    assert_eq!(unknown["anatomy"]["facility"], 7);
+    assert_eq!(unknown["anatomy"]["win32_error"], 0xABCD);
+    let human = text(&wufix(&["explain", "0x8007ABCD"]));
+    assert!(
+        human.contains("not in wufix's database") && human.contains("Win32 error 43981"),
+        "{human}"
+    );
+}
+
+#[test]
+fn anything_else_is_a_clear_usage_error() {
+    for bad in [
+        "0xZZZZ",
+        "NOT_A_CODE_NAME",
+        "12.5",
+        "0x123456789",
+        "99999999999",
+    ] {
+        let out = wufix(&["explain", "0x80070002", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
+        assert!(text(&out).contains(bad), "{bad}: {}", text(&out));
+        assert!(
+            out.stdout.is_empty() || json_is_error(&out.stdout),
+            "{bad} printed a result"
+        );
+    }
+    assert_eq!(wufix(&["explain"]).status.code(), Some(2));
+}
+
+fn json_is_error(stdout: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(stdout).is_ok_and(|v| v["ok"] == false)
+}
+
+#[cfg(windows)]
+#[test]
+fn on_windows_the_system_message_is_included() {
+    let report = json(&wufix(&["explain", "--json", "0x80070005"]));
+    let message = report["codes"][0]["system_message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!message.is_empty(), "{report:#}");
+}
