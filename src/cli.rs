@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::request::{
-    self, Command, ExplainRequest, Location, Method, Request, ResetArgs, ResetRequest,
-    StatusRequest, UsageError,
+    self, Command, DiagnoseRequest, ExplainRequest, Location, Method, Request, ResetArgs,
+    ResetRequest, StatusRequest, UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -16,8 +16,9 @@ use wufix::request::{
     version,
     about = "Repairs Windows Update: stops the update services, renames (or clears) \
 SoftwareDistribution and catroot2, and puts every service back as it was.",
-    after_help = "Exit codes: 0 ok, 1 a step failed (services restored), 2 usage error (nothing touched), \
-3 not running as administrator (nothing touched)."
+    after_help = "Exit codes: 0 ok, 1 a step failed (services restored) or, with diagnose --exit-code, \
+something needs remediation, 2 usage error (nothing touched), 3 not running as administrator \
+(nothing touched)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,6 +33,18 @@ enum CliCommand {
     Reset(ResetCli),
     /// Explain Windows Update error codes: what they mean and what fixes them.
     Explain(ExplainCli),
+    /// Check what is wrong before resetting: services, pending restart, disk, folders, recent
+    /// failures, WSUS and proxy.
+    Diagnose(DiagnoseCli),
+}
+
+#[derive(Args, Debug)]
+struct DiagnoseCli {
+    #[command(flatten)]
+    common: Common,
+    /// Exit 1 when something needs remediation, 0 when nothing does (for detection scripts).
+    #[arg(long)]
+    exit_code: bool,
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +120,7 @@ impl Cli {
             CliCommand::Status(s) => s.common.json,
             CliCommand::Reset(r) => r.common.json,
             CliCommand::Explain(e) => e.json,
+            CliCommand::Diagnose(d) => d.common.json,
         }
     }
 
@@ -114,6 +128,13 @@ impl Cli {
         let json = self.json();
         let command = match self.command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
+            CliCommand::Diagnose(d) => Command::Diagnose(DiagnoseRequest {
+                location: d
+                    .common
+                    .windows_dir
+                    .map_or(Location::Online, Location::Offline),
+                exit_code: d.exit_code,
+            }),
             CliCommand::Status(s) => Command::Status(StatusRequest {
                 location: s
                     .common

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod clock;
+pub mod diagnose;
 pub mod engine;
 pub mod explain;
 pub mod folders;
@@ -21,7 +22,9 @@ use clock::{Clock, SystemClock};
 use folders::Layout;
 use plan::Plan;
 use printer::{NotInteractive, Printer};
-use request::{Command, Location, Request, ResetRequest, StatusRequest, UsageError};
+use request::{
+    Command, DiagnoseRequest, Location, Request, ResetRequest, StatusRequest, UsageError,
+};
 use sys::Platform;
 
 /// The process exit codes, documented in the README.
@@ -49,6 +52,7 @@ pub fn run(request: Request, printer: &Printer) -> Exit {
     match request.command {
         Command::Status(req) => run_status(&req, printer),
         Command::Reset(req) => run_reset(&req, printer),
+        Command::Diagnose(req) => run_diagnose(&req, printer),
         Command::Explain(req) => {
             let codes = req
                 .codes
@@ -103,6 +107,23 @@ fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
         target.online,
     ));
     Exit::Ok
+}
+
+fn run_diagnose(req: &DiagnoseRequest, printer: &Printer) -> Exit {
+    let target = match resolve(&req.location) {
+        Ok(target) => target,
+        Err(err) => {
+            printer.error("diagnose", &err.0);
+            return Exit::Usage;
+        }
+    };
+    let report = diagnose::diagnose(&target.layout, &*target.sys, target.online);
+    printer.diagnose(&report);
+    if req.exit_code && report.needs_remediation {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
 }
 
 fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {

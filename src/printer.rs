@@ -7,6 +7,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use serde::Serialize;
 
+use crate::diagnose::{DiagnoseReport, Severity};
 use crate::explain::ExplainReport;
 use crate::report::{
     BackupEvent, BackupRecord, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
@@ -170,6 +171,35 @@ impl Printer {
                 let _ = writeln!(text, "  {:<14} {message}", "Windows says");
             }
         }
+        self.out(&text);
+    }
+
+    pub fn diagnose(&self, report: &DiagnoseReport) {
+        if self.json {
+            return self.json_out(report);
+        }
+        let mut text = format!("Windows: {} ({})\n\n", report.windows_dir, report.mode);
+        for finding in &report.findings {
+            let _ = writeln!(
+                text,
+                "  {:<6} {}",
+                finding.severity.as_str().to_uppercase(),
+                finding.summary
+            );
+            let _ = writeln!(text, "         {}", finding.evidence);
+            if let (true, Some(remedy)) = (finding.severity > Severity::Ok, &finding.remedy) {
+                let _ = writeln!(text, "         fix: {remedy}");
+            }
+        }
+        let attention = report
+            .findings
+            .iter()
+            .filter(|f| f.needs_remediation())
+            .count();
+        let _ = match attention {
+            0 => writeln!(text, "\nNothing needs remediation."),
+            n => writeln!(text, "\n{n} finding(s) need attention."),
+        };
         self.out(&text);
     }
 

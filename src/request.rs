@@ -54,6 +54,14 @@ impl ResetRequest {
     }
 }
 
+/// `wufix diagnose`.
+#[derive(Clone, Debug)]
+pub struct DiagnoseRequest {
+    pub location: Location,
+    /// Exit 1 when something needs remediation (an Intune detection script's contract).
+    pub exit_code: bool,
+}
+
 /// `wufix explain`: every input already parsed into its 32-bit value.
 #[derive(Clone, Debug)]
 pub struct ExplainRequest {
@@ -83,6 +91,7 @@ pub enum Command {
     Status(StatusRequest),
     Reset(ResetRequest),
     Explain(ExplainRequest),
+    Diagnose(DiagnoseRequest),
 }
 
 #[derive(Clone, Debug)]

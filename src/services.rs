@@ -103,10 +103,13 @@ impl Goal {
 struct Track<'a> {
     name: &'a str,
     requested: bool,
+    /// Requests that failed for an unexpected reason; retried up to `MAX_ATTEMPTS`.
+    failures: u32,
     last: Option<ServiceStatus>,
     result: Option<Result<Duration, String>>,
 }
 
+const MAX_ATTEMPTS: u32 = 3;
 const MIN_POLL: Duration = Duration::from_millis(50);
 const MAX_POLL: Duration = Duration::from_secs(1);
 const DEFAULT_POLL: Duration = Duration::from_millis(100);
@@ -125,6 +128,7 @@ fn drive(
         .map(|name| Track {
             name,
             requested: false,
+            failures: 0,
             last: None,
             result: None,
         })
@@ -158,7 +162,18 @@ fn drive(
                 Err(SysError::AlreadyRunning) if goal == Goal::Running => track.requested = true,
                 // Busy (pending, or dependents still stopping): ask again after the next poll.
                 Err(SysError::CannotAcceptControl | SysError::DependentServicesRunning) => {}
-                Err(err) => track.result = Some(Err(format!("refused to {}: {err}", goal.verb()))),
+                Err(err @ (SysError::Disabled | SysError::NoSuchService | SysError::Offline)) => {
+                    track.result = Some(Err(format!("refused to {}: {err}", goal.verb())));
+                }
+                // An unexpected error may be passing (an RPC hiccup; Wine's service manager fails
+                // concurrent requests with ERROR_INVALID_HANDLE now and then): ask again after
+                // the next poll, a few times, before giving up on the service.
+                Err(err) => {
+                    track.failures += 1;
+                    if track.failures >= MAX_ATTEMPTS {
+                        track.result = Some(Err(format!("refused to {}: {err}", goal.verb())));
+                    }
+                }
             }
         }
 
@@ -338,6 +353,38 @@ mod tests {
         let results = stop_all(&sys, &clock, &names(&["bits"]), Duration::from_secs(60));
         assert!(results[0].result.is_ok(), "{results:?}");
         assert_eq!(sys.requests(), ["stop bits", "stop bits"]);
+    }
+
+    #[test]
+    fn a_passing_error_is_retried_and_a_lasting_one_fails_after_three_attempts() {
+        let sys = FakePlatform::new()
+            .service("bits", ServiceState::Running, StartType::Demand)
+            .flaky("bits", 2)
+            .service("wuauserv", ServiceState::Running, StartType::Demand)
+            .flaky("wuauserv", 10);
+        let clock = FakeClock::new();
+        let results = stop_all(
+            &sys,
+            &clock,
+            &names(&["bits", "wuauserv"]),
+            Duration::from_secs(60),
+        );
+        assert!(results[0].result.is_ok(), "{results:?}");
+        assert!(
+            results[1]
+                .result
+                .as_ref()
+                .unwrap_err()
+                .starts_with("refused to stop: "),
+            "{results:?}"
+        );
+        let count = |name: &str| {
+            sys.requests()
+                .iter()
+                .filter(|r| *r == &format!("stop {name}"))
+                .count()
+        };
+        assert_eq!((count("bits"), count("wuauserv")), (3, 3));
     }
 
     #[test]

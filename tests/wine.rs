@@ -494,3 +494,195 @@ fn status_reports_services_folders_and_backups() {
     assert_eq!(report["folders"][0]["files"], 40);
     assert_eq!(report["folders"][1]["files"], 10);
 }
+
+fn reg(args: &[&str]) {
+    let out = Command::new("reg")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("reg runs");
+    assert!(out.status.success(), "reg {args:?}: {}", text(&out));
+}
+
+fn finding<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no finding {id} in {report:#}"))
+}
+
+const CBS_PENDING: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
+const WU_REQUIRED: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
+const SESSION_MANAGER: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager";
+const CONNECTIONS: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+
+/// Removes what a diagnose test wrote into the registry, whatever the assertions say.
+struct RegistryCleanup;
+
+impl Drop for RegistryCleanup {
+    fn drop(&mut self) {
+        for key in [CBS_PENDING, WU_REQUIRED] {
+            let _ = Command::new("reg")
+                .args(["delete", key, "/f"])
+                .stdin(Stdio::null())
+                .output();
+        }
+        for (key, value) in [
+            (SESSION_MANAGER, "PendingFileRenameOperations"),
+            (CONNECTIONS, "WinHttpSettings"),
+        ] {
+            let _ = Command::new("reg")
+                .args(["delete", key, "/v", value, "/f"])
+                .stdin(Stdio::null())
+                .output();
+        }
+    }
+}
+
+#[test]
+fn diagnose_on_a_clean_prefix_needs_nothing_and_exits_0() {
+    let _machine = serial();
+    // Whatever an earlier run left in the registry goes first.
+    drop(RegistryCleanup);
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["needs_remediation"], false);
+    assert_eq!(finding(&report, "pending-reboot")["severity"], "ok");
+    assert_eq!(finding(&report, "service-wuauserv")["severity"], "ok");
+    // Wine keeps no Windows Update event log: said, not hidden.
+    let events = finding(&report, "update-failures");
+    assert_eq!(events["severity"], "info");
+    assert!(
+        events["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("unavailable")
+    );
+}
+
+#[test]
+fn diagnose_reports_every_pending_restart_flag_and_exits_1() {
+    let _machine = serial();
+    let _cleanup = RegistryCleanup;
+    reg(&["add", CBS_PENDING, "/f"]);
+    reg(&["add", WU_REQUIRED, "/f"]);
+    reg(&[
+        "add",
+        SESSION_MANAGER,
+        "/v",
+        "PendingFileRenameOperations",
+        "/t",
+        "REG_MULTI_SZ",
+        "/d",
+        r"\??\C:\windows\temp\old.dll",
+        "/f",
+    ]);
+
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["needs_remediation"], true);
+    let pending = finding(&report, "pending-reboot");
+    assert_eq!(pending["severity"], "warn");
+    let evidence = pending["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("RebootPending") && evidence.contains("RebootRequired"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("PendingFileRenameOperations"),
+        "{evidence}"
+    );
+    assert!(pending["remedy"].as_str().unwrap().contains("Restart"));
+}
+
+#[test]
+fn diagnose_names_a_disabled_wuauserv_as_an_error_with_its_fix() {
+    let _machine = serial();
+    ctl("stop", "wuauserv");
+    ctl("disable", "wuauserv");
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    ctl("demand", "wuauserv");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    let wuauserv = finding(&report, "service-wuauserv");
+    assert_eq!(wuauserv["severity"], "error");
+    assert!(wuauserv["summary"].as_str().unwrap().contains("0x80070422"));
+    assert!(
+        wuauserv["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("sc config wuauserv start= demand")
+    );
+}
+
+#[test]
+fn diagnose_counts_software_distribution_exactly() {
+    let _machine = serial();
+    let expected_bytes: usize = (0..40).map(|i| format!("contents of file {i}").len()).sum();
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let sd = finding(&report, "folder-software-distribution");
+    let evidence = sd["evidence"].as_str().unwrap();
+    assert!(
+        evidence.ends_with(&format!(": 40 files, {expected_bytes} bytes")),
+        "{evidence}"
+    );
+    let cat = finding(&report, "folder-catroot2");
+    assert!(
+        cat["evidence"].as_str().unwrap().contains(": 10 files, "),
+        "{cat}"
+    );
+}
+
+#[test]
+fn diagnose_reads_the_winhttp_proxy_from_the_registry() {
+    let _machine = serial();
+    let _cleanup = RegistryCleanup;
+    // version 0x28, counter 1, flags 3 (proxy), "proxy.corp:8080", bypass "<local>".
+    let mut blob = String::new();
+    for n in [0x28u32, 1, 3, 15] {
+        blob.push_str(
+            &n.to_le_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        );
+    }
+    blob.push_str(
+        &"proxy.corp:8080"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    blob.push_str("07000000");
+    blob.push_str(
+        &"<local>"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    reg(&[
+        "add",
+        CONNECTIONS,
+        "/v",
+        "WinHttpSettings",
+        "/t",
+        "REG_BINARY",
+        "/d",
+        &blob,
+        "/f",
+    ]);
+
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let proxy = finding(&report, "winhttp-proxy");
+    assert_eq!(
+        proxy["summary"],
+        "WinHTTP proxy: proxy.corp:8080 (bypass: <local>)"
+    );
+}

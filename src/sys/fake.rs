@@ -1,11 +1,11 @@
 //! An in-memory service manager for the core's unit tests. Windows behaviour itself is proven
 //! against Wine with the real exe, never here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Platform, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
+use super::{Platform, RegValue, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
 
 /// What a fake service does with a STOP request.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +27,8 @@ struct FakeService {
     on_stop: OnStop,
     pending_polls: u32,
     refuse_next_stop: bool,
+    /// Requests that fail with an unexpected OS error before one gets through.
+    flaky: u32,
     dependents: Vec<String>,
 }
 
@@ -36,6 +38,10 @@ struct Inner {
     requests: Vec<String>,
     elevated: bool,
     restarts: u32,
+    keys: BTreeSet<String>,
+    values: BTreeMap<(String, String), RegValue>,
+    /// Event XML per channel, newest first; `None` for a channel whose query fails.
+    events: BTreeMap<String, Option<Vec<String>>>,
 }
 
 pub struct FakePlatform {
@@ -61,6 +67,7 @@ impl FakePlatform {
                 on_stop: OnStop::Obey,
                 pending_polls: 0,
                 refuse_next_stop: false,
+                flaky: 0,
                 dependents: Vec::new(),
             },
         );
@@ -88,9 +95,49 @@ impl FakePlatform {
         self.edit(name, |s| s.refuse_next_stop = true)
     }
 
+    /// The next `count` requests to `name` fail with an unexpected OS error.
+    pub fn flaky(self, name: &str, count: u32) -> Self {
+        self.edit(name, |s| s.flaky = count)
+    }
+
     /// `dependent` depends on `name`: while it runs, `name` refuses to stop.
     pub fn dependent(self, name: &str, dependent: &str) -> Self {
         self.edit(name, |s| s.dependents.push(dependent.to_string()))
+    }
+
+    /// `HKLM\\{key}` exists (and so do its parents).
+    pub fn registry_key(self, key: &str) -> Self {
+        let mut inner = self.inner.lock().unwrap();
+        let mut path = String::new();
+        for part in key.split('\\') {
+            if !path.is_empty() {
+                path.push('\\');
+            }
+            path.push_str(part);
+            inner.keys.insert(path.to_ascii_lowercase());
+        }
+        drop(inner);
+        self
+    }
+
+    pub fn registry_value(self, key: &str, name: &str, value: RegValue) -> Self {
+        let this = self.registry_key(key);
+        this.inner
+            .lock()
+            .unwrap()
+            .values
+            .insert((key.to_ascii_lowercase(), name.to_ascii_lowercase()), value);
+        this
+    }
+
+    /// The events `channel` holds (newest first), or `None` for a log that cannot be read.
+    pub fn events(self, channel: &str, events: Option<Vec<String>>) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .events
+            .insert(channel.to_string(), events);
+        self
     }
 
     pub fn not_elevated(self) -> Self {
@@ -181,6 +228,10 @@ impl Platform for FakePlatform {
                 .any(|d| inner.services.get(d).is_some_and(|s| s.state.is_active()))
         };
         let service = inner.services.get_mut(name).expect("checked above");
+        if service.flaky > 0 {
+            service.flaky -= 1;
+            return Err(SysError::Os(std::io::Error::other("invalid handle")));
+        }
         if service.refuse_next_stop {
             service.refuse_next_stop = false;
             return Err(SysError::CannotAcceptControl);
@@ -226,5 +277,37 @@ impl Platform for FakePlatform {
     fn restart_windows(&self) -> Result<(), SysError> {
         self.inner.lock().unwrap().restarts += 1;
         Ok(())
+    }
+
+    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
+        Ok(self
+            .inner
+            .lock()
+            .unwrap()
+            .keys
+            .contains(&key.to_ascii_lowercase()))
+    }
+
+    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .values
+            .get(&(key.to_ascii_lowercase(), name.to_ascii_lowercase()))
+            .cloned())
+    }
+
+    fn query_events(
+        &self,
+        channel: &str,
+        _query: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, SysError> {
+        match self.inner.lock().unwrap().events.get(channel) {
+            Some(Some(events)) => Ok(events.iter().take(limit).cloned().collect()),
+            Some(None) => Err(SysError::Os(std::io::Error::other(
+                "the channel cannot be read",
+            ))),
+            None => Ok(Vec::new()),
+        }
     }
 }

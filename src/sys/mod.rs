@@ -132,6 +132,27 @@ pub trait Platform: Sync {
     fn is_elevated(&self) -> Result<bool, SysError>;
     /// Restart Windows (with a short grace period for the user to save work).
     fn restart_windows(&self) -> Result<(), SysError>;
+    /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).
+    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError>;
+    /// The value `name` of `HKEY_LOCAL_MACHINE\{key}`; `None` when the key or value is absent.
+    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError>;
+    /// Up to `limit` events of `channel` matching the XPath `query`, newest first, as event XML.
+    fn query_events(
+        &self,
+        channel: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, SysError>;
+}
+
+/// A registry value, by type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegValue {
+    Dword(u32),
+    Qword(u64),
+    String(String),
+    MultiString(Vec<String>),
+    Binary(Vec<u8>),
 }
 
 /// The running system: Windows when built for it. `None` elsewhere, where only offline mode works.

@@ -1,8 +1,9 @@
 //! The platform for a mounted Windows installation: files only, no service manager.
 
-use super::{Platform, ServiceInfo, ServiceStatus, SysError};
+use super::{Platform, RegValue, ServiceInfo, ServiceStatus, SysError};
 
-/// Offline mode never plans a service step, so every service call is a plain error.
+/// Offline mode never plans a service step nor reads the live registry or event log, so every
+/// such call is a plain error. (The offline hives could be read one day; not yet.)
 pub struct Offline;
 
 impl Platform for Offline {
@@ -26,6 +27,20 @@ impl Platform for Offline {
         Ok(true)
     }
     fn restart_windows(&self) -> Result<(), SysError> {
+        Err(SysError::Offline)
+    }
+    fn registry_key_exists(&self, _key: &str) -> Result<bool, SysError> {
+        Err(SysError::Offline)
+    }
+    fn registry_value(&self, _key: &str, _name: &str) -> Result<Option<RegValue>, SysError> {
+        Err(SysError::Offline)
+    }
+    fn query_events(
+        &self,
+        _channel: &str,
+        _query: &str,
+        _limit: usize,
+    ) -> Result<Vec<String>, SysError> {
         Err(SysError::Offline)
     }
 }

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 
 use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
-use super::{Platform, ServiceInfo, ServiceStatus, SysError};
+use super::{Platform, RegValue, ServiceInfo, ServiceStatus, SysError};
 
+mod events;
 pub mod message;
+mod registry;
 mod services;
 mod token;
 
@@ -44,6 +46,20 @@ impl Platform for Windows {
     }
     fn restart_windows(&self) -> Result<(), SysError> {
         Ok(token::restart_windows()?)
+    }
+    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
+        Ok(registry::key_exists(key)?)
+    }
+    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
+        Ok(registry::value(key, name)?)
+    }
+    fn query_events(
+        &self,
+        channel: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, SysError> {
+        Ok(events::query(channel, query, limit)?)
     }
 }
 

@@ -1,0 +1,238 @@
+//! Recent update failures from the event log, each explained from wufix's database.
+
+use super::{Finding, Severity, why_unavailable};
+use crate::explain;
+use crate::sys::Platform;
+
+/// Provider Microsoft-Windows-WindowsUpdateClient. System log: 20 = installation failed.
+/// Operational channel: 25 = scan failed, 31 = download failed.
+const SOURCES: [(&str, &str); 2] = [
+    (
+        "System",
+        "*[System[Provider[@Name='Microsoft-Windows-WindowsUpdateClient'] and (EventID=20)]]",
+    ),
+    (
+        "Microsoft-Windows-WindowsUpdateClient/Operational",
+        "*[System[(EventID=25 or EventID=31)]]",
+    ),
+];
+const LIMIT: usize = 10;
+
+/// What one event says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateEvent {
+    pub id: u32,
+    pub time: String,
+    pub error_code: Option<u32>,
+    pub title: Option<String>,
+}
+
+pub fn check(sys: &dyn Platform) -> Vec<Finding> {
+    let mut events = Vec::new();
+    let mut unreadable = Vec::new();
+    for (channel, query) in SOURCES {
+        match sys.query_events(channel, query, LIMIT) {
+            Ok(xml) => events.extend(xml.iter().filter_map(|x| parse(x))),
+            Err(err) => unreadable.push(format!("{channel}: {}", why_unavailable(&err))),
+        }
+    }
+    if events.is_empty() && unreadable.len() == SOURCES.len() {
+        return vec![Finding::unavailable(
+            "update-failures",
+            "update failures from the event log",
+            unreadable.join("; "),
+        )];
+    }
+    // ISO 8601 UTC times sort as text.
+    events.sort_by(|a, b| b.time.cmp(&a.time));
+    events.truncate(LIMIT);
+    let mut findings: Vec<Finding> = events.iter().map(finding).collect();
+    if findings.is_empty() {
+        findings.push(Finding::new(
+            "update-failures",
+            Severity::Ok,
+            "no update failures in the event log",
+            "events 20, 25 and 31 of Microsoft-Windows-WindowsUpdateClient",
+        ));
+    }
+    if !unreadable.is_empty() {
+        findings.push(Finding::unavailable(
+            "update-failures-partial",
+            "part of the event log",
+            unreadable.join("; "),
+        ));
+    }
+    findings
+}
+
+fn finding(event: &UpdateEvent) -> Finding {
+    let what = match event.id {
+        20 => "an update failed to install",
+        25 => "a scan for updates failed",
+        31 => "an update failed to download",
+        _ => "an update operation failed",
+    };
+    let day = event.time.get(..10).unwrap_or(&event.time);
+    let mut summary = format!("{day}: {what}");
+    if let Some(title) = &event.title {
+        summary.push_str(&format!(" ({title})"));
+    }
+    let mut remedy = None;
+    if let Some(code) = event.error_code {
+        let explained = explain::explain("", code);
+        let name = explained
+            .names
+            .first()
+            .map(|n| format!(" {}", n.name))
+            .unwrap_or_default();
+        summary.push_str(&format!(" with 0x{code:08X}{name}"));
+        if let Some(meaning) = explained.meaning {
+            summary.push_str(&format!(": {meaning}"));
+        }
+        remedy = Some(
+            explained
+                .fix
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("Run `wufix explain 0x{code:08X}`")),
+        );
+    }
+    let mut finding = Finding::new(
+        format!("update-failure-{}", event.id),
+        Severity::Warn,
+        summary,
+        format!("event {} at {}", event.id, event.time),
+    );
+    finding.remedy = remedy;
+    finding
+}
+
+/// Read the fields wufix needs from an event's XML. Attribute quotes may be ' or ".
+pub fn parse(xml: &str) -> Option<UpdateEvent> {
+    let id = between(xml, "<EventID", "</EventID>")?
+        .rsplit('>')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let time = attribute(xml, "TimeCreated", "SystemTime").unwrap_or_default();
+    let error_code = data(xml, "errorCode").and_then(|v| explain::parse(&v).ok());
+    let title = data(xml, "updateTitle").filter(|t| !t.is_empty());
+    Some(UpdateEvent {
+        id,
+        time,
+        error_code,
+        title,
+    })
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+fn attribute(xml: &str, element: &str, name: &str) -> Option<String> {
+    let tag = between(xml, &format!("<{element} "), ">")?;
+    for quote in ['\'', '"'] {
+        if let Some(value) = between(tag, &format!("{name}={quote}"), &quote.to_string()) {
+            return Some(value.to_string());
+        }
+    }
+    None
+}
+
+fn data(xml: &str, name: &str) -> Option<String> {
+    for quote in ['\'', '"'] {
+        if let Some(value) = between(xml, &format!("<Data Name={quote}{name}{quote}>"), "</Data>") {
+            return Some(unescape(value));
+        }
+    }
+    None
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::fake::FakePlatform;
+
+    fn event_xml(id: u32, time: &str, code: &str, title: &str) -> String {
+        format!(
+            "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-WindowsUpdateClient' Guid='{{945A8954-C147-4ACD-923F-40C45405A658}}'/><EventID>{id}</EventID><TimeCreated SystemTime='{time}'/></System><EventData><Data Name='errorCode'>{code}</Data><Data Name='updateTitle'>{title}</Data><Data Name='updateGuid'>{{0}}</Data></EventData></Event>"
+        )
+    }
+
+    #[test]
+    fn parses_an_install_failure() {
+        let xml = event_xml(
+            20,
+            "2026-11-20T08:15:00.1234567Z",
+            "0x800f0922",
+            "2026-11 Cumulative Update &amp; more",
+        );
+        assert_eq!(
+            parse(&xml),
+            Some(UpdateEvent {
+                id: 20,
+                time: "2026-11-20T08:15:00.1234567Z".into(),
+                error_code: Some(0x800F0922),
+                title: Some("2026-11 Cumulative Update & more".into()),
+            })
+        );
+        assert_eq!(parse("<Event>garbage"), None);
+    }
+
+    #[test]
+    fn failures_are_listed_newest_first_and_explained() {
+        let sys = FakePlatform::new()
+            .events(
+                "System",
+                Some(vec![event_xml(
+                    20,
+                    "2026-11-01T00:00:00Z",
+                    "0x80070002",
+                    "KB1",
+                )]),
+            )
+            .events(
+                "Microsoft-Windows-WindowsUpdateClient/Operational",
+                Some(vec![event_xml(
+                    31,
+                    "2026-11-05T00:00:00Z",
+                    "0x80242006",
+                    "KB2",
+                )]),
+            );
+        let findings = check(&sys);
+        assert_eq!(findings.len(), 2);
+        assert!(findings[0].summary.starts_with(
+            "2026-11-05: an update failed to download (KB2) with 0x80242006 WU_E_UH_INVALIDMETADATA"
+        ));
+        assert!(
+            findings[0]
+                .remedy
+                .as_deref()
+                .unwrap()
+                .contains("wufix reset")
+        );
+        assert_eq!(findings[1].severity, Severity::Warn);
+    }
+
+    #[test]
+    fn an_unreadable_log_is_reported_as_unavailable() {
+        let sys = FakePlatform::new()
+            .events("System", None)
+            .events("Microsoft-Windows-WindowsUpdateClient/Operational", None);
+        let findings = check(&sys);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert!(findings[0].summary.starts_with("unavailable"));
+    }
+}

@@ -1,0 +1,63 @@
+//! A restart Windows is waiting for: installing more updates before it usually fails.
+
+use super::{Finding, Severity, why_unavailable};
+use crate::sys::{Platform, RegValue};
+
+const CBS_REBOOT_PENDING: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
+const WU_REBOOT_REQUIRED: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
+const SESSION_MANAGER: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager";
+const PENDING_RENAMES: &str = "PendingFileRenameOperations";
+
+pub fn check(sys: &dyn Platform) -> Vec<Finding> {
+    let mut flags = Vec::new();
+    for key in [CBS_REBOOT_PENDING, WU_REBOOT_REQUIRED] {
+        match sys.registry_key_exists(key) {
+            Ok(true) => flags.push(format!(r"HKLM\{key} exists")),
+            Ok(false) => {}
+            Err(err) => {
+                return vec![Finding::unavailable(
+                    "pending-reboot",
+                    "pending restart",
+                    why_unavailable(&err),
+                )];
+            }
+        }
+    }
+    // A *value*, not a key: a list of files to move or delete at the next boot.
+    match sys.registry_value(SESSION_MANAGER, PENDING_RENAMES) {
+        Ok(Some(RegValue::MultiString(entries))) if !entries.is_empty() => flags.push(format!(
+            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {} entries",
+            entries.len()
+        )),
+        Ok(Some(RegValue::Binary(bytes))) if bytes.iter().any(|b| *b != 0) => {
+            flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))
+        }
+        Ok(_) => {}
+        Err(err) => {
+            return vec![Finding::unavailable(
+                "pending-reboot",
+                "pending restart",
+                why_unavailable(&err),
+            )];
+        }
+    }
+    if flags.is_empty() {
+        return vec![Finding::new(
+            "pending-reboot",
+            Severity::Ok,
+            "no restart is pending",
+            "none of the three pending-restart flags is set",
+        )];
+    }
+    vec![
+        Finding::new(
+            "pending-reboot",
+            Severity::Warn,
+            "a restart is pending",
+            flags.join("; "),
+        )
+        .remedy("Restart Windows (`shutdown /r /t 0`), then try the update again"),
+    ]
+}
