@@ -417,3 +417,81 @@ fn a_folder_that_is_itself_a_link_is_not_followed() {
         "db"
     );
 }
+
+#[test]
+fn diagnose_offline_checks_the_folders_and_says_what_it_cannot_check() {
+    let vol = Volume::new(25);
+    fs::create_dir(
+        vol.windows()
+            .join("SoftwareDistribution.wufix-20250101T000000Z.bak"),
+    )
+    .unwrap();
+    fs::write(
+        vol.windows()
+            .join("SoftwareDistribution.wufix-20250101T000000Z.bak/old.cab"),
+        [0u8; 1000],
+    )
+    .unwrap();
+    let before = tree(vol.root.path());
+    let out = wufix(&[
+        "diagnose",
+        "--json",
+        "--exit-code",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        tree(vol.root.path()),
+        before,
+        "diagnose must not change anything"
+    );
+    let report = json(&out);
+    assert_eq!(report["mode"], "offline");
+    let finding = |id: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let expected_bytes: usize = (0..25).map(|i| format!("contents of file {i}").len()).sum();
+    assert!(
+        finding("folder-software-distribution")["evidence"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(": 25 files, {expected_bytes} bytes"))
+    );
+    let backups = finding("wufix-backups");
+    assert!(
+        backups["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 wufix backups hold 1 files"),
+        "{backups}"
+    );
+    for id in [
+        "services",
+        "pending-reboot",
+        "update-failures",
+        "wsus",
+        "winhttp-proxy",
+        "windows-version",
+    ] {
+        let f = finding(id);
+        assert_eq!(f["severity"], "info", "{id}");
+        assert!(
+            f["summary"].as_str().unwrap().starts_with("unavailable"),
+            "{id}: {f}"
+        );
+    }
+    let human = wufix(&["diagnose", "--windows-dir", vol.arg()]);
+    assert_eq!(
+        human.status.code(),
+        Some(0),
+        "without --exit-code diagnose succeeds"
+    );
+    assert!(String::from_utf8_lossy(&human.stdout).contains("SoftwareDistribution holds 25 files"));
+}
