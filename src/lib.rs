@@ -93,13 +93,16 @@ fn resolve(location: &Location) -> Result<Target, UsageError> {
     }
 }
 
+/// The installation `command` acts on; when there is none, say why (a usage error).
+fn target_for(location: &Location, command: &'static str, printer: &Printer) -> Option<Target> {
+    resolve(location)
+        .map_err(|err| printer.error(command, &err.0))
+        .ok()
+}
+
 fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
-    let target = match resolve(&req.location) {
-        Ok(target) => target,
-        Err(err) => {
-            printer.error("status", &err.0);
-            return Exit::Usage;
-        }
+    let Some(target) = target_for(&req.location, "status", printer) else {
+        return Exit::Usage;
     };
     printer.status(&status::snapshot(
         &target.layout,
@@ -110,12 +113,8 @@ fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
 }
 
 fn run_diagnose(req: &DiagnoseRequest, printer: &Printer) -> Exit {
-    let target = match resolve(&req.location) {
-        Ok(target) => target,
-        Err(err) => {
-            printer.error("diagnose", &err.0);
-            return Exit::Usage;
-        }
+    let Some(target) = target_for(&req.location, "diagnose", printer) else {
+        return Exit::Usage;
     };
     let report = diagnose::diagnose(&target.layout, &*target.sys, target.online);
     printer.diagnose(&report);
@@ -127,13 +126,10 @@ fn run_diagnose(req: &DiagnoseRequest, printer: &Printer) -> Exit {
 }
 
 fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
-    match resolve(&req.location) {
-        Ok(target) => reset_on(req, &*target.sys, &target.layout, printer, &SystemClock),
-        Err(err) => {
-            printer.error("reset", &err.0);
-            Exit::Usage
-        }
-    }
+    let Some(target) = target_for(&req.location, "reset", printer) else {
+        return Exit::Usage;
+    };
+    reset_on(req, &*target.sys, &target.layout, printer, &SystemClock)
 }
 
 fn reset_on(

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::diagnose::{DiagnoseReport, Severity};
 use crate::explain::ExplainReport;
 use crate::report::{
-    BackupEvent, BackupRecord, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
+    BackupEvent, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
 };
 
 pub struct Printer {
@@ -130,10 +130,9 @@ impl Printer {
                 );
             }
         }
-        let backups: Vec<&BackupRecord> = report.backups.iter().collect();
-        if !backups.is_empty() {
+        if !report.backups.is_empty() {
             let _ = writeln!(text, "\nBackups");
-            for backup in backups {
+            for backup in &report.backups {
                 let _ = writeln!(text, "  {:<8} {}", backup_event(backup.event), backup.path);
             }
         }

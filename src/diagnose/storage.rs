@@ -90,7 +90,7 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
 
 fn free_space(layout: &Layout) -> Finding {
     let dir = &layout.windows_dir;
-    match fs4::available_space(dir) {
+    match crate::sys::free_space(dir) {
         Err(err) => Finding::unavailable("free-space", "free disk space", err),
         Ok(free) if free < MIN_FREE => Finding::new(
             "free-space",

@@ -60,3 +60,8 @@ pub fn remove_file(path: &Path) -> io::Result<()> {
 pub fn remove_file(path: &Path) -> io::Result<()> {
     fs::remove_file(path)
 }
+
+/// Bytes available to this user on the volume holding `path`.
+pub fn free_space(path: &Path) -> io::Result<u64> {
+    fs4::available_space(path)
+}

@@ -17,7 +17,7 @@ pub mod windows;
 pub mod fake;
 
 mod fs;
-pub use fs::{is_sharing_violation, remove_file, remove_link};
+pub use fs::{free_space, is_sharing_violation, remove_file, remove_link};
 
 /// What a service is doing, as the service control manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
