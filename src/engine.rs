@@ -5,6 +5,7 @@
 use std::fs;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::Folder;
 use crate::clock::Clock;
@@ -17,11 +18,13 @@ use crate::report::{
 use crate::services;
 use crate::sys::Platform;
 
-/// Run `plan`, telling `progress` about each record as it is made.
+/// Run `plan`, telling `progress` about each record as it is made. Once `cancel` is set (Ctrl+C),
+/// every step still to come is skipped except starting the services again.
 pub fn run(
     plan: &Plan,
     sys: &dyn Platform,
     clock: &dyn Clock,
+    cancel: &AtomicBool,
     progress: &mut dyn FnMut(&StepRecord),
 ) -> ResetReport {
     let mut run = Run {
@@ -34,7 +37,18 @@ pub fn run(
         renamed: Vec::new(),
         progress,
     };
+    let mut interrupted = false;
     for step in &plan.steps {
+        interrupted |= cancel.load(Ordering::SeqCst);
+        if interrupted && !matches!(step, Step::StartServices(_)) {
+            for mut record in step.describe() {
+                record.outcome = Outcome::Skipped;
+                record.detail =
+                    "interrupted (Ctrl+C) before this step; nothing was changed".to_string();
+                run.push(record);
+            }
+            continue;
+        }
         match step {
             Step::StopServices(actions) => run.stop_services(actions),
             Step::Folder(folder) => run.folder(folder),
@@ -53,12 +67,17 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let ok = run.records.iter().all(|r| r.outcome != Outcome::Failed);
+    let ok = !interrupted && run.records.iter().all(|r| r.outcome != Outcome::Failed);
     let reboot_recommended = run
         .records
         .iter()
         .any(|r| matches!(r.action, plan::RENAME | plan::CLEAR) && r.outcome == Outcome::Done);
-    let message = summary(ok, &run.records, reboot_recommended);
+    let mut message = summary(&run.records, reboot_recommended);
+    if interrupted {
+        message = format!(
+            "Interrupted by Ctrl+C: the remaining steps were skipped and the services started again. {message}"
+        );
+    }
     ResetReport {
         ok,
         command: "reset",
@@ -339,8 +358,13 @@ fn failed(action: &'static str, target: String, path: &Path, err: io::Error) -> 
 }
 
 /// One sentence for the end of the run, naming whatever failed.
-fn summary(ok: bool, records: &[StepRecord], reboot_recommended: bool) -> String {
-    if ok {
+fn summary(records: &[StepRecord], reboot_recommended: bool) -> String {
+    let failures: Vec<String> = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .map(|r| format!("{} {}: {}", r.action, r.target, r.detail))
+        .collect();
+    if failures.is_empty() {
         return if reboot_recommended {
             "Reset complete. Restart Windows to finish the repair (or run wufix reset --reboot)."
                 .to_string()
@@ -348,11 +372,6 @@ fn summary(ok: bool, records: &[StepRecord], reboot_recommended: bool) -> String
             "Nothing needed resetting; nothing was changed.".to_string()
         };
     }
-    let failures: Vec<String> = records
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .map(|r| format!("{} {}: {}", r.action, r.target, r.detail))
-        .collect();
     format!("Reset incomplete. Failed: {}.", failures.join("; "))
 }
 
@@ -406,7 +425,13 @@ mod tests {
 
     fn reset(m: &Machine, sys: &FakePlatform, req: &ResetRequest) -> ResetReport {
         let plan = Plan::build(req, &m.layout, sys, "2026-11-25T23:15:00Z".parse().unwrap());
-        run(&plan, sys, &FakeClock::new(), &mut |_| {})
+        run(
+            &plan,
+            sys,
+            &FakeClock::new(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
     }
 
     fn record<'a>(report: &'a ResetReport, action: &str, target: &str) -> &'a StepRecord {
@@ -531,6 +556,51 @@ mod tests {
             Outcome::Done
         );
         assert!(report.services.before.iter().any(|s| s.name == "appidsvc"));
+    }
+
+    #[test]
+    fn ctrl_c_after_the_stops_skips_the_folders_and_still_restores_the_services() {
+        let m = machine();
+        let sys = all_running();
+        let req = request(Method::Clear, true);
+        let plan = Plan::build(
+            &req,
+            &m.layout,
+            &sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        let cancel = AtomicBool::new(false);
+        // Ctrl+C arrives while the services are being stopped.
+        let report = run(&plan, &sys, &FakeClock::new(), &cancel, &mut |record| {
+            if record.action == plan::STOP {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        });
+        assert!(!report.ok);
+        assert!(
+            report.message.starts_with("Interrupted"),
+            "{}",
+            report.message
+        );
+        assert_eq!(
+            record(&report, plan::CLEAR, "catroot2").outcome,
+            Outcome::Skipped
+        );
+        assert!(m.layout.path(Folder::Catroot2).join("data").exists());
+        assert!(
+            m.layout
+                .path(Folder::SoftwareDistribution)
+                .join("data")
+                .exists()
+        );
+        assert_eq!(
+            record(&report, plan::RESTART, "this computer").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(sys.restarts(), 0);
+        for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+            assert_eq!(sys.state(name), ServiceState::Running, "{name}");
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub mod services;
 pub mod status;
 pub mod sys;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use clock::{Clock, SystemClock};
 use folders::Layout;
 use plan::Plan;
@@ -91,6 +93,20 @@ fn resolve(location: &Location) -> Result<Target, UsageError> {
             )),
         },
     }
+}
+
+/// From here on Ctrl+C does not kill wufix mid-reset: it sets the returned flag, the engine skips
+/// what is left and starts the services again. Installed only once the reset really starts.
+fn catch_ctrl_c(json: bool) -> &'static AtomicBool {
+    static CANCEL: AtomicBool = AtomicBool::new(false);
+    // An error means a handler is already installed (a second reset in one process): keep it.
+    let _ = ctrlc::set_handler(move || {
+        CANCEL.store(true, Ordering::SeqCst);
+        Printer::new(json).note(
+            "wufix: interrupted; finishing the current step, then starting the services again",
+        );
+    });
+    &CANCEL
 }
 
 /// The installation `command` acts on; when there is none, say why (a usage error).
@@ -176,7 +192,10 @@ fn reset_on(
             }
         }
     }
-    let report = engine::run(&plan, sys, clock, &mut |record| printer.progress(record));
+    let cancel = catch_ctrl_c(printer.is_json());
+    let report = engine::run(&plan, sys, clock, cancel, &mut |record| {
+        printer.progress(record)
+    });
     printer.reset(&report);
     if report.ok { Exit::Ok } else { Exit::Failed }
 }

@@ -239,7 +239,8 @@ impl FolderStep {
 }
 
 impl Step {
-    fn describe(&self) -> Vec<StepRecord> {
+    /// The step as report lines, before it runs.
+    pub fn describe(&self) -> Vec<StepRecord> {
         match self {
             Step::StopServices(actions) => actions
                 .iter()

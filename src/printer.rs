@@ -26,6 +26,10 @@ impl Printer {
         Printer { json }
     }
 
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     fn out(&self, text: &str) {
         let mut out = io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
