@@ -90,3 +90,12 @@ fn on_windows_the_system_message_is_included() {
         .unwrap_or_default();
     assert!(!message.is_empty(), "{report:#}");
 }
+
+/// The text users read, kept as a snapshot so a change to it is a reviewed change. Windows adds
+/// the system's own message line, so the snapshot is the non-Windows output.
+#[cfg(not(windows))]
+#[test]
+fn explain_text_reads_as_reviewed() {
+    let out = wufix(&["explain", "0x80242006", "0x8007ABCD"]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

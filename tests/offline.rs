@@ -495,3 +495,47 @@ fn diagnose_offline_checks_the_folders_and_says_what_it_cannot_check() {
     );
     assert!(String::from_utf8_lossy(&human.stdout).contains("SoftwareDistribution holds 25 files"));
 }
+
+/// Run wufix at a pseudo-terminal (util-linux `script`), typing `answer` at its prompt.
+#[cfg(unix)]
+fn at_terminal(args: &str, answer: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_wufix"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn at_a_terminal_it_shows_the_plan_asks_and_obeys_the_answer() {
+    let vol = Volume::new(3);
+    let before = tree(vol.root.path());
+    let no = at_terminal(&format!("reset --windows-dir {}", vol.arg()), "n\n");
+    assert_eq!(no.status.code(), Some(1), "{}", text(&no));
+    let shown = text(&no);
+    assert!(
+        shown.contains("wufix will:")
+            && shown.contains("rename-folder")
+            && shown.contains("Proceed? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("cancelled; nothing was changed"), "{shown}");
+    assert_eq!(tree(vol.root.path()), before);
+
+    let yes = at_terminal(&format!("reset --windows-dir {}", vol.arg()), "y\n");
+    assert_eq!(yes.status.code(), Some(0), "{}", text(&yes));
+    assert!(!vol.sd().exists() && !vol.catroot2().exists());
+}
