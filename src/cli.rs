@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::request::{
     self, Command, DiagnoseRequest, ExplainRequest, Location, Method, Request, ResetArgs,
@@ -21,8 +21,9 @@ something needs remediation, 2 usage error (nothing touched), 3 not running as a
 (nothing touched)."
 )]
 pub struct Cli {
+    /// Without a command: a double-click runs a guided reset; a terminal gets this help.
     #[command(subcommand)]
-    command: CliCommand,
+    command: Option<CliCommand>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,16 +118,26 @@ enum CliFolder {
 impl Cli {
     pub fn json(&self) -> bool {
         match &self.command {
-            CliCommand::Status(s) => s.common.json,
-            CliCommand::Reset(r) => r.common.json,
-            CliCommand::Explain(e) => e.json,
-            CliCommand::Diagnose(d) => d.common.json,
+            None => false,
+            Some(CliCommand::Status(s)) => s.common.json,
+            Some(CliCommand::Reset(r)) => r.common.json,
+            Some(CliCommand::Explain(e)) => e.json,
+            Some(CliCommand::Diagnose(d)) => d.common.json,
         }
     }
 
     pub fn into_request(self) -> Result<Request, UsageError> {
         let json = self.json();
-        let command = match self.command {
+        let Some(command) = self.command else {
+            if wufix::sys::console_is_ours() {
+                return Ok(Request::double_clicked());
+            }
+            return Err(UsageError(format!(
+                "a command is needed\n\n{}",
+                Cli::command().render_help()
+            )));
+        };
+        let command = match command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
             CliCommand::Diagnose(d) => Command::Diagnose(DiagnoseRequest {
                 location: d
@@ -162,6 +173,10 @@ impl Cli {
                 reboot: r.reboot,
             })?),
         };
-        Ok(Request { command, json })
+        Ok(Request {
+            command,
+            json,
+            pause_at_end: false,
+        })
     }
 }

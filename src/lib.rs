@@ -51,7 +51,16 @@ terminal, so nothing was changed. Pass --yes to run unattended, or --dry-run to 
 
 /// Run a validated request to the end and say how it went.
 pub fn run(request: Request, printer: &Printer) -> Exit {
-    match request.command {
+    let pause = request.pause_at_end;
+    let exit = run_command(request.command, printer);
+    if pause {
+        printer.pause("Press Enter to close this window.");
+    }
+    exit
+}
+
+fn run_command(command: Command, printer: &Printer) -> Exit {
+    match command {
         Command::Status(req) => run_status(&req, printer),
         Command::Reset(req) => run_reset(&req, printer),
         Command::Diagnose(req) => run_diagnose(&req, printer),

@@ -49,6 +49,14 @@ impl Printer {
         }
     }
 
+    /// Wait for Enter, when someone is there to press it.
+    pub fn pause(&self, text: &str) {
+        if io::stdin().is_terminal() {
+            self.err(&format!("\n{text}"));
+            let _ = io::stdin().lock().read_line(&mut String::new());
+        }
+    }
+
     /// A step as it finishes.
     pub fn progress(&self, record: &StepRecord) {
         self.err(&format!("{}\n", step_line(record)));

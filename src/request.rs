@@ -98,6 +98,25 @@ pub enum Command {
 pub struct Request {
     pub command: Command,
     pub json: bool,
+    /// Wait for Enter before exiting, so a window opened by a double-click stays readable.
+    pub pause_at_end: bool,
+}
+
+impl Request {
+    /// What a double-click does: the default reset, shown and confirmed at the prompt.
+    pub fn double_clicked() -> Request {
+        let reset = ResetRequest::from_args(ResetArgs {
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            keep: DEFAULT_KEEP,
+            ..ResetArgs::default()
+        })
+        .expect("the defaults are valid");
+        Request {
+            command: Command::Reset(reset),
+            json: false,
+            pause_at_end: true,
+        }
+    }
 }
 
 /// Input that is wrong before any work starts: exit 2, nothing touched.
@@ -213,6 +232,20 @@ mod tests {
         ] {
             assert!(ResetRequest::from_args(bad).is_err());
         }
+    }
+
+    #[test]
+    fn a_double_click_asks_before_a_default_reset_and_pauses() {
+        let req = Request::double_clicked();
+        assert!(req.pause_at_end && !req.json);
+        let Command::Reset(reset) = req.command else {
+            panic!("a double-click resets")
+        };
+        assert!(!reset.assume_yes && !reset.dry_run && reset.is_full());
+        assert_eq!(
+            (reset.method, reset.location),
+            (Method::Rename, Location::Online)
+        );
     }
 
     #[test]

@@ -539,3 +539,11 @@ fn at_a_terminal_it_shows_the_plan_asks_and_obeys_the_answer() {
     assert_eq!(yes.status.code(), Some(0), "{}", text(&yes));
     assert!(!vol.sd().exists() && !vol.catroot2().exists());
 }
+
+#[test]
+fn without_a_command_a_terminal_gets_the_help_and_exit_2() {
+    // Started from a shell or a script (not by a double-click), wufix does nothing by itself.
+    let out = wufix(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Usage: wufix"), "{}", text(&out));
+}

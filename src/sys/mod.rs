@@ -179,3 +179,16 @@ pub fn system_message(code: u32) -> Option<String> {
         None
     }
 }
+
+/// Whether wufix was started by a double-click, in a console window of its own that closes as
+/// soon as it exits (Windows only).
+pub fn console_is_ours() -> bool {
+    #[cfg(windows)]
+    {
+        windows::console_is_ours()
+    }
+    #[cfg(not(windows))]
+    {
+        false
+    }
+}

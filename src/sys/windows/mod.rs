@@ -63,6 +63,20 @@ impl Platform for Windows {
     }
 }
 
+/// Whether this process is alone on its console: Explorer made the console for it (a
+/// double-click), and it closes the moment wufix exits.
+pub fn console_is_ours() -> bool {
+    let mut ids = [0u32; 2];
+    // SAFETY: `ids` is writable for the two entries passed; the call writes at most that many.
+    let count = unsafe {
+        windows_sys::Win32::System::Console::GetConsoleProcessList(
+            ids.as_mut_ptr(),
+            ids.len() as u32,
+        )
+    };
+    count == 1
+}
+
 /// `%SystemRoot%` as the kernel knows it, not as the (editable) environment says.
 fn system_windows_dir() -> io::Result<PathBuf> {
     let mut buf = vec![0u16; 260];
