@@ -693,3 +693,18 @@ fn diagnose_reads_the_winhttp_proxy_from_the_registry() {
         "WinHTTP proxy: proxy.corp:8080 (bypass: <local>)"
     );
 }
+
+#[test]
+fn reboot_after_a_successful_reset_takes_the_privilege_and_asks_windows_to_restart() {
+    let _machine = serial();
+    // Wine's InitiateSystemShutdownExW is a stub that returns success without restarting: this
+    // proves the privilege adjustment and the call succeed, not that a machine restarts.
+    let out = wufix(&["reset", "--yes", "--json", "--reboot", "--only", "catroot2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(
+        outcome_of(&report, "restart-windows", "this computer"),
+        "done"
+    );
+    assert_eq!(query("cryptsvc").0, "Running");
+}
