@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests (native and Wine).
 #![allow(dead_code)]
 
+#[cfg(windows)]
+pub mod wine;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;

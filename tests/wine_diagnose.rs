@@ -1,0 +1,158 @@
+//! The real wufix.exe diagnosing under Wine: services, the registry and the folders as a real
+//! Win32 API shows them. Built only for Windows; see wine_reset.rs for how the suite runs.
+#![cfg(windows)]
+
+mod common;
+
+use common::wine::*;
+use common::{json, text, wufix};
+
+#[test]
+fn diagnose_on_a_clean_prefix_needs_nothing_and_exits_0() {
+    let _machine = serial();
+    // Whatever an earlier run left in the registry goes first.
+    drop(RegistryCleanup);
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    let report = json(&out);
+    // The prefix's C: is the test machine's disk: only a nearly full one may need remediation.
+    let low_disk = finding(&report, "free-space")["severity"] == "warn";
+    assert_eq!(report["needs_remediation"], low_disk, "{report:#}");
+    assert_eq!(
+        out.status.code(),
+        Some(if low_disk { 1 } else { 0 }),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(finding(&report, "pending-reboot")["severity"], "ok");
+    assert_eq!(finding(&report, "service-wuauserv")["severity"], "ok");
+    // Wine keeps no Windows Update event log: said, not hidden.
+    let events = finding(&report, "update-failures");
+    assert_eq!(events["severity"], "info");
+    assert!(
+        events["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("unavailable")
+    );
+}
+
+#[test]
+fn diagnose_reports_every_pending_restart_flag_and_exits_1() {
+    let _machine = serial();
+    let _cleanup = RegistryCleanup;
+    reg(&["add", CBS_PENDING, "/f"]);
+    reg(&["add", WU_REQUIRED, "/f"]);
+    reg(&[
+        "add",
+        SESSION_MANAGER,
+        "/v",
+        "PendingFileRenameOperations",
+        "/t",
+        "REG_MULTI_SZ",
+        "/d",
+        r"\??\C:\windows\temp\old.dll",
+        "/f",
+    ]);
+
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["needs_remediation"], true);
+    let pending = finding(&report, "pending-reboot");
+    assert_eq!(pending["severity"], "warn");
+    let evidence = pending["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("RebootPending") && evidence.contains("RebootRequired"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("PendingFileRenameOperations"),
+        "{evidence}"
+    );
+    assert!(pending["remedy"].as_str().unwrap().contains("Restart"));
+}
+
+#[test]
+fn diagnose_names_a_disabled_wuauserv_as_an_error_with_its_fix() {
+    let _machine = serial();
+    ctl("stop", "wuauserv");
+    ctl("disable", "wuauserv");
+    let out = wufix(&["diagnose", "--json", "--exit-code"]);
+    ctl("demand", "wuauserv");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    let wuauserv = finding(&report, "service-wuauserv");
+    assert_eq!(wuauserv["severity"], "error");
+    assert!(wuauserv["summary"].as_str().unwrap().contains("0x80070422"));
+    assert!(
+        wuauserv["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("sc config wuauserv start= demand")
+    );
+}
+
+#[test]
+fn diagnose_counts_software_distribution_exactly() {
+    let _machine = serial();
+    let expected_bytes: usize = (0..40).map(|i| format!("contents of file {i}").len()).sum();
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let sd = finding(&report, "folder-software-distribution");
+    let evidence = sd["evidence"].as_str().unwrap();
+    assert!(
+        evidence.ends_with(&format!(": 40 files, {expected_bytes} bytes")),
+        "{evidence}"
+    );
+    let cat = finding(&report, "folder-catroot2");
+    assert!(
+        cat["evidence"].as_str().unwrap().contains(": 10 files, "),
+        "{cat}"
+    );
+}
+
+#[test]
+fn diagnose_reads_the_winhttp_proxy_from_the_registry() {
+    let _machine = serial();
+    let _cleanup = RegistryCleanup;
+    // version 0x28, counter 1, flags 3 (proxy), "proxy.corp:8080", bypass "<local>".
+    let mut blob = String::new();
+    for n in [0x28u32, 1, 3, 15] {
+        blob.push_str(
+            &n.to_le_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        );
+    }
+    blob.push_str(
+        &"proxy.corp:8080"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    blob.push_str("07000000");
+    blob.push_str(
+        &"<local>"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    reg(&[
+        "add",
+        CONNECTIONS,
+        "/v",
+        "WinHttpSettings",
+        "/t",
+        "REG_BINARY",
+        "/d",
+        &blob,
+        "/f",
+    ]);
+
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let proxy = finding(&report, "winhttp-proxy");
+    assert_eq!(
+        proxy["summary"],
+        "WinHTTP proxy: proxy.corp:8080 (bypass: <local>)"
+    );
+}
