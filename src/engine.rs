@@ -291,13 +291,14 @@ impl Run<'_> {
 
     fn start_services(&mut self, names: &[String]) {
         for driven in services::start_all(self.sys, self.clock, names, self.plan.timeout) {
-            let never_stopped = self.not_stopped.iter().any(|n| n == &driven.name);
             let record = match driven.result {
-                Ok(_) if never_stopped => StepRecord::new(
+                // Running without being asked: it never stopped (it would not, or Ctrl+C came
+                // first), or something else started it again.
+                Ok(_) if !driven.requested => StepRecord::new(
                     plan::START,
                     &driven.name,
                     Outcome::Skipped,
-                    "it never stopped; still running",
+                    "already running; nothing to start",
                 ),
                 Ok(took) => StepRecord::new(
                     plan::START,
@@ -601,6 +602,36 @@ mod tests {
         for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
             assert_eq!(sys.state(name), ServiceState::Running, "{name}");
         }
+    }
+
+    #[test]
+    fn ctrl_c_before_anything_ran_changes_nothing() {
+        let m = machine();
+        let sys = all_running();
+        let plan = Plan::build(
+            &request(Method::Rename, false),
+            &m.layout,
+            &sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        let report = run(
+            &plan,
+            &sys,
+            &FakeClock::new(),
+            &AtomicBool::new(true),
+            &mut |_| {},
+        );
+        assert!(!report.ok);
+        assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+        assert_eq!(
+            record(&report, plan::START, "bits").outcome,
+            Outcome::Skipped
+        );
+        assert_eq!(
+            record(&report, plan::STOP, "bits").outcome,
+            Outcome::Skipped
+        );
+        assert!(m.layout.path(Folder::SoftwareDistribution).exists());
     }
 
     #[test]

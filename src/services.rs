@@ -40,6 +40,8 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
 pub struct Driven {
     pub name: String,
     pub result: Result<Duration, String>,
+    /// Whether a request was delivered; `false` with `Ok` means it was already there.
+    pub requested: bool,
 }
 
 /// Stop every service in `names`, all within `timeout`.
@@ -207,6 +209,7 @@ fn drive(
         .map(|t| Driven {
             name: t.name.to_string(),
             result: t.result.expect("every track ends with a result"),
+            requested: t.requested,
         })
         .collect()
 }
