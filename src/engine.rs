@@ -34,6 +34,7 @@ pub fn run(
         records: Vec::new(),
         backups: Vec::new(),
         not_stopped: Vec::new(),
+        stopped: Vec::new(),
         renamed: Vec::new(),
         progress,
     };
@@ -104,6 +105,8 @@ struct Run<'a> {
     backups: Vec<BackupRecord>,
     /// Services that were meant to stop and did not: the folders they guard stay untouched.
     not_stopped: Vec<String>,
+    /// Services this run stopped.
+    stopped: Vec<String>,
     renamed: Vec<Folder>,
     progress: &'a mut dyn FnMut(&StepRecord),
 }
@@ -126,14 +129,23 @@ impl Run<'_> {
                 self.push(record);
             }
         }
-        for driven in services::stop_all(self.sys, self.clock, &to_stop, self.plan.timeout) {
+        self.stop(&to_stop, "stopped");
+    }
+
+    /// Stop `names` and record each: `done` with `verb`, or `failed` (the folders it guards will
+    /// be left alone).
+    fn stop(&mut self, names: &[String], verb: &str) {
+        for driven in services::stop_all(self.sys, self.clock, names, self.plan.timeout) {
             let record = match driven.result {
-                Ok(took) => StepRecord::new(
-                    plan::STOP,
-                    &driven.name,
-                    Outcome::Done,
-                    format!("stopped in {:.1} s", took.as_secs_f64()),
-                ),
+                Ok(took) => {
+                    self.stopped.push(driven.name.clone());
+                    StepRecord::new(
+                        plan::STOP,
+                        &driven.name,
+                        Outcome::Done,
+                        format!("{verb} in {:.1} s", took.as_secs_f64()),
+                    )
+                }
                 Err(why) => {
                     self.not_stopped.push(driven.name.clone());
                     StepRecord::new(plan::STOP, &driven.name, Outcome::Failed, why)
@@ -143,7 +155,28 @@ impl Run<'_> {
         }
     }
 
+    /// A guard this run stopped may have been started again since (usosvc restarts wuauserv; a
+    /// trigger starts bits): stop it once more before its folder is touched.
+    fn stop_restarted_guards(&mut self, step: &FolderStep) {
+        let restarted: Vec<String> = step
+            .guards
+            .iter()
+            .filter(|g| self.stopped.contains(g))
+            .filter(|g| {
+                self.sys
+                    .service_status(g)
+                    .is_ok_and(|s| s.state.is_active())
+            })
+            .cloned()
+            .collect();
+        if !restarted.is_empty() {
+            self.stopped.retain(|s| !restarted.contains(s));
+            self.stop(&restarted, "started again by Windows; stopped again");
+        }
+    }
+
     fn folder(&mut self, step: &FolderStep) {
+        self.stop_restarted_guards(step);
         let target = step.path.display().to_string();
         let blockers: Vec<&str> = step
             .guards
@@ -632,6 +665,47 @@ mod tests {
             Outcome::Skipped
         );
         assert!(m.layout.path(Folder::SoftwareDistribution).exists());
+    }
+
+    #[test]
+    fn a_guard_started_again_after_the_stops_is_stopped_again_before_its_folder() {
+        let m = machine();
+        let sys = all_running().revives("wuauserv", 1);
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(report.ok, "{:#?}", report.steps);
+        let stops: Vec<&StepRecord> = report
+            .steps
+            .iter()
+            .filter(|r| r.action == plan::STOP && r.target == "wuauserv")
+            .collect();
+        assert_eq!(stops.len(), 2);
+        assert!(
+            stops[1]
+                .detail
+                .starts_with("started again by Windows; stopped again"),
+            "{}",
+            stops[1].detail
+        );
+        assert_eq!(
+            sys.requests()
+                .iter()
+                .filter(|r| *r == "stop wuauserv")
+                .count(),
+            2
+        );
+        // The rename came after the second stop, and wuauserv runs again at the end.
+        let second_stop = report
+            .steps
+            .iter()
+            .position(|r| std::ptr::eq(r, stops[1]))
+            .unwrap();
+        let rename = report
+            .steps
+            .iter()
+            .position(|r| r.action == plan::RENAME)
+            .unwrap();
+        assert!(second_stop < rename);
+        assert_eq!(sys.state("wuauserv"), ServiceState::Running);
     }
 
     #[test]

@@ -408,3 +408,63 @@ fn reboot_after_a_successful_reset_takes_the_privilege_and_asks_windows_to_resta
     );
     assert_eq!(query("cryptsvc").0, "Running");
 }
+
+/// A test service registered under a real Windows service name Wine lacks; removed on drop.
+struct ExtraService(&'static str);
+
+impl ExtraService {
+    fn register(name: &'static str) -> ExtraService {
+        let bin = format!(r"C:\wufix-test\testsvc.exe run {name}");
+        assert!(
+            helper_sc(&[
+                "create", name, "binPath=", &bin, "type=", "own", "start=", "demand"
+            ]),
+            "sc create {name}"
+        );
+        ExtraService(name)
+    }
+}
+
+impl Drop for ExtraService {
+    fn drop(&mut self) {
+        set_on_stop(self.0, "obey");
+        let _ = helper(&["ctl", "stop", self.0]);
+        helper_sc(&["delete", self.0]);
+    }
+}
+
+#[test]
+fn a_guard_started_again_during_the_reset_is_stopped_again_before_its_folder() {
+    let _machine = serial();
+    // dosvc guards SoftwareDistribution; this one starts itself again 300 ms after it stops,
+    // while cryptsvc's slow stop keeps the stop phase going for 2 s.
+    let _dosvc = ExtraService::register("dosvc");
+    set_on_stop("dosvc", "obey");
+    ctl("start", "dosvc");
+    set_on_stop("dosvc", "revive");
+    set_on_stop("cryptsvc", "delay 2");
+    let before = tree(&sd());
+
+    let out = wufix(&["reset", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let dosvc_stops: Vec<&serde_json::Value> = steps(&report, "stop-service")
+        .into_iter()
+        .filter(|s| s["target"] == "dosvc")
+        .collect();
+    assert_eq!(dosvc_stops.len(), 2, "{report:#}");
+    assert_eq!(dosvc_stops[1]["outcome"], "done");
+    assert!(
+        dosvc_stops[1]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("started again by Windows; stopped again")
+    );
+    let backup = backups_of(&windows(), "SoftwareDistribution");
+    assert_eq!(tree(&windows().join(&backup[0])), before);
+    assert_eq!(
+        query("dosvc").0,
+        "Running",
+        "dosvc ran before the reset, so it runs after"
+    );
+}

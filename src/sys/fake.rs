@@ -29,6 +29,9 @@ struct FakeService {
     refuse_next_stop: bool,
     /// Requests that fail with an unexpected OS error before one gets through.
     flaky: u32,
+    /// Started again by "something else" (a trigger, usosvc) on the status query after this
+    /// many seen it stopped.
+    revive_after: Option<u32>,
     dependents: Vec<String>,
 }
 
@@ -68,6 +71,7 @@ impl FakePlatform {
                 pending_polls: 0,
                 refuse_next_stop: false,
                 flaky: 0,
+                revive_after: None,
                 dependents: Vec::new(),
             },
         );
@@ -98,6 +102,12 @@ impl FakePlatform {
     /// The next `count` requests to `name` fail with an unexpected OS error.
     pub fn flaky(self, name: &str, count: u32) -> Self {
         self.edit(name, |s| s.flaky = count)
+    }
+
+    /// After being stopped, `name` is started again by something else once `polls` status
+    /// queries have seen it stopped (as usosvc does to wuauserv).
+    pub fn revives(self, name: &str, polls: u32) -> Self {
+        self.edit(name, |s| s.revive_after = Some(polls))
     }
 
     /// `dependent` depends on `name`: while it runs, `name` refuses to stop.
@@ -195,6 +205,16 @@ impl Platform for FakePlatform {
             .services
             .get_mut(name)
             .ok_or(SysError::NoSuchService)?;
+        if service.state == ServiceState::Stopped {
+            match service.revive_after {
+                Some(0) => {
+                    service.revive_after = None;
+                    service.state = ServiceState::Running;
+                }
+                Some(n) => service.revive_after = Some(n - 1),
+                None => {}
+            }
+        }
         let status = status_of(service);
         if service.state == ServiceState::StopPending {
             if service.pending_polls == 0 {

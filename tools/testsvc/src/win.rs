@@ -34,6 +34,14 @@ pub fn main() -> i32 {
             }
         },
         ["hold", path] => hold(path),
+        ["revive-later", name] => {
+            // Stand in for usosvc or a trigger: start the service again shortly after it stopped.
+            std::thread::sleep(Duration::from_millis(300));
+            match ctl("start", name) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            }
+        }
         ["ctl", verb, name] => match ctl(verb, name) {
             Ok(()) => 0,
             Err(err) => {
@@ -97,6 +105,15 @@ fn service_main(arguments: Vec<OsString>) {
         let how = behaviour(&name);
         if how == "ignore" {
             continue;
+        }
+        if how == "revive" {
+            // Once only: the next STOP is obeyed.
+            let _ = std::fs::write(format!("C:\\wufix-test\\{name}.onstop"), "obey");
+            if let Ok(exe) = std::env::current_exe() {
+                let _ = std::process::Command::new(exe)
+                    .args(["revive-later", &name])
+                    .spawn();
+            }
         }
         if let Some(secs) = how
             .strip_prefix("delay ")
