@@ -46,6 +46,9 @@ pub const NOT_ELEVATED: &str = "wufix reset needs administrator rights, and noth
 Right-click wufix.exe and choose \"Run as administrator\", or run it from an elevated terminal \
 (Win+X, then \"Terminal (Admin)\").";
 
+pub const ANOTHER_RESET: &str = "another wufix reset is running on this computer; nothing was \
+changed. Wait for it to finish, then run wufix again.";
+
 pub const NOT_INTERACTIVE: &str = "refusing to reset without confirmation: standard input is not a \
 terminal, so nothing was changed. Pass --yes to run unattended, or --dry-run to see the plan.";
 
@@ -183,6 +186,26 @@ fn reset_on(
             }
         }
     }
+    // A second reset at the same time would snapshot the first one's half-stopped services and
+    // "restore" them wrongly. Dry runs change nothing and need no lock.
+    let _lock = if req.dry_run {
+        None
+    } else {
+        match sys.lock_reset() {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) => {
+                printer.error("reset", ANOTHER_RESET);
+                return Exit::Failed;
+            }
+            Err(err) => {
+                printer.error(
+                    "reset",
+                    &format!("cannot take the reset lock: {err}; nothing was changed"),
+                );
+                return Exit::Failed;
+            }
+        }
+    };
     let plan = Plan::build(req, layout, sys, jiff::Timestamp::now());
     if req.dry_run {
         printer.reset(&plan.preview());
@@ -221,15 +244,8 @@ mod tests {
     use crate::sys::fake::FakePlatform;
     use crate::sys::{ServiceState, StartType};
 
-    #[test]
-    fn without_administrator_rights_nothing_is_touched_and_the_exit_code_is_3() {
-        let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::online(dir.path().to_path_buf());
-        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
-        let sys = FakePlatform::new()
-            .service("cryptsvc", ServiceState::Running, StartType::Auto)
-            .not_elevated();
-        let req = ResetRequest {
+    fn clear_catroot2() -> ResetRequest {
+        ResetRequest {
             location: Location::Online,
             method: Method::Clear,
             folders: vec![Folder::Catroot2],
@@ -238,10 +254,47 @@ mod tests {
             timeout: Duration::from_secs(5),
             keep: 3,
             reboot: false,
-        };
-        let exit = reset_on(&req, &sys, &layout, &Printer::new(true), &FakeClock::new());
+        }
+    }
+
+    #[test]
+    fn without_administrator_rights_nothing_is_touched_and_the_exit_code_is_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().to_path_buf());
+        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Running, StartType::Auto)
+            .not_elevated();
+        let exit = reset_on(
+            &clear_catroot2(),
+            &sys,
+            &layout,
+            &Printer::new(true),
+            &FakeClock::new(),
+        );
         assert_eq!(exit, Exit::NotElevated);
         assert!(layout.path(Folder::Catroot2).exists());
         assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+    }
+
+    #[test]
+    fn while_another_reset_runs_nothing_is_touched_and_the_exit_code_is_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().to_path_buf());
+        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Running, StartType::Auto)
+            .locked();
+        let mut req = clear_catroot2();
+        let exit = reset_on(&req, &sys, &layout, &Printer::new(true), &FakeClock::new());
+        assert_eq!(exit, Exit::Failed);
+        assert!(layout.path(Folder::Catroot2).exists());
+        assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+        // A dry run needs no lock.
+        req.dry_run = true;
+        assert_eq!(
+            reset_on(&req, &sys, &layout, &Printer::new(true), &FakeClock::new()),
+            Exit::Ok
+        );
     }
 }

@@ -468,3 +468,53 @@ fn a_guard_started_again_during_the_reset_is_stopped_again_before_its_folder() {
         "dosvc ran before the reset, so it runs after"
     );
 }
+
+#[test]
+fn a_second_reset_while_one_runs_changes_nothing() {
+    let _machine = serial();
+    // The first reset spends 3 s stopping cryptsvc; the second one starts meanwhile.
+    set_on_stop("cryptsvc", "delay 3");
+    let first = Command::new(env!("CARGO_BIN_EXE_wufix"))
+        .args(["reset", "--yes", "--json", "--only", "catroot2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let before_sd = tree(&sd());
+    let second = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--only",
+        "software-distribution",
+    ]);
+    let first = first.wait_with_output().unwrap();
+
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+    assert!(
+        text(&second).contains("another wufix reset is running"),
+        "{}",
+        text(&second)
+    );
+    assert_eq!(json(&second)["ok"], false);
+    assert_eq!(
+        tree(&sd()),
+        before_sd,
+        "the second reset must not touch anything"
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert!(!catroot2().exists());
+    // The lock went with the first process: a third reset is free to run.
+    assert_eq!(
+        wufix(&["reset", "--yes", "--dry-run"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        wufix(&["reset", "--yes", "--only", "software-distribution"])
+            .status
+            .code(),
+        Some(0)
+    );
+}

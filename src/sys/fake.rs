@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Platform, RegValue, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
+use super::{
+    Platform, RegValue, ResetLock, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError,
+};
 
 /// What a fake service does with a STOP request.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +42,8 @@ struct Inner {
     services: BTreeMap<String, FakeService>,
     requests: Vec<String>,
     elevated: bool,
+    /// Another reset holds the machine.
+    locked: bool,
     restarts: u32,
     keys: BTreeSet<String>,
     values: BTreeMap<(String, String), RegValue>,
@@ -147,6 +151,12 @@ impl FakePlatform {
             .unwrap()
             .events
             .insert(channel.to_string(), events);
+        self
+    }
+
+    /// Another reset is running.
+    pub fn locked(self) -> Self {
+        self.inner.lock().unwrap().locked = true;
         self
     }
 
@@ -297,6 +307,10 @@ impl Platform for FakePlatform {
     fn restart_windows(&self) -> Result<(), SysError> {
         self.inner.lock().unwrap().restarts += 1;
         Ok(())
+    }
+
+    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
+        Ok((!self.inner.lock().unwrap().locked).then(|| ResetLock(Box::new(()))))
     }
 
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {

@@ -143,7 +143,12 @@ pub trait Platform: Sync {
         query: &str,
         limit: usize,
     ) -> Result<Vec<String>, SysError>;
+    /// Claim the machine for one reset; `None` when another process holds it.
+    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError>;
 }
+
+/// Held while a reset runs; dropping it lets the next one in.
+pub struct ResetLock(pub Box<dyn Send>);
 
 /// A registry value, by type.
 #[derive(Clone, Debug, PartialEq, Eq)]

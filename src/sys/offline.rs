@@ -1,6 +1,6 @@
 //! The platform for a mounted Windows installation: files only, no service manager.
 
-use super::{Platform, RegValue, ServiceInfo, ServiceStatus, SysError};
+use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 /// Offline mode never plans a service step nor reads the live registry or event log, so every
 /// such call is a plain error. (The offline hives could be read one day; not yet.)
@@ -42,5 +42,9 @@ impl Platform for Offline {
         _limit: usize,
     ) -> Result<Vec<String>, SysError> {
         Err(SysError::Offline)
+    }
+    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
+        // A mounted disk is one technician's: no machine-wide lock to take.
+        Ok(Some(ResetLock(Box::new(()))))
     }
 }

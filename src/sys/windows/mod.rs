@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
-use super::{Platform, RegValue, ServiceInfo, ServiceStatus, SysError};
+use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 mod events;
+mod lock;
 pub mod message;
 mod registry;
 mod services;
@@ -60,6 +61,9 @@ impl Platform for Windows {
         limit: usize,
     ) -> Result<Vec<String>, SysError> {
         Ok(events::query(channel, query, limit)?)
+    }
+    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
+        Ok(lock::acquire()?.map(|handle| ResetLock(Box::new(handle))))
     }
 }
 
