@@ -10,6 +10,7 @@ cd "$WUFIX_ROOT"
 large=${1:-100000}
 runs=5
 
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 cargo build --release --locked -q
 exe="$WUFIX_ROOT/target/release/wufix"
 work=$(mktemp -d)
@@ -47,8 +48,10 @@ median_ms() {
     printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
 }
 
-echo "| files in SoftwareDistribution | \`reset --only software-distribution\` (rename) | \`status\` | \`diagnose\` |"
-echo "|---:|---:|---:|---:|"
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+
+echo "| files in SoftwareDistribution | \`reset --only software-distribution\` (rename) | \`status\` | \`diagnose\` | \`diagnose\` peak memory |"
+echo "|---:|---:|---:|---:|---:|"
 for count in 10 "$large"; do
     vol="$work/vol$count"
     make_volume "$vol" "$count"
@@ -59,7 +62,8 @@ for count in 10 "$large"; do
     eval "$restore"
     status_ms=$(median_ms "true" "$exe" status --windows-dir "$vol")
     diagnose_ms=$(median_ms "true" "$exe" diagnose --windows-dir "$vol")
-    echo "| $count | $reset_ms ms | $status_ms ms | $diagnose_ms ms |"
+    diagnose_kb=$(peak_kb "$exe" diagnose --windows-dir "$vol")
+    echo "| $count | $reset_ms ms | $status_ms ms | $diagnose_ms ms | $((diagnose_kb / 1024)) MiB |"
 done
 echo
 echo "Median of $runs runs each, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)."
