@@ -141,7 +141,7 @@ fn a_service_that_ignores_stop_is_given_up_on_at_the_timeout_and_named() {
     let before_cat = tree(&catroot2());
 
     let started = Instant::now();
-    let out = wufix(&["reset", "--yes", "--json", "--timeout", "5"]);
+    let out = wufix(&["reset", "--yes", "--json", "--timeout", "5", "--reboot"]);
     let took = started.elapsed();
     // Let the test service go before anything can fail, so later tests find it obeying.
     set_on_stop("cryptsvc", "obey");
@@ -167,6 +167,11 @@ fn a_service_that_ignores_stop_is_given_up_on_at_the_timeout_and_named() {
         "skipped"
     );
     assert!(!sd().exists());
+    // --reboot never fires after a failure.
+    assert_eq!(
+        outcome_of(&report, "restart-windows", "this computer"),
+        "skipped"
+    );
     for name in ["wuauserv", "bits", "msiserver"] {
         assert_eq!(query(name).0, "Running", "{name} should be running again");
     }
