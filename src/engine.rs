@@ -13,7 +13,7 @@ use crate::folders::backup;
 use crate::folders::remove::{self, Failure};
 use crate::plan::{self, Change, FolderStep, Plan, ServiceActionKind, Step};
 use crate::report::{
-    BackupEvent, BackupRecord, EntryError, Outcome, ResetReport, ServicesReport, StepRecord,
+    BackupEvent, BackupRecord, EntryError, Outcome, ResetReport, ServicesReport, StepRecord, count,
 };
 use crate::services;
 use crate::sys::Platform;
@@ -244,12 +244,15 @@ impl Run<'_> {
         let removal = remove::clear_contents(path, self.clock, self.plan.retry_for);
         let target = path.display().to_string();
         if removal.failures.is_empty() {
-            let detail = format!("removed {} entries; the folder stays", removal.removed);
+            let detail = format!(
+                "removed {}; the folder stays",
+                count(removal.removed, "entry", "entries")
+            );
             return StepRecord::new(plan::CLEAR, target, Outcome::Done, detail).irreversible();
         }
         let detail = format!(
-            "removed {} entries; {} could not be removed",
-            removal.removed,
+            "removed {}; {} could not be removed",
+            count(removal.removed, "entry", "entries"),
             removal.failures.len()
         );
         let mut record =
@@ -304,17 +307,23 @@ impl Run<'_> {
             (0, _) => (
                 Outcome::Skipped,
                 format!(
-                    "{} wufix backups, keeping up to {keep}; none to delete",
-                    existing.len()
+                    "{}, keeping up to {keep}; none to delete",
+                    count(existing.len() as u64, "wufix backup", "wufix backups")
                 ),
             ),
             (_, true) => (
                 Outcome::Done,
-                format!("deleted {pruned} old wufix backups; kept the newest {keep}"),
+                format!(
+                    "deleted {}; kept the newest {keep}",
+                    count(pruned as u64, "old wufix backup", "old wufix backups")
+                ),
             ),
             (_, false) => (
                 Outcome::Failed,
-                format!("deleted {pruned} of {} old wufix backups", doomed.len()),
+                format!(
+                    "deleted {pruned} of {}",
+                    count(doomed.len() as u64, "old wufix backup", "old wufix backups")
+                ),
             ),
         };
         let mut record = StepRecord::new(plan::PRUNE, target, outcome, detail).irreversible();

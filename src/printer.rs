@@ -338,7 +338,7 @@ pub fn size_text(files: u64, bytes: u64) -> String {
     } else {
         format!("{value:.1} {}", UNITS[unit])
     };
-    format!("{files} files, {amount}")
+    format!("{}, {amount}", crate::report::count(files, "file", "files"))
 }
 
 #[cfg(test)]
@@ -348,7 +348,7 @@ mod tests {
     #[test]
     fn sizes_read_naturally() {
         assert_eq!(size_text(3, 512), "3 files, 512 B");
-        assert_eq!(size_text(1, 1536), "1 files, 1.5 KB");
+        assert_eq!(size_text(1, 1536), "1 file, 1.5 KB");
         assert_eq!(size_text(0, 5 * 1024 * 1024 * 1024), "0 files, 5.0 GB");
     }
 }

@@ -7,6 +7,15 @@ use crate::folders::stats::Size;
 use crate::request::Method;
 use crate::sys::{ServiceState, StartType};
 
+/// `1 file`, `2 files`: a count with its noun, for report text.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// How a step ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

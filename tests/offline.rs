@@ -469,7 +469,7 @@ fn diagnose_offline_checks_the_folders_and_says_what_it_cannot_check() {
         backups["summary"]
             .as_str()
             .unwrap()
-            .starts_with("1 wufix backups hold 1 files"),
+            .starts_with("1 wufix backup holds 1 file,"),
         "{backups}"
     );
     for id in [
@@ -546,4 +546,37 @@ fn without_a_command_a_terminal_gets_the_help_and_exit_2() {
     let out = wufix(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("Usage: wufix"), "{}", text(&out));
+}
+
+/// The JSON report is an interface (fleet tools parse it): its shape is kept as a snapshot.
+/// Paths and the timestamp in backup names are replaced by placeholders.
+#[cfg(not(windows))]
+#[test]
+fn the_json_report_keeps_its_shape() {
+    let vol = Volume::new(2);
+    fs::create_dir(
+        vol.windows()
+            .join("SoftwareDistribution.wufix-20200101T000000Z.bak"),
+    )
+    .unwrap();
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--keep",
+        "1",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    let mut shown = String::from_utf8_lossy(&out.stdout).replace(vol.arg(), "[VOLUME]");
+    // This run's stamp is the time of the run; the planted old backup keeps its own.
+    let mut from = 0;
+    while let Some(found) = shown[from..].find(".wufix-") {
+        let at = from + found + ".wufix-".len();
+        if !shown[at..].starts_with("20200101T000000Z") {
+            shown.replace_range(at..at + 16, "[STAMP]");
+        }
+        from = at;
+    }
+    insta::assert_snapshot!(shown);
 }

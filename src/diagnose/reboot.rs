@@ -28,8 +28,8 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
     // A *value*, not a key: a list of files to move or delete at the next boot.
     match sys.registry_value(SESSION_MANAGER, PENDING_RENAMES) {
         Ok(Some(RegValue::MultiString(entries))) if !entries.is_empty() => flags.push(format!(
-            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {} entries",
-            entries.len()
+            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {}",
+            crate::report::count(entries.len() as u64, "entry", "entries")
         )),
         Ok(Some(RegValue::Binary(bytes))) if bytes.iter().any(|b| *b != 0) => {
             flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))

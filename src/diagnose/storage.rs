@@ -6,6 +6,7 @@ use super::{Finding, Severity};
 use crate::catalog::Folder;
 use crate::folders::{Layout, backup, stats};
 use crate::printer::size_text;
+use crate::report::count;
 
 /// Feature and cumulative updates need this much room (Microsoft's guidance for 0x8024001E).
 const MIN_FREE: u64 = 10 * 1024 * 1024 * 1024;
@@ -75,8 +76,9 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
             "wufix-backups",
             Severity::Info,
             format!(
-                "{} wufix backups hold {}",
-                backups.len(),
+                "{} {} {}",
+                count(backups.len() as u64, "wufix backup", "wufix backups"),
+                if backups.len() == 1 { "holds" } else { "hold" },
                 size_text(files, bytes)
             ),
             paths.join("; "),
