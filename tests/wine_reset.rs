@@ -511,6 +511,22 @@ fn a_second_reset_while_one_runs_changes_nothing() {
     );
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     assert!(!catroot2().exists());
+    // The first reset waited out cryptsvc's 3 s of stop-pending checkpoints, well inside 60 s.
+    let first = json(&first);
+    let crypt = steps(&first, "stop-service")
+        .into_iter()
+        .find(|s| s["target"] == "cryptsvc")
+        .unwrap()
+        .clone();
+    assert_eq!(crypt["outcome"], "done");
+    let took: f64 = crypt["detail"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("stopped in ")
+        .trim_end_matches(" s")
+        .parse()
+        .unwrap();
+    assert!((2.5..10.0).contains(&took), "{crypt}");
     // The lock went with the first process: a third reset is free to run.
     assert_eq!(
         wufix(&["reset", "--yes", "--dry-run"]).status.code(),
