@@ -24,6 +24,8 @@ up() {
     fi
     cp "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
     mkdir -p "$WUFIX_TEST_DIR"
+    # Every test service obeys STOP until a test says otherwise.
+    rm -f "$WUFIX_TEST_DIR"/*.onstop
     # Replace, never overwrite in place: a running cryptsvc maps the old file.
     cp "$WIN_OUT/wufix-testsvc.exe" "$WUFIX_TEST_DIR/testsvc.exe.new"
     mv -f "$WUFIX_TEST_DIR/testsvc.exe.new" "$WUFIX_TEST_DIR/testsvc.exe"
