@@ -126,6 +126,17 @@ impl Cli {
         }
     }
 
+    /// The subcommand's name, for reports about a request that could not be built.
+    pub fn command_name(&self) -> &'static str {
+        match &self.command {
+            None => "wufix",
+            Some(CliCommand::Status(_)) => "status",
+            Some(CliCommand::Reset(_)) => "reset",
+            Some(CliCommand::Explain(_)) => "explain",
+            Some(CliCommand::Diagnose(_)) => "diagnose",
+        }
+    }
+
     pub fn into_request(self) -> Result<Request, UsageError> {
         let json = self.json();
         let Some(command) = self.command else {

@@ -11,10 +11,11 @@ use wufix::printer::Printer;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let printer = Printer::new(cli.json());
+    let command = cli.command_name();
     let exit = match cli.into_request() {
         Ok(request) => wufix::run(request, &printer),
         Err(err) => {
-            printer.error("usage", &err.0);
+            printer.error(command, &err.0);
             Exit::Usage
         }
     };

@@ -75,6 +75,14 @@ fn anything_else_is_a_clear_usage_error() {
         );
     }
     assert_eq!(wufix(&["explain"]).status.code(), Some(2));
+    // With --json, stdout still carries exactly one document, naming the command.
+    let out = wufix(&["explain", "--json", "0xZZZZ"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = json(&out);
+    assert_eq!(
+        (error["ok"].clone(), error["command"].clone()),
+        (false.into(), "explain".into())
+    );
 }
 
 fn json_is_error(stdout: &[u8]) -> bool {
