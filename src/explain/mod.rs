@@ -21,6 +21,8 @@ pub enum Source {
     BitsMsgH,
     #[serde(rename = "winhttp.h")]
     WinHttpH,
+    #[serde(rename = "wininet.h")]
+    WinInetH,
     /// Written for wufix from Microsoft's documentation and CBS.log's own names.
     #[serde(rename = "wufix")]
     Wufix,
