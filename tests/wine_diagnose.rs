@@ -156,3 +156,28 @@ fn diagnose_reads_the_winhttp_proxy_from_the_registry() {
         "WinHTTP proxy: proxy.corp:8080 (bypass: <local>)"
     );
 }
+
+#[test]
+fn diagnose_lists_the_failures_cbs_log_names() {
+    let _machine = serial();
+    let dir = windows().join("Logs").join("CBS");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("CBS.log");
+    std::fs::write(
+        &log,
+        "2026-11-20 08:15:00, Error                 CBS    Failed to execute [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]\r\n",
+    )
+    .unwrap();
+    let report = json(&wufix(&["diagnose", "--json"]));
+    std::fs::remove_file(&log).unwrap();
+    let cbs = finding(&report, "cbs-log-0x800F0922");
+    assert_eq!(cbs["severity"], "info");
+    assert!(
+        cbs["summary"]
+            .as_str()
+            .unwrap()
+            .contains("CBS_E_INSTALLERS_FAILED"),
+        "{cbs}"
+    );
+    assert!(cbs["remedy"].as_str().unwrap().contains("DISM"));
+}

@@ -2,6 +2,7 @@
 //! `{id, severity, summary, evidence, remedy}`; a check that cannot run here says so as an
 //! `info` finding ("unavailable") rather than crashing or going missing.
 
+mod cbslog;
 mod events;
 mod policy;
 mod reboot;
@@ -112,6 +113,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, online: bool) -> DiagnoseRe
     findings.extend(reboot::check(sys));
     findings.extend(storage::check(layout));
     findings.extend(events::check(sys));
+    findings.extend(cbslog::check(layout));
     findings.extend(policy::check(sys));
     DiagnoseReport {
         ok: true,
