@@ -15,6 +15,7 @@ python3 "$WUFIX_ROOT/scripts/gen-error-tables.py" | diff -u "$WUFIX_ROOT/src/exp
 
 log "format and lints"
 cargo fmt --all -- --check
+"$WUFIX_ROOT/scripts/check-unsafe.sh"
 cargo clippy --all-targets --locked -- -D warnings
 
 log "native tests (Linux)"
