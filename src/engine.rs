@@ -477,6 +477,10 @@ mod tests {
         )
     }
 
+    fn outcome(report: &ResetReport, action: &str, target: &str) -> Outcome {
+        record(report, action, target).outcome
+    }
+
     fn record<'a>(report: &'a ResetReport, action: &str, target: &str) -> &'a StepRecord {
         report
             .steps
@@ -499,10 +503,7 @@ mod tests {
             last_stop < first_rename && first_rename < first_start,
             "{actions:?}"
         );
-        assert_eq!(
-            record(&report, plan::STOP, "usosvc").outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(outcome(&report, plan::STOP, "usosvc"), Outcome::Skipped);
         for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
             assert_eq!(sys.state(name), ServiceState::Running);
         }
@@ -522,28 +523,19 @@ mod tests {
         let sys = all_running().on_stop("cryptsvc", OnStop::Ignore);
         let report = reset(&m, &sys, &request(Method::Clear, true));
         assert!(!report.ok);
-        assert_eq!(
-            record(&report, plan::STOP, "cryptsvc").outcome,
-            Outcome::Failed
-        );
-        assert_eq!(
-            record(&report, plan::CLEAR, "catroot2").outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(outcome(&report, plan::STOP, "cryptsvc"), Outcome::Failed);
+        assert_eq!(outcome(&report, plan::CLEAR, "catroot2"), Outcome::Skipped);
         assert!(m.layout.path(Folder::Catroot2).join("data").exists());
         assert_eq!(
-            record(&report, plan::CLEAR, "SoftwareDistribution").outcome,
+            outcome(&report, plan::CLEAR, "SoftwareDistribution"),
             Outcome::Done
         );
-        assert_eq!(
-            record(&report, plan::START, "cryptsvc").outcome,
-            Outcome::Skipped
-        );
-        assert_eq!(record(&report, plan::START, "bits").outcome, Outcome::Done);
+        assert_eq!(outcome(&report, plan::START, "cryptsvc"), Outcome::Skipped);
+        assert_eq!(outcome(&report, plan::START, "bits"), Outcome::Done);
         assert!(report.message.contains("cryptsvc"), "{}", report.message);
         // --reboot never fires after a failure.
         assert_eq!(
-            record(&report, plan::RESTART, "this computer").outcome,
+            outcome(&report, plan::RESTART, "this computer"),
             Outcome::Skipped
         );
         assert_eq!(sys.restarts(), 0);
@@ -583,21 +575,12 @@ mod tests {
             .dependent("cryptsvc", "appidsvc");
         let report = reset(&m, &sys, &request(Method::Rename, false));
         assert!(report.ok, "{:#?}", report.steps);
-        assert_eq!(
-            record(&report, plan::STOP, "appidsvc").outcome,
-            Outcome::Done
-        );
-        assert_eq!(
-            record(&report, plan::START, "appidsvc").outcome,
-            Outcome::Done
-        );
+        assert_eq!(outcome(&report, plan::STOP, "appidsvc"), Outcome::Done);
+        assert_eq!(outcome(&report, plan::START, "appidsvc"), Outcome::Done);
         assert_eq!(sys.state("appidsvc"), ServiceState::Running);
         // Whichever request arrived first, cryptsvc stopped: refused while appidsvc ran, it is
         // asked again once appidsvc has stopped.
-        assert_eq!(
-            record(&report, plan::STOP, "cryptsvc").outcome,
-            Outcome::Done
-        );
+        assert_eq!(outcome(&report, plan::STOP, "cryptsvc"), Outcome::Done);
         assert!(report.services.before.iter().any(|s| s.name == "appidsvc"));
     }
 
@@ -625,10 +608,7 @@ mod tests {
             "{}",
             report.message
         );
-        assert_eq!(
-            record(&report, plan::CLEAR, "catroot2").outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(outcome(&report, plan::CLEAR, "catroot2"), Outcome::Skipped);
         assert!(m.layout.path(Folder::Catroot2).join("data").exists());
         assert!(
             m.layout
@@ -637,7 +617,7 @@ mod tests {
                 .exists()
         );
         assert_eq!(
-            record(&report, plan::RESTART, "this computer").outcome,
+            outcome(&report, plan::RESTART, "this computer"),
             Outcome::Skipped
         );
         assert_eq!(sys.restarts(), 0);
@@ -665,14 +645,8 @@ mod tests {
         );
         assert!(!report.ok);
         assert!(sys.requests().is_empty(), "{:?}", sys.requests());
-        assert_eq!(
-            record(&report, plan::START, "bits").outcome,
-            Outcome::Skipped
-        );
-        assert_eq!(
-            record(&report, plan::STOP, "bits").outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(outcome(&report, plan::START, "bits"), Outcome::Skipped);
+        assert_eq!(outcome(&report, plan::STOP, "bits"), Outcome::Skipped);
         assert!(m.layout.path(Folder::SoftwareDistribution).exists());
     }
 
@@ -728,11 +702,11 @@ mod tests {
         let sys = all_running().on_stop("bits", OnStop::Ignore);
         let report = reset(&m, &sys, &request(Method::Rename, false));
         assert_eq!(
-            record(&report, plan::RENAME, "SoftwareDistribution").outcome,
+            outcome(&report, plan::RENAME, "SoftwareDistribution"),
             Outcome::Skipped
         );
         assert_eq!(
-            record(&report, plan::PRUNE, "SoftwareDistribution").outcome,
+            outcome(&report, plan::PRUNE, "SoftwareDistribution"),
             Outcome::Skipped
         );
         assert_eq!(backup::list(&sd).unwrap().len(), 3);
