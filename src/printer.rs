@@ -207,9 +207,13 @@ impl Printer {
             .iter()
             .filter(|f| f.needs_remediation())
             .count();
-        let _ = match attention {
-            0 => writeln!(text, "\nNothing needs remediation."),
-            n => writeln!(text, "\n{n} finding(s) need attention."),
+        let _ = match &report.next_step {
+            Some(step) => writeln!(
+                text,
+                "\n{} need attention. First: {step}",
+                crate::report::count(attention as u64, "finding", "findings")
+            ),
+            None => writeln!(text, "\nNothing needs remediation."),
         };
         self.out(&text);
     }

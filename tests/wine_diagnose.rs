@@ -70,6 +70,7 @@ fn diagnose_reports_every_pending_restart_flag_and_exits_1() {
         "{evidence}"
     );
     assert!(pending["remedy"].as_str().unwrap().contains("Restart"));
+    assert_eq!(report["next_step"], pending["remedy"]);
 }
 
 #[test]
@@ -89,6 +90,14 @@ fn diagnose_names_a_disabled_wuauserv_as_an_error_with_its_fix() {
             .as_str()
             .unwrap()
             .contains("sc config wuauserv start= demand")
+    );
+    // It is also the first thing to do.
+    assert!(
+        report["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("sc config wuauserv"),
+        "{report:#}"
     );
 }
 

@@ -82,6 +82,50 @@ impl Finding {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &str, severity: Severity, remedy: &str) -> Finding {
+        Finding::new(id, severity, format!("{id} summary"), "evidence").remedy(remedy)
+    }
+
+    #[test]
+    fn the_next_step_puts_what_blocks_everything_first() {
+        let findings = vec![
+            finding(
+                "update-failure-20",
+                Severity::Warn,
+                "Run `wufix reset`, restart and retry.",
+            ),
+            finding("pending-reboot", Severity::Warn, "Restart Windows"),
+            finding(
+                "service-bits",
+                Severity::Error,
+                "sc config bits start= demand",
+            ),
+        ];
+        assert_eq!(
+            next_step(&findings).as_deref(),
+            Some("sc config bits start= demand")
+        );
+        assert_eq!(
+            next_step(&findings[..2]).as_deref(),
+            Some("Restart Windows")
+        );
+        assert!(
+            next_step(&findings[..1])
+                .unwrap()
+                .starts_with("Run `wufix reset` as administrator")
+        );
+        let fine = vec![
+            finding("wsus", Severity::Info, "check the server"),
+            finding("free-space", Severity::Ok, ""),
+        ];
+        assert_eq!(next_step(&fine), None);
+    }
+}
+
 /// Why a check could not run, in words for the evidence field.
 fn why_unavailable(err: &SysError) -> String {
     match err {
@@ -102,6 +146,8 @@ pub struct DiagnoseReport {
     pub windows_dir: String,
     /// True when a finding is `warn` or `error`.
     pub needs_remediation: bool,
+    /// The one thing to do first, when anything needs doing.
+    pub next_step: Option<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -121,6 +167,46 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, online: bool) -> DiagnoseRe
         mode: if online { "online" } else { "offline" },
         windows_dir: layout.windows_dir.display().to_string(),
         needs_remediation: findings.iter().any(Finding::needs_remediation),
+        next_step: next_step(&findings),
         findings,
     }
+}
+
+/// What to do first. Errors before warnings; within them, what blocks everything else comes
+/// first: a disabled or missing service, then a pending restart (a reset before the restart
+/// repairs nothing), then disk space, then failures a reset cures.
+pub fn next_step(findings: &[Finding]) -> Option<String> {
+    let needing: Vec<&Finding> = findings.iter().filter(|f| f.needs_remediation()).collect();
+    let rank = |f: &Finding| {
+        let area = if f.id.starts_with("service-") {
+            0
+        } else if f.id == "pending-reboot" {
+            1
+        } else if f.id == "free-space" {
+            2
+        } else {
+            3
+        };
+        (std::cmp::Reverse(f.severity), area)
+    };
+    let first = needing.iter().min_by_key(|f| rank(f))?;
+    // Several failures that a reset cures are better served by one reset than by their list.
+    if first.id.starts_with("update-failure")
+        && needing.iter().any(|f| {
+            f.remedy
+                .as_deref()
+                .is_some_and(|r| r.contains("wufix reset"))
+        })
+    {
+        return Some(
+            "Run `wufix reset` as administrator, restart Windows, then try the update again"
+                .to_string(),
+        );
+    }
+    Some(
+        first
+            .remedy
+            .clone()
+            .unwrap_or_else(|| first.summary.clone()),
+    )
 }
