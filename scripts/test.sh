@@ -32,6 +32,10 @@ trap '"$WUFIX_ROOT/scripts/wine-prefix.sh" down' EXIT
 log "Windows tests under Wine"
 win_cargo test --workspace --locked 2>&1 | tee -a "$results"
 
+log "a double-click under Wine (driven from Linux through a pseudo-terminal)"
+WUFIX_WINE_EXE="$WIN_OUT/wufix.exe" WUFIX_WINE64="$WINE64" \
+    cargo test --locked --test wine_console 2>&1 | tee -a "$results"
+
 # One closing line for the whole run, native and Wine together.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
