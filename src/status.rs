@@ -19,6 +19,21 @@ pub fn snapshot(layout: &Layout, sys: &dyn Platform, online: bool) -> StatusRepo
     } else {
         Vec::new()
     };
+    let (folders, backups) = folders_and_backups(layout);
+    StatusReport {
+        ok: true,
+        command: "status",
+        mode: if online { "online" } else { "offline" },
+        windows_dir: layout.windows_dir.display().to_string(),
+        services,
+        folders,
+        backups,
+    }
+}
+
+/// Each update folder as it is now, and every wufix backup beside it with its size. Links are
+/// reported, never entered. Shared by `status` and `diagnose`.
+pub fn folders_and_backups(layout: &Layout) -> (Vec<FolderStatus>, Vec<BackupRecord>) {
     let mut folders = Vec::new();
     let mut backups = Vec::new();
     for folder in Folder::ALL {
@@ -46,13 +61,5 @@ pub fn snapshot(layout: &Layout, sys: &dyn Platform, online: bool) -> StatusRepo
             });
         }
     }
-    StatusReport {
-        ok: true,
-        command: "status",
-        mode: if online { "online" } else { "offline" },
-        windows_dir: layout.windows_dir.display().to_string(),
-        services,
-        folders,
-        backups,
-    }
+    (folders, backups)
 }

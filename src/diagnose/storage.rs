@@ -1,62 +1,47 @@
 //! Disk space and the update folders: what they hold, and wufix's backups.
 
-use std::fs;
-
 use super::{Finding, Severity};
-use crate::catalog::Folder;
-use crate::folders::{Layout, backup, stats};
+use crate::folders::Layout;
 use crate::printer::size_text;
 use crate::report::count;
+use crate::status;
 
 /// Feature and cumulative updates need this much room (Microsoft's guidance for 0x8024001E).
 const MIN_FREE: u64 = 10 * 1024 * 1024 * 1024;
 
 pub fn check(layout: &Layout) -> Vec<Finding> {
+    let (folders, backups) = status::folders_and_backups(layout);
     let mut findings = vec![free_space(layout)];
-    let mut backups = Vec::new();
-    for folder in Folder::ALL {
-        let path = layout.path(folder);
-        let id = format!("folder-{}", folder.id());
-        let finding = match fs::symlink_metadata(path) {
-            Err(_) => Finding::new(
+    for folder in &folders {
+        let id = format!("folder-{}", folder.folder.id());
+        let name = folder.folder.dir_name();
+        findings.push(if !folder.exists {
+            Finding::new(
                 id,
                 Severity::Info,
-                format!("{} is not present", folder.dir_name()),
-                path.display().to_string(),
+                format!("{name} is not present"),
+                &folder.path,
             )
-            .remedy("None needed: Windows creates it again when its service starts"),
-            Ok(meta) if meta.file_type().is_symlink() => Finding::new(
+            .remedy("None needed: Windows creates it again when its service starts")
+        } else if folder.is_link {
+            Finding::new(
                 id,
                 Severity::Info,
+                format!("{name} is a link or junction to another place"),
+                &folder.path,
+            )
+        } else {
+            let size = folder.size;
+            Finding::new(
+                id,
+                Severity::Info,
+                format!("{name} holds {}", size_text(size.files, size.bytes)),
                 format!(
-                    "{} is a link or junction to another place",
-                    folder.dir_name()
+                    "{}: {} files, {} bytes",
+                    folder.path, size.files, size.bytes
                 ),
-                path.display().to_string(),
-            ),
-            Ok(_) => {
-                let size = stats::measure(path);
-                Finding::new(
-                    id,
-                    Severity::Info,
-                    format!(
-                        "{} holds {}",
-                        folder.dir_name(),
-                        size_text(size.files, size.bytes)
-                    ),
-                    format!(
-                        "{}: {} files, {} bytes",
-                        path.display(),
-                        size.files,
-                        size.bytes
-                    ),
-                )
-            }
-        };
-        findings.push(finding);
-        for found in backup::list(path).unwrap_or_default() {
-            backups.push((found.path.clone(), stats::measure(&found.path)));
-        }
+            )
+        });
     }
     findings.push(if backups.is_empty() {
         Finding::new(
@@ -66,12 +51,9 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
             "none beside SoftwareDistribution or catroot2",
         )
     } else {
-        let files: u64 = backups.iter().map(|(_, s)| s.files).sum();
-        let bytes: u64 = backups.iter().map(|(_, s)| s.bytes).sum();
-        let paths: Vec<String> = backups
-            .iter()
-            .map(|(p, _)| p.display().to_string())
-            .collect();
+        let sizes = backups.iter().filter_map(|b| b.size);
+        let (files, bytes) = sizes.fold((0, 0), |(f, b), s| (f + s.files, b + s.bytes));
+        let paths: Vec<&str> = backups.iter().map(|b| b.path.as_str()).collect();
         Finding::new(
             "wufix-backups",
             Severity::Info,
