@@ -1,7 +1,7 @@
 //! A restart Windows is waiting for: installing more updates before it usually fails.
 
 use super::{Finding, Severity, why_unavailable};
-use crate::sys::{Platform, RegValue};
+use crate::sys::{Platform, RegValue, SysError};
 
 const CBS_REBOOT_PENDING: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
@@ -11,30 +11,8 @@ const SESSION_MANAGER: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager
 const PENDING_RENAMES: &str = "PendingFileRenameOperations";
 
 pub fn check(sys: &dyn Platform) -> Vec<Finding> {
-    let mut flags = Vec::new();
-    for key in [CBS_REBOOT_PENDING, WU_REBOOT_REQUIRED] {
-        match sys.registry_key_exists(key) {
-            Ok(true) => flags.push(format!(r"HKLM\{key} exists")),
-            Ok(false) => {}
-            Err(err) => {
-                return vec![Finding::unavailable(
-                    "pending-reboot",
-                    "pending restart",
-                    why_unavailable(&err),
-                )];
-            }
-        }
-    }
-    // A *value*, not a key: a list of files to move or delete at the next boot.
-    match sys.registry_value(SESSION_MANAGER, PENDING_RENAMES) {
-        Ok(Some(RegValue::MultiString(entries))) if !entries.is_empty() => flags.push(format!(
-            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {}",
-            crate::report::count(entries.len() as u64, "entry", "entries")
-        )),
-        Ok(Some(RegValue::Binary(bytes))) if bytes.iter().any(|b| *b != 0) => {
-            flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))
-        }
-        Ok(_) => {}
+    let flags = match pending_flags(sys) {
+        Ok(flags) => flags,
         Err(err) => {
             return vec![Finding::unavailable(
                 "pending-reboot",
@@ -42,7 +20,7 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
                 why_unavailable(&err),
             )];
         }
-    }
+    };
     if flags.is_empty() {
         return vec![Finding::new(
             "pending-reboot",
@@ -60,4 +38,26 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
         )
         .remedy("Restart Windows (`shutdown /r /t 0`), then try the update again"),
     ]
+}
+
+/// Each pending-restart flag that is set, described.
+fn pending_flags(sys: &dyn Platform) -> Result<Vec<String>, SysError> {
+    let mut flags = Vec::new();
+    for key in [CBS_REBOOT_PENDING, WU_REBOOT_REQUIRED] {
+        if sys.registry_key_exists(key)? {
+            flags.push(format!(r"HKLM\{key} exists"));
+        }
+    }
+    // A *value*, not a key: a list of files to move or delete at the next boot.
+    match sys.registry_value(SESSION_MANAGER, PENDING_RENAMES)? {
+        Some(RegValue::MultiString(entries)) if !entries.is_empty() => flags.push(format!(
+            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {}",
+            crate::report::count(entries.len() as u64, "entry", "entries")
+        )),
+        Some(RegValue::Binary(bytes)) if bytes.iter().any(|b| *b != 0) => {
+            flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))
+        }
+        _ => {}
+    }
+    Ok(flags)
 }
