@@ -165,10 +165,10 @@ impl Cli {
             }),
             CliCommand::Reset(r) => Command::Reset(ResetRequest::from_args(ResetArgs {
                 windows_dir: r.common.windows_dir,
-                method: Some(match r.method {
+                method: match r.method {
                     CliMethod::Rename => Method::Rename,
                     CliMethod::Clear => Method::Clear,
-                }),
+                },
                 only: r
                     .only
                     .into_iter()

@@ -18,10 +18,11 @@ pub enum Location {
 }
 
 /// How a folder is reset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Rename to a timestamped backup: reversible.
+    #[default]
     Rename,
     /// Delete the contents, keep the folder: not reversible.
     Clear,
@@ -131,7 +132,7 @@ pub const MAX_KEEP: usize = 100;
 #[derive(Clone, Debug, Default)]
 pub struct ResetArgs {
     pub windows_dir: Option<PathBuf>,
-    pub method: Option<Method>,
+    pub method: Method,
     pub only: Vec<Folder>,
     pub dry_run: bool,
     pub yes: bool,
@@ -154,7 +155,6 @@ impl ResetRequest {
                 args.keep
             )));
         }
-        let method = args.method.unwrap_or(Method::Rename);
         let location = match args.windows_dir {
             Some(dir) => Location::Offline(dir),
             None => Location::Online,
@@ -175,7 +175,7 @@ impl ResetRequest {
         };
         Ok(ResetRequest {
             location,
-            method,
+            method: args.method,
             folders,
             dry_run: args.dry_run,
             assume_yes: args.yes,
