@@ -73,12 +73,7 @@ pub fn run(
         .records
         .iter()
         .any(|r| matches!(r.action, plan::RENAME | plan::CLEAR) && r.outcome == Outcome::Done);
-    let mut message = summary(&run.records, reboot_recommended);
-    if interrupted {
-        message = format!(
-            "Interrupted by Ctrl+C: the remaining steps were skipped and the services started again. {message}"
-        );
-    }
+    let message = summary(&run.records, reboot_recommended, interrupted);
     ResetReport {
         ok,
         command: "reset",
@@ -400,22 +395,26 @@ fn failed(action: &'static str, target: String, path: &Path, err: io::Error) -> 
     record
 }
 
-/// One sentence for the end of the run, naming whatever failed.
-fn summary(records: &[StepRecord], reboot_recommended: bool) -> String {
+/// The end of the run in a sentence or two, naming whatever failed.
+fn summary(records: &[StepRecord], reboot_recommended: bool, interrupted: bool) -> String {
     let failures: Vec<String> = records
         .iter()
         .filter(|r| r.outcome == Outcome::Failed)
         .map(|r| format!("{} {}: {}", r.action, r.target, r.detail))
         .collect();
-    if failures.is_empty() {
-        return if reboot_recommended {
+    let failed = (!failures.is_empty()).then(|| format!("Failed: {}.", failures.join("; ")));
+    if interrupted {
+        let done = "Interrupted by Ctrl+C: the remaining steps were skipped and the services started again.";
+        return failed.map_or(done.to_string(), |f| format!("{done} {f}"));
+    }
+    match (failed, reboot_recommended) {
+        (Some(f), _) => format!("Reset incomplete. {f}"),
+        (None, true) => {
             "Reset complete. Restart Windows to finish the repair (or run wufix reset --reboot)."
                 .to_string()
-        } else {
-            "Nothing needed resetting; nothing was changed.".to_string()
-        };
+        }
+        (None, false) => "Nothing needed resetting; nothing was changed.".to_string(),
     }
-    format!("Reset incomplete. Failed: {}.", failures.join("; "))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! A double-click, as closely as Wine allows: wufix.exe started with no arguments in a console
+//! A double-click, and Ctrl+C during a reset, as closely as Wine allows: wufix.exe started with no arguments in a console
 //! of its own (a pseudo-terminal, through util-linux `script`), so `GetConsoleProcessList`
 //! finds it alone. It must show the guided reset, ask, honour "n", and keep its window open
 //! until Enter. Runs on the Linux side against the Windows build; `scripts/test.sh` sets
@@ -6,8 +6,9 @@
 #![cfg(unix)]
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 struct Session {
@@ -16,9 +17,32 @@ struct Session {
 }
 
 impl Session {
+    /// What the console showed, as one line: Wine's console wraps at 80 columns and adds
+    /// cursor escapes, neither of which is wufix's text.
+    fn screen(&self) -> String {
+        let raw = self.seen.lock().unwrap().clone();
+        let mut text = String::new();
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                // CSI: ESC [ parameters, ending with a letter.
+                '\u{1b}' => {
+                    for c in chars.by_ref() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+                '\r' | '\n' => {}
+                c => text.push(c),
+            }
+        }
+        text
+    }
+
     fn wait_for(&self, text: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while !self.seen.lock().unwrap().contains(text) {
+        while !self.screen().contains(text) {
             assert!(
                 Instant::now() < deadline,
                 "no {text:?} within {limit:?}; saw:\n{}",
@@ -42,15 +66,27 @@ impl Drop for Session {
     }
 }
 
-#[test]
-fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
+/// One wufix at a time: both tests drive the same machine (and a second reset would be refused).
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `wufix.exe` with no arguments in a console of its own; `None` outside scripts/test.sh.
+fn double_click() -> Option<Session> {
     let Ok(exe) = std::env::var("WUFIX_WINE_EXE") else {
         eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
-        return;
+        return None;
     };
-    let wine = std::env::var("WUFIX_WINE64").unwrap_or_else(|_| "/usr/lib/wine/wine64".to_string());
     let mut child = Command::new("script")
-        .args(["-qec", &format!("{wine} {exe}; echo EXIT=$?"), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} {exe}; echo EXIT=$?", wine64()),
+            "/dev/null",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -70,11 +106,39 @@ fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    let mut session = Session { child, seen };
+    Some(Session { child, seen })
+}
 
+fn wine64() -> String {
+    std::env::var("WUFIX_WINE64").unwrap_or_else(|_| "/usr/lib/wine/wine64".to_string())
+}
+
+/// The prefix's `C:\`, as Linux sees it.
+fn drive_c() -> PathBuf {
+    PathBuf::from(std::env::var("WINEPREFIX").expect("scripts/env.sh sets WINEPREFIX"))
+        .join("drive_c")
+}
+
+fn ctl(verb: &str, name: &str) {
+    let ok = Command::new(wine64())
+        .args([r"C:\wufix-test\testsvc.exe", "ctl", verb, name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ctl {verb} {name}");
+}
+
+#[test]
+fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
+    let _machine = serial();
+    let Some(mut session) = double_click() else {
+        return;
+    };
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
-        session.seen.lock().unwrap().contains("rename-folder"),
+        session.screen().contains("rename-folder"),
         "the plan is shown first"
     );
     // A console's Enter is a carriage return.
@@ -83,9 +147,62 @@ fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
     session.wait_for("Press Enter to close this window.", Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        !session.seen.lock().unwrap().contains("EXIT="),
+        !session.screen().contains("EXIT="),
         "the window must wait for Enter"
     );
     session.type_keys("\r");
     session.wait_for("EXIT=1", Duration::from_secs(30));
+}
+
+/// Puts cryptsvc back to obeying STOP, whatever the assertions say.
+struct ObeyAgain(PathBuf);
+
+impl Drop for ObeyAgain {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
+    let _machine = serial();
+    if std::env::var("WUFIX_WINE_EXE").is_err() {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    }
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        ctl("start", name);
+    }
+    // cryptsvc takes 5 s to stop: Ctrl+C arrives while the services are being stopped.
+    let on_stop = drive_c().join("wufix-test").join("cryptsvc.onstop");
+    std::fs::write(&on_stop, "delay 5").unwrap();
+    let _obey = ObeyAgain(on_stop);
+    let sd = drive_c().join("windows").join("SoftwareDistribution");
+    std::fs::create_dir_all(&sd).unwrap();
+    std::fs::write(sd.join("keep.me"), "x").unwrap();
+
+    let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    session.type_keys("y\r");
+    std::thread::sleep(Duration::from_millis(1500));
+    session.type_keys("\u{3}");
+    session.wait_for("Press Enter to close this window.", Duration::from_secs(60));
+    let seen = session.screen();
+    assert!(
+        seen.contains("interrupted (Ctrl+C) before this step"),
+        "{seen}"
+    );
+    assert!(seen.contains("Interrupted by Ctrl+C"), "{seen}");
+    assert!(sd.join("keep.me").exists(), "the folder must be left alone");
+    session.type_keys("\r");
+    session.wait_for("EXIT=1", Duration::from_secs(30));
+    let running = Command::new(wine64())
+        .args([r"C:\wufix-test\testsvc.exe", "ctl", "query", "cryptsvc"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&running.stdout).starts_with("Running"),
+        "cryptsvc runs again"
+    );
 }
