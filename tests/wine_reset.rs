@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::wine::*;
-use common::{json, populate, steps, text, tree, wufix};
+use common::{json, output, populate, spawn, steps, text, tree, wufix};
 
 #[test]
 fn a_default_reset_renames_both_folders_and_restores_the_services() {
@@ -182,12 +182,13 @@ struct Holder(Child);
 
 impl Holder {
     fn hold(path: &Path) -> Holder {
-        let mut child = Command::new(HELPER)
-            .args(["hold", path.to_str().unwrap()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(
+            Command::new(HELPER)
+                .args(["hold", path.to_str().unwrap()])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped()),
+        )
+        .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.as_mut().unwrap())
             .read_line(&mut line)
@@ -277,10 +278,7 @@ fn a_missing_service_is_reported_and_skipped() {
 }
 
 fn helper_sc(args: &[&str]) -> bool {
-    Command::new("sc")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
+    output(Command::new("sc").args(args).stdin(Stdio::null()))
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
@@ -479,13 +477,14 @@ fn a_second_reset_while_one_runs_changes_nothing() {
     let _machine = serial();
     // The first reset spends 3 s stopping cryptsvc; the second one starts meanwhile.
     set_on_stop("cryptsvc", "delay 3");
-    let first = Command::new(env!("CARGO_BIN_EXE_wufix"))
-        .args(["reset", "--yes", "--json", "--only", "catroot2"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn(
+        Command::new(env!("CARGO_BIN_EXE_wufix"))
+            .args(["reset", "--yes", "--json", "--only", "catroot2"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let before_sd = tree(&sd());
     let second = wufix(&[

@@ -6,16 +6,51 @@ pub mod wine;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 /// Run the real wufix binary with no stdin (as a fleet tool or CI would).
 pub fn wufix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wufix"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("wufix runs")
+    output(
+        Command::new(env!("CARGO_BIN_EXE_wufix"))
+            .args(args)
+            .stdin(Stdio::null()),
+    )
+    .expect("wufix runs")
+}
+
+/// `Command::output`, tried again when the child never started (see `started`).
+pub fn output(command: &mut Command) -> io::Result<Output> {
+    started(|| command.output())
+}
+
+/// `Command::spawn`, tried again when the child never started (see `started`).
+pub fn spawn(command: &mut Command) -> io::Result<Child> {
+    started(|| command.spawn())
+}
+
+/// Wine 8 now and then loses a new process during its own startup, before any of the child's
+/// code runs: CreateProcess then fails with ERROR_INTERNAL_ERROR (1359). Nothing ran, so
+/// starting it again is safe; any other error, or a third 1359, is the test's to see.
+fn started<T>(mut start: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut attempt = 1;
+    loop {
+        match start() {
+            Err(err)
+                if cfg!(windows)
+                    && err.raw_os_error() == Some(ERROR_INTERNAL_ERROR)
+                    && attempt < 3 =>
+            {
+                eprintln!("process start failed with 1359 (Wine); trying again");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            result => return result,
+        }
+    }
 }
 
 pub fn json(output: &Output) -> serde_json::Value {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
-use super::{populate, steps, text};
+use super::{output, populate, steps, text};
 
 pub const HELPER: &str = r"C:\wufix-test\testsvc.exe";
 pub const SERVICES: [&str; 4] = ["wuauserv", "bits", "cryptsvc", "msiserver"];
@@ -51,11 +51,7 @@ pub fn serial() -> MutexGuard<'static, ()> {
 }
 
 pub fn helper(args: &[&str]) -> std::process::Output {
-    Command::new(HELPER)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the test helper runs")
+    output(Command::new(HELPER).args(args).stdin(Stdio::null())).expect("the test helper runs")
 }
 
 pub fn ctl(verb: &str, name: &str) {
@@ -110,11 +106,7 @@ pub fn outcome_of<'a>(
 }
 
 pub fn reg(args: &[&str]) {
-    let out = Command::new("reg")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("reg runs");
+    let out = output(Command::new("reg").args(args).stdin(Stdio::null())).expect("reg runs");
     assert!(out.status.success(), "reg {args:?}: {}", text(&out));
 }
 
@@ -141,19 +133,21 @@ pub struct RegistryCleanup;
 impl Drop for RegistryCleanup {
     fn drop(&mut self) {
         for key in [CBS_PENDING, WU_REQUIRED] {
-            let _ = Command::new("reg")
-                .args(["delete", key, "/f"])
-                .stdin(Stdio::null())
-                .output();
+            let _ = output(
+                Command::new("reg")
+                    .args(["delete", key, "/f"])
+                    .stdin(Stdio::null()),
+            );
         }
         for (key, value) in [
             (SESSION_MANAGER, "PendingFileRenameOperations"),
             (CONNECTIONS, "WinHttpSettings"),
         ] {
-            let _ = Command::new("reg")
-                .args(["delete", key, "/v", value, "/f"])
-                .stdin(Stdio::null())
-                .output();
+            let _ = output(
+                Command::new("reg")
+                    .args(["delete", key, "/v", value, "/f"])
+                    .stdin(Stdio::null()),
+            );
         }
     }
 }
