@@ -489,6 +489,23 @@ mod tests {
     }
 
     #[test]
+    fn the_services_to_stop_are_the_running_ones_only() {
+        let m = machine();
+        let sys = FakePlatform::new()
+            .service("wuauserv", ServiceState::Running, StartType::Demand)
+            .service("bits", ServiceState::Stopped, StartType::Demand)
+            .service("cryptsvc", ServiceState::Running, StartType::Auto);
+        let plan = Plan::build(
+            &request(Method::Rename, false),
+            &m.layout,
+            &sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        // bits is stopped, msiserver, dosvc and usosvc are not installed.
+        assert_eq!(plan.services_to_stop(), ["wuauserv", "cryptsvc"]);
+    }
+
+    #[test]
     fn a_full_reset_stops_renames_then_starts_what_ran_before() {
         let m = machine();
         let sys = all_running();

@@ -225,6 +225,15 @@ fn reset_on(
         }
     }
     let cancel = catch_ctrl_c(printer.is_json());
+    // The stop phase is silent until the first service has stopped, which can take a while.
+    let stopping = plan.services_to_stop();
+    if !stopping.is_empty() {
+        printer.note(&format!(
+            "stopping {} (waiting up to {} s)...",
+            stopping.join(", "),
+            plan.timeout.as_secs()
+        ));
+    }
     let report = engine::run(&plan, sys, clock, cancel, &mut |record| {
         printer.progress(record)
     });

@@ -184,6 +184,20 @@ impl Plan {
     pub fn describe(&self) -> Vec<StepRecord> {
         self.steps.iter().flat_map(|step| step.describe()).collect()
     }
+
+    /// The services the first step will stop, in plan order.
+    pub fn services_to_stop(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::StopServices(actions) => Some(actions),
+                _ => None,
+            })
+            .flatten()
+            .filter(|a| matches!(a.kind, ServiceActionKind::Stop { .. }))
+            .map(|a| a.name.as_str())
+            .collect()
+    }
 }
 
 fn action_for(snap: &ServiceSnapshot) -> ServiceAction {

@@ -8,7 +8,7 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -477,7 +477,7 @@ fn a_second_reset_while_one_runs_changes_nothing() {
     let _machine = serial();
     // The first reset spends 3 s stopping cryptsvc; the second one starts meanwhile.
     set_on_stop("cryptsvc", "delay 3");
-    let first = spawn(
+    let mut first = spawn(
         Command::new(env!("CARGO_BIN_EXE_wufix"))
             .args(["reset", "--yes", "--json", "--only", "catroot2"])
             .stdin(Stdio::null())
@@ -485,7 +485,12 @@ fn a_second_reset_while_one_runs_changes_nothing() {
             .stderr(Stdio::piped()),
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // It says so once it holds the lock and starts stopping: that is when the second one goes.
+    let mut first_err = BufReader::new(first.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("stopping cryptsvc") {
+        assert_ne!(first_err.read_line(&mut said).unwrap(), 0, "{said}");
+    }
     let before_sd = tree(&sd());
     let second = wufix(&[
         "reset",
@@ -494,7 +499,9 @@ fn a_second_reset_while_one_runs_changes_nothing() {
         "--only",
         "software-distribution",
     ]);
-    let first = first.wait_with_output().unwrap();
+    let mut first = first.wait_with_output().unwrap();
+    first_err.read_to_string(&mut said).unwrap();
+    first.stderr = said.into_bytes();
 
     assert_eq!(second.status.code(), Some(1), "{}", text(&second));
     assert!(
