@@ -184,7 +184,8 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     session.type_keys("y\r");
-    std::thread::sleep(Duration::from_millis(1500));
+    // Said once Ctrl+C is caught and the stops have begun; cryptsvc then takes 5 s.
+    session.wait_for("stopping wuauserv", Duration::from_secs(30));
     session.type_keys("\u{3}");
     session.wait_for("Press Enter to close this window.", Duration::from_secs(60));
     let seen = session.screen();
