@@ -41,58 +41,38 @@ impl Session {
     }
 
     fn wait_for(&self, text: &str, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while !self.screen().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "no {text:?} within {limit:?}; saw:\n{}",
-                self.seen.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll(limit, || self.screen().contains(text).then_some(()))
+            .unwrap_or_else(|| self.fail(&format!("no {text:?} within {limit:?}")));
     }
 
     /// wufix's exit code, once it has exited (`script -e` hands it on).
     fn wait_exit(&mut self, limit: Duration) -> i32 {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().expect("script exits with a code");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "wufix still running after {limit:?}; saw:\n{}",
-                self.seen.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let status = poll(limit, || self.child.try_wait().unwrap())
+            .unwrap_or_else(|| self.fail(&format!("wufix still running after {limit:?}")));
+        status.code().expect("script exits with a code")
     }
 
     fn has_exited(&mut self) -> bool {
         self.child.try_wait().unwrap().is_some()
     }
 
-    /// Waits until Wine's console reads keys. It puts the terminal in raw mode only at the first
+    fn fail(&self, what: &str) -> ! {
+        panic!("{what}; saw:\n{}", self.seen.lock().unwrap())
+    }
+
+    /// Whether Wine's console reads keys yet. It puts the terminal in raw mode only at the first
     /// console read; keys typed before that are cooked by the terminal (Enter becomes a line feed,
-    /// which Wine reads as Ctrl+Enter and a prompt never returns).
-    fn wait_until_reading(&self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(tty) = self.terminal() {
-                let settings = Command::new("stty").arg("-F").arg(&tty).arg("-a").output();
-                if let Ok(settings) = settings {
-                    let text = String::from_utf8_lossy(&settings.stdout);
-                    if text.split_whitespace().any(|flag| flag == "-icanon") {
-                        return;
-                    }
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the console did not start reading within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    /// which Wine reads as Ctrl+Enter, and a prompt never returns).
+    fn reading(&self) -> bool {
+        let Some(tty) = self.terminal() else {
+            return false;
+        };
+        let Ok(settings) = Command::new("stty").arg("-F").arg(&tty).arg("-a").output() else {
+            return false;
+        };
+        String::from_utf8_lossy(&settings.stdout)
+            .split_whitespace()
+            .any(|flag| flag == "-icanon")
     }
 
     /// The pseudo-terminal `script` made: the standard input of its child (wine, after `exec`).
@@ -105,10 +85,29 @@ impl Session {
         })
     }
 
+    /// Types once the console reads raw keys (see `reading`).
     fn type_keys(&mut self, keys: &str) {
+        let limit = Duration::from_secs(30);
+        poll(limit, || self.reading().then_some(())).unwrap_or_else(|| {
+            self.fail(&format!("the console did not read keys within {limit:?}"))
+        });
         let stdin = self.child.stdin.as_mut().unwrap();
         stdin.write_all(keys.as_bytes()).unwrap();
         stdin.flush().unwrap();
+    }
+}
+
+/// `probe`'s first `Some` within `limit`, asked every 20 ms.
+fn poll<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(found) = probe() {
+            return Some(found);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -190,7 +189,6 @@ fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
         return;
     };
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
-    session.wait_until_reading(Duration::from_secs(30));
     assert!(
         session.screen().contains("rename-folder"),
         "the plan is shown first"
@@ -234,7 +232,6 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
-    session.wait_until_reading(Duration::from_secs(30));
     session.type_keys("y\r");
     // Said once Ctrl+C is caught and the stops have begun; cryptsvc then takes 5 s.
     session.wait_for("stopping wuauserv", Duration::from_secs(30));
