@@ -38,13 +38,53 @@ impl Folder {
         path[path.len() - 1]
     }
 
-    /// Services that keep files in the folder open, or restart one that does. All must be
-    /// stopped before the folder is touched. dosvc and usosvc exist only on Windows 10 and later.
-    pub fn guards(self) -> &'static [&'static str] {
+    /// Services that keep files in the folder open, or restart one that does, in the order they
+    /// are stopped. dosvc and usosvc exist only on Windows 10 and later.
+    pub fn guards(self) -> &'static [Guard] {
+        // usosvc restarts wuauserv and dosvc holds files in the cache: both go first.
+        const SOFTWARE_DISTRIBUTION: [Guard; 4] = [
+            Guard::best_effort("usosvc"),
+            Guard::best_effort("dosvc"),
+            Guard::hard("wuauserv"),
+            Guard::hard("bits"),
+        ];
+        const CATROOT2: [Guard; 1] = [Guard::hard("cryptsvc")];
         match self {
-            // usosvc restarts wuauserv and dosvc holds files in the cache: both go first.
-            Folder::SoftwareDistribution => &["usosvc", "dosvc", "wuauserv", "bits"],
-            Folder::Catroot2 => &["cryptsvc"],
+            Folder::SoftwareDistribution => &SOFTWARE_DISTRIBUTION,
+            Folder::Catroot2 => &CATROOT2,
+        }
+    }
+}
+
+/// How much a folder depends on one of its services being stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GuardKind {
+    /// It holds the folder's databases open: if it cannot be stopped, the folder is not touched.
+    Hard,
+    /// It only helps (usosvc restarts wuauserv, dosvc may hold cache files). An administrator
+    /// cannot always stop it on Windows 10/11; if it refuses, the folder is still attempted and
+    /// the rename or clear itself is the final gate.
+    BestEffort,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guard {
+    pub name: &'static str,
+    pub kind: GuardKind,
+}
+
+impl Guard {
+    const fn hard(name: &'static str) -> Guard {
+        Guard {
+            name,
+            kind: GuardKind::Hard,
+        }
+    }
+    const fn best_effort(name: &'static str) -> Guard {
+        Guard {
+            name,
+            kind: GuardKind::BestEffort,
         }
     }
 }
@@ -52,20 +92,41 @@ impl Folder {
 /// Stopped by a full reset although it guards no folder, as the standard procedure does.
 pub const FULL_RESET_EXTRA: &[&str] = &["msiserver"];
 
-/// Every service wufix reports on, in the order it lists them.
-pub fn all_services() -> Vec<&'static str> {
+/// Launch-protected services: Windows refuses every program's STOP (access denied), so wufix never
+/// sends one, whatever their protection query says. AppIDSvc depends on CryptSvc where AppLocker
+/// is used.
+pub const NEVER_STOP: &[&str] = &["waasmedicsvc", "appidsvc"];
+
+/// Whether `name` is one of [`NEVER_STOP`], ignoring case as the service manager does.
+pub fn never_stop(name: &str) -> bool {
+    NEVER_STOP.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The services a reset of `folders` considers, each once, in the order they are stopped: the
+/// guards of each folder, then msiserver for a full reset. Every command lists services from here.
+pub fn services_for(folders: &[Folder]) -> Vec<&'static str> {
+    let full = Folder::ALL.iter().all(|f| folders.contains(f));
+    let extra = if full { FULL_RESET_EXTRA } else { &[] };
     let mut names: Vec<&'static str> = Vec::new();
-    for name in Folder::ALL
+    for name in folders
         .iter()
-        .flat_map(|f| f.guards())
-        .chain(FULL_RESET_EXTRA)
+        .flat_map(|f| f.guards().iter().map(|g| g.name))
+        .chain(extra.iter().copied())
     {
-        if !names.contains(name) {
+        if !names.contains(&name) {
             names.push(name);
         }
     }
     names
 }
+
+/// Every service wufix reports on, in the order it lists them.
+pub fn all_services() -> Vec<&'static str> {
+    services_for(&Folder::ALL)
+}
+
+/// The service whose running means a servicing operation (an update install) is in progress.
+pub const TRUSTED_INSTALLER: &str = "TrustedInstaller";
 
 #[cfg(test)]
 mod tests {
@@ -84,6 +145,20 @@ mod tests {
                 "msiserver"
             ]
         );
+    }
+
+    #[test]
+    fn a_partial_reset_considers_only_its_folders_guards() {
+        assert_eq!(services_for(&[Folder::Catroot2]), ["cryptsvc"]);
+        assert!(!services_for(&[Folder::SoftwareDistribution]).contains(&"msiserver"));
+        let hard: Vec<&str> = Folder::SoftwareDistribution
+            .guards()
+            .iter()
+            .filter(|g| g.kind == GuardKind::Hard)
+            .map(|g| g.name)
+            .collect();
+        assert_eq!(hard, ["wuauserv", "bits"]);
+        assert!(never_stop("AppIDSvc") && never_stop("WaaSMedicSvc") && !never_stop("bits"));
     }
 
     #[test]

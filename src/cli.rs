@@ -17,8 +17,9 @@ use wufix::request::{
     about = "Repairs Windows Update: stops the update services, renames (or clears) \
 SoftwareDistribution and catroot2, and puts every service back as it was.",
     after_help = "Exit codes: 0 ok, 1 a step failed (services restored) or, with diagnose --exit-code, \
-something needs remediation, 2 usage error (nothing touched), 3 not running as administrator \
-(nothing touched)."
+a reset would help, 2 usage error (nothing touched), 3 not running as administrator \
+(nothing touched), 4 refused for safety: Windows is in the middle of servicing (nothing touched; \
+restart Windows first, or pass --force)."
 )]
 pub struct Cli {
     /// Without a command: a double-click runs a guided reset; a terminal gets this help.
@@ -49,10 +50,11 @@ struct DiagnoseCli {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
 struct ExplainCli {
     /// Codes as hex (0x800F0922, 800f0922), decimal (-2146498270, 2148469026) or names
     /// (CBS_E_INSTALLERS_FAILED).
-    #[arg(required = true, value_name = "CODE", allow_hyphen_values = true)]
+    #[arg(required = true, value_name = "CODE")]
     codes: Vec<String>,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
@@ -101,6 +103,10 @@ struct ResetCli {
     /// Restart Windows after a successful reset.
     #[arg(long)]
     reboot: bool,
+    /// Reset even while Windows is in the middle of servicing (a pending restart of installed
+    /// updates, an install in progress). The report says the check was overridden.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -128,15 +134,54 @@ impl Cli {
 
     /// The subcommand's name, for reports about a request that could not be built.
     pub fn command_name(&self) -> &'static str {
-        match &self.command {
-            None => "wufix",
-            Some(CliCommand::Status(_)) => "status",
-            Some(CliCommand::Reset(_)) => "reset",
-            Some(CliCommand::Explain(_)) => "explain",
-            Some(CliCommand::Diagnose(_)) => "diagnose",
+        self.command.as_ref().map_or("wufix", CliCommand::name)
+    }
+}
+
+impl CliCommand {
+    fn name(&self) -> &'static str {
+        match self {
+            CliCommand::Status(_) => "status",
+            CliCommand::Reset(_) => "reset",
+            CliCommand::Explain(_) => "explain",
+            CliCommand::Diagnose(_) => "diagnose",
         }
     }
+}
 
+/// What a command line that clap rejected gets: help and version as clap prints them; any other
+/// error as one JSON document on stdout when `--json` was among the arguments (a fleet tool reads
+/// stdout), as clap's text otherwise. Exit 2 for errors, nothing touched.
+pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return 0;
+    }
+    if !args.iter().skip(1).any(|a| a == "--json") {
+        let _ = err.print();
+        return 2;
+    }
+    let command = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find_map(|a| {
+            ["status", "reset", "explain", "diagnose"]
+                .into_iter()
+                .find(|name| *name == a)
+        })
+        .unwrap_or("wufix");
+    let message = err.render().to_string();
+    let message = message.trim().trim_start_matches("error: ");
+    wufix::printer::Printer::new(true).error(command, message);
+    2
+}
+
+impl Cli {
     pub fn into_request(self) -> Result<Request, UsageError> {
         let json = self.json();
         let Some(command) = self.command else {
@@ -182,6 +227,7 @@ impl Cli {
                 timeout_secs: r.timeout,
                 keep: r.keep,
                 reboot: r.reboot,
+                force: r.force,
             })?),
         };
         Ok(Request {

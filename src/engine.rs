@@ -1,25 +1,32 @@
 //! Runs a plan: the only place that sequences side effects. Every step ends in a record; a
 //! failing step never ends the run early, so the services stopped at the start are always started
 //! again at the end.
+//!
+//! A folder is touched only while its hard guards are really stopped: right before it, every
+//! installed guard is queried again, and any that runs (a trigger started it), is starting or is
+//! stopping is stopped or waited out under what is left of the one stop budget.
 
-use std::fs;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use crate::catalog::Folder;
+use crate::catalog::{self, Folder, GuardKind};
 use crate::clock::Clock;
+use crate::folders::Preflight;
 use crate::folders::backup;
 use crate::folders::remove::{self, Failure};
-use crate::plan::{self, Change, FolderStep, Plan, ServiceActionKind, Step};
+use crate::plan::{Change, FolderStep, Plan, ServiceAction, ServiceActionKind, Step};
 use crate::report::{
-    BackupEvent, BackupRecord, EntryError, Outcome, ResetReport, ServicesReport, StepRecord, count,
+    Action, BackupEvent, BackupRecord, EntryError, Mode, Outcome, ResetReport, ServicesReport,
+    StepRecord, count,
 };
 use crate::services;
-use crate::sys::Platform;
+use crate::sys::{Platform, ServiceState};
 
-/// Run `plan`, telling `progress` about each record as it is made. Once `cancel` is set (Ctrl+C),
-/// every step still to come is skipped except starting the services again.
+/// Run `plan`, telling `progress` about each record as it is made. Once `cancel` is set (Ctrl+C,
+/// the console window closing, logoff, shutdown), every step still to come is skipped except
+/// starting the services again.
 pub fn run(
     plan: &Plan,
     sys: &dyn Platform,
@@ -33,19 +40,19 @@ pub fn run(
         clock,
         records: Vec::new(),
         backups: Vec::new(),
-        not_stopped: Vec::new(),
+        unstoppable: Vec::new(),
         stopped: Vec::new(),
         renamed: Vec::new(),
+        stop_budget: plan.timeout,
         progress,
     };
     let mut interrupted = false;
     for step in &plan.steps {
         interrupted |= cancel.load(Ordering::SeqCst);
         if interrupted && !matches!(step, Step::StartServices(_)) {
-            for mut record in step.describe() {
+            for mut record in plan.describe_one(step) {
                 record.outcome = Outcome::Skipped;
-                record.detail =
-                    "interrupted (Ctrl+C) before this step; nothing was changed".to_string();
+                record.detail = "interrupted before this step; nothing was changed".to_string();
                 run.push(record);
             }
             continue;
@@ -53,12 +60,17 @@ pub fn run(
         match step {
             Step::StopServices(actions) => run.stop_services(actions),
             Step::Folder(folder) => run.folder(folder),
-            Step::PruneBackups { folder, path, keep } => run.prune(*folder, path, *keep),
+            Step::PruneBackups {
+                folder,
+                path,
+                created,
+                keep,
+            } => run.prune(*folder, path, created, *keep),
             Step::StartServices(names) => run.start_services(names),
             Step::RestartWindows => run.restart_windows(),
         }
     }
-    let after = if plan.online {
+    let after = if plan.mode == Mode::Online {
         let names: Vec<String> = plan
             .services_before
             .iter()
@@ -72,13 +84,13 @@ pub fn run(
     let reboot_recommended = run
         .records
         .iter()
-        .any(|r| matches!(r.action, plan::RENAME | plan::CLEAR) && r.outcome == Outcome::Done);
-    let message = summary(&run.records, reboot_recommended, interrupted);
+        .any(|r| r.action.touches_folder() && r.outcome == Outcome::Done);
+    let message = summary(&run.records, reboot_recommended, interrupted, plan.mode);
     ResetReport {
         ok,
         command: "reset",
-        mode: if plan.online { "online" } else { "offline" },
-        windows_dir: plan.windows_dir.display().to_string(),
+        mode: plan.mode,
+        windows_dir: plan.layout.windows_dir.display().to_string(),
         method: plan.method,
         dry_run: false,
         steps: run.records,
@@ -87,6 +99,9 @@ pub fn run(
             after,
         },
         backups: run.backups,
+        servicing: Vec::new(),
+        refused: None,
+        forced: false,
         reboot_recommended,
         message,
     }
@@ -98,12 +113,24 @@ struct Run<'a> {
     clock: &'a dyn Clock,
     records: Vec<StepRecord>,
     backups: Vec<BackupRecord>,
-    /// Services that were meant to stop and did not: the folders they guard stay untouched.
-    not_stopped: Vec<String>,
+    /// Services that were meant to stop and could not, with why. A hard guard among them keeps
+    /// its folder untouched; none of them is sent STOP again.
+    unstoppable: Vec<(String, String)>,
     /// Services this run stopped.
     stopped: Vec<String>,
     renamed: Vec<Folder>,
+    /// What is left of `--timeout` for stopping services, over the whole run.
+    stop_budget: Duration,
     progress: &'a mut dyn FnMut(&StepRecord),
+}
+
+/// Why a batch of services is being stopped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The stop step at the start.
+    First,
+    /// Right before a folder: guards found running (or starting, or stopping) again.
+    BeforeFolder,
 }
 
 impl Run<'_> {
@@ -112,103 +139,157 @@ impl Run<'_> {
         self.records.push(record);
     }
 
-    fn stop_services(&mut self, actions: &[plan::ServiceAction]) {
+    fn unstoppable_reason(&self, name: &str) -> Option<&str> {
+        self.unstoppable
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, why)| why.as_str())
+    }
+
+    fn stop_services(&mut self, actions: &[ServiceAction]) {
         let mut to_stop = Vec::new();
         for action in actions {
-            match &action.kind {
-                ServiceActionKind::Stop { .. } => to_stop.push(action.name.clone()),
-                ServiceActionKind::Unknown(_) => self.not_stopped.push(action.name.clone()),
-                ServiceActionKind::Absent | ServiceActionKind::NotRunning(_) => {}
+            let why = match &action.kind {
+                ServiceActionKind::Stop { .. } => {
+                    to_stop.push(action.name.clone());
+                    None
+                }
+                ServiceActionKind::Unknown(err) => Some(format!("cannot query it: {err}")),
+                ServiceActionKind::Protected => Some("launch-protected".to_string()),
+                ServiceActionKind::Blocked { by } => {
+                    Some(format!("{by}, launch-protected, depends on it and runs"))
+                }
+                ServiceActionKind::Absent | ServiceActionKind::NotRunning(_) => None,
+            };
+            if let Some(why) = why {
+                self.unstoppable.push((action.name.clone(), why));
             }
             if let Some(record) = action.skip_record() {
                 self.push(record);
             }
         }
-        self.stop(&to_stop, "stopped");
+        self.stop(&to_stop, Pass::First);
     }
 
-    /// Stop `names` and record each: `done` with `verb`, or `failed` (the folders it guards will
-    /// be left alone).
-    fn stop(&mut self, names: &[String], verb: &str) {
-        for driven in services::stop_all(self.sys, self.clock, names, self.plan.timeout) {
+    /// Stop `names` under what is left of the stop budget, and record each.
+    fn stop(&mut self, names: &[String], pass: Pass) {
+        if names.is_empty() {
+            return;
+        }
+        let began = self.clock.now();
+        let results = services::stop_all(self.sys, self.clock, names, self.stop_budget);
+        let spent = self.clock.now().saturating_duration_since(began);
+        self.stop_budget = self.stop_budget.saturating_sub(spent);
+        for driven in results {
+            let name = driven.name;
             let record = match driven.result {
                 Ok(took) => {
-                    self.stopped.push(driven.name.clone());
-                    StepRecord::new(
-                        plan::STOP,
-                        &driven.name,
-                        Outcome::Done,
-                        format!("{verb} in {:.1} s", took.as_secs_f64()),
-                    )
+                    let secs = took.as_secs_f64();
+                    let detail = match (pass, self.stopped.contains(&name), driven.requested) {
+                        (Pass::First, _, _) => format!("stopped in {secs:.1} s"),
+                        (Pass::BeforeFolder, _, false) => {
+                            format!(
+                                "was stopping; waited {secs:.1} s until it stopped, before touching its folder"
+                            )
+                        }
+                        (Pass::BeforeFolder, true, true) => format!(
+                            "started again since (by a trigger or another service); stopped again in {secs:.1} s"
+                        ),
+                        (Pass::BeforeFolder, false, true) => format!(
+                            "was not running at the start, started since (by a trigger or another service); stopped in {secs:.1} s before touching its folder"
+                        ),
+                    };
+                    if !self.stopped.contains(&name) {
+                        self.stopped.push(name.clone());
+                    }
+                    StepRecord::new(Action::StopService, &name, Outcome::Done, detail)
                 }
                 Err(why) => {
-                    self.not_stopped.push(driven.name.clone());
-                    StepRecord::new(plan::STOP, &driven.name, Outcome::Failed, why)
+                    let record = if self.plan.guard_kind(&name) == Some(GuardKind::BestEffort) {
+                        StepRecord::new(
+                            Action::StopService,
+                            &name,
+                            Outcome::Skipped,
+                            format!("{why}; it only helps, so its folder is still attempted"),
+                        )
+                    } else {
+                        StepRecord::new(Action::StopService, &name, Outcome::Failed, &why)
+                    };
+                    self.unstoppable.push((name, why));
+                    record
                 }
             };
             self.push(record);
         }
     }
 
-    /// A guard this run stopped may have been started again since (usosvc restarts wuauserv; a
-    /// trigger starts bits): stop it once more before its folder is touched.
-    fn stop_restarted_guards(&mut self, step: &FolderStep) {
-        let restarted: Vec<String> = step
-            .guards
-            .iter()
-            .filter(|g| self.stopped.contains(g))
-            .filter(|g| {
-                self.sys
-                    .service_status(g)
-                    .is_ok_and(|s| s.state.is_active())
-            })
-            .cloned()
-            .collect();
-        if !restarted.is_empty() {
-            self.stopped.retain(|s| !restarted.contains(s));
-            self.stop(&restarted, "started again by Windows; stopped again");
+    /// Query every installed guard of `step` again and stop (or wait out) any that is not
+    /// stopped. Returns the hard guards that are still not stopped, each with why.
+    fn ensure_guards_stopped(&mut self, step: &FolderStep) -> Vec<String> {
+        let mut to_stop = Vec::new();
+        let mut blockers = Vec::new();
+        for guard in &step.guards {
+            let hard = guard.kind == GuardKind::Hard;
+            if let Some(why) = self.unstoppable_reason(guard.name) {
+                if hard {
+                    blockers.push(format!("{} ({why})", guard.name));
+                }
+                continue;
+            }
+            match self.sys.query_service(guard.name) {
+                Ok(None) => {}
+                Err(err) if hard => {
+                    blockers.push(format!("{} (cannot query it: {err})", guard.name))
+                }
+                Err(_) => {}
+                Ok(Some(info)) if info.protected || catalog::never_stop(guard.name) => {
+                    if hard {
+                        blockers.push(format!("{} (launch-protected)", guard.name));
+                    }
+                }
+                Ok(Some(info)) if info.status.state == ServiceState::Stopped => {}
+                Ok(Some(_)) => to_stop.push(guard.name.to_string()),
+            }
         }
+        self.stop(&to_stop, Pass::BeforeFolder);
+        for name in &to_stop {
+            let hard = step
+                .guards
+                .iter()
+                .any(|g| g.kind == GuardKind::Hard && g.name == name);
+            if let (true, Some(why)) = (hard, self.unstoppable_reason(name)) {
+                blockers.push(format!("{name} ({why})"));
+            }
+        }
+        blockers
     }
 
     fn folder(&mut self, step: &FolderStep) {
-        self.stop_restarted_guards(step);
         let target = step.path.display().to_string();
-        let blockers: Vec<&str> = step
-            .guards
-            .iter()
-            .filter(|g| self.not_stopped.iter().any(|n| n.eq_ignore_ascii_case(g)))
-            .map(String::as_str)
-            .collect();
-        if !blockers.is_empty() {
-            let detail = format!("left untouched: {} did not stop", blockers.join(", "));
-            return self.push(StepRecord::new(
-                step.action(),
-                target,
-                Outcome::Skipped,
-                detail,
-            ));
-        }
-        let record = match fs::symlink_metadata(&step.path) {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => StepRecord::new(
-                step.action(),
-                target,
-                Outcome::Skipped,
-                "not present; nothing to do",
-            ),
-            Err(err) => failed(step.action(), target, &step.path, err),
-            Ok(meta) if meta.file_type().is_symlink() => StepRecord::new(
-                step.action(),
-                target,
-                Outcome::Failed,
-                "is a link or junction to another place; wufix does not follow it (move the target back, then reset)",
-            ),
-            Ok(meta) if !meta.is_dir() => {
-                StepRecord::new(step.action(), target, Outcome::Failed, "is not a folder")
+        let action = step.action();
+        match self.plan.layout.preflight(step.folder) {
+            Preflight::Ready => {}
+            Preflight::Absent => {
+                return self.push(StepRecord::new(
+                    action,
+                    target,
+                    Outcome::Skipped,
+                    "not present; nothing to do",
+                ));
             }
-            Ok(_) => match &step.change {
-                Change::RenameTo(to) => self.rename(step.folder, &step.path, to),
-                Change::Clear => self.clear(&step.path),
-            },
+            Preflight::Refused(why) => {
+                return self.push(StepRecord::new(action, target, Outcome::Failed, why));
+            }
+            Preflight::Error(err) => return self.push(failed(action, target, &step.path, err)),
+        }
+        let blockers = self.ensure_guards_stopped(step);
+        if !blockers.is_empty() {
+            let detail = format!("left untouched: {} not stopped", blockers.join(", "));
+            return self.push(StepRecord::new(action, target, Outcome::Skipped, detail));
+        }
+        let record = match &step.change {
+            Change::RenameTo(to) => self.rename(step.folder, &step.path, to),
+            Change::Clear => self.clear(&step.path),
         };
         self.push(record);
     }
@@ -222,16 +303,17 @@ impl Run<'_> {
                     folder,
                     path: to.display().to_string(),
                     event: BackupEvent::Created,
+                    is_link: false,
                     size: None,
                 });
                 StepRecord::new(
-                    plan::RENAME,
+                    Action::RenameFolder,
                     target,
                     Outcome::Done,
                     format!("renamed to {}", to.display()),
                 )
             }
-            Err(err) => failed(plan::RENAME, target, from, err),
+            Err(err) => failed(Action::RenameFolder, target, from, err),
         }
     }
 
@@ -243,7 +325,8 @@ impl Run<'_> {
                 "removed {}; the folder stays",
                 count(removal.removed, "entry", "entries")
             );
-            return StepRecord::new(plan::CLEAR, target, Outcome::Done, detail).irreversible();
+            return StepRecord::new(Action::ClearFolder, target, Outcome::Done, detail)
+                .irreversible();
         }
         let detail = format!(
             "removed {}; {} could not be removed",
@@ -251,17 +334,17 @@ impl Run<'_> {
             removal.failures.len()
         );
         let mut record =
-            StepRecord::new(plan::CLEAR, target, Outcome::Failed, detail).irreversible();
+            StepRecord::new(Action::ClearFolder, target, Outcome::Failed, detail).irreversible();
         record.errors = removal.failures.iter().map(entry_error).collect();
         record
     }
 
-    fn prune(&mut self, folder: Folder, path: &Path, keep: usize) {
+    fn prune(&mut self, folder: Folder, path: &Path, created: &Path, keep: usize) {
         let target = path.display().to_string();
         if !self.renamed.contains(&folder) {
             return self.push(
                 StepRecord::new(
-                    plan::PRUNE,
+                    Action::PruneBackups,
                     target,
                     Outcome::Skipped,
                     "no new backup was made",
@@ -271,12 +354,14 @@ impl Run<'_> {
         }
         let existing = match backup::list(path) {
             Ok(list) => list,
-            Err(err) => return self.push(failed(plan::PRUNE, target, path, err).irreversible()),
+            Err(err) => {
+                return self.push(failed(Action::PruneBackups, target, path, err).irreversible());
+            }
         };
-        let doomed = backup::beyond(&existing, keep);
+        let doomed = backup::to_prune(&existing, created, keep);
         let mut errors = Vec::new();
         let mut pruned = 0;
-        for old in doomed {
+        for old in &doomed {
             let removal = remove::remove_tree(&old.path, self.clock, self.plan.retry_for);
             if removal.failures.is_empty() {
                 pruned += 1;
@@ -284,17 +369,22 @@ impl Run<'_> {
                     folder,
                     path: old.path.display().to_string(),
                     event: BackupEvent::Pruned,
+                    is_link: false,
                     size: None,
                 });
             } else {
                 errors.extend(removal.failures.iter().map(entry_error));
             }
         }
-        for kept in existing.iter().take(keep).skip(1) {
+        for kept in existing
+            .iter()
+            .filter(|b| b.path != created && !doomed.iter().any(|d| d.path == b.path))
+        {
             self.backups.push(BackupRecord {
                 folder,
                 path: kept.path.display().to_string(),
                 event: BackupEvent::Kept,
+                is_link: false,
                 size: None,
             });
         }
@@ -321,7 +411,8 @@ impl Run<'_> {
                 ),
             ),
         };
-        let mut record = StepRecord::new(plan::PRUNE, target, outcome, detail).irreversible();
+        let mut record =
+            StepRecord::new(Action::PruneBackups, target, outcome, detail).irreversible();
         record.errors = errors;
         self.push(record);
     }
@@ -329,21 +420,23 @@ impl Run<'_> {
     fn start_services(&mut self, names: &[String]) {
         for driven in services::start_all(self.sys, self.clock, names, self.plan.timeout) {
             let record = match driven.result {
-                // Running without being asked: it never stopped (it would not, or Ctrl+C came
-                // first), or something else started it again.
+                // Running without being asked: it never stopped (it would not, or the run was
+                // interrupted first), or something else started it again.
                 Ok(_) if !driven.requested => StepRecord::new(
-                    plan::START,
+                    Action::StartService,
                     &driven.name,
                     Outcome::Skipped,
                     "already running; nothing to start",
                 ),
                 Ok(took) => StepRecord::new(
-                    plan::START,
+                    Action::StartService,
                     &driven.name,
                     Outcome::Done,
                     format!("running again after {:.1} s", took.as_secs_f64()),
                 ),
-                Err(why) => StepRecord::new(plan::START, &driven.name, Outcome::Failed, why),
+                Err(why) => {
+                    StepRecord::new(Action::StartService, &driven.name, Outcome::Failed, why)
+                }
             };
             self.push(record);
         }
@@ -352,7 +445,7 @@ impl Run<'_> {
     fn restart_windows(&mut self) {
         let record = if self.records.iter().any(|r| r.outcome == Outcome::Failed) {
             StepRecord::new(
-                plan::RESTART,
+                Action::RestartWindows,
                 "this computer",
                 Outcome::Skipped,
                 "not restarting: a step failed",
@@ -360,13 +453,13 @@ impl Run<'_> {
         } else {
             match self.sys.restart_windows() {
                 Ok(()) => StepRecord::new(
-                    plan::RESTART,
+                    Action::RestartWindows,
                     "this computer",
                     Outcome::Done,
                     "Windows restarts in 30 s",
                 ),
                 Err(err) => StepRecord::new(
-                    plan::RESTART,
+                    Action::RestartWindows,
                     "this computer",
                     Outcome::Failed,
                     format!("could not restart: {err}"),
@@ -385,7 +478,7 @@ fn entry_error(failure: &Failure) -> EntryError {
     }
 }
 
-fn failed(action: &'static str, target: String, path: &Path, err: io::Error) -> StepRecord {
+fn failed(action: Action, target: String, path: &Path, err: io::Error) -> StepRecord {
     let mut record = StepRecord::new(action, target, Outcome::Failed, err.to_string());
     record.errors.push(EntryError {
         path: path.display().to_string(),
@@ -395,25 +488,39 @@ fn failed(action: &'static str, target: String, path: &Path, err: io::Error) -> 
     record
 }
 
-/// The end of the run in a sentence or two, naming whatever failed.
-fn summary(records: &[StepRecord], reboot_recommended: bool, interrupted: bool) -> String {
+/// The end of the run in a sentence or two, naming whatever failed. Offline there are no
+/// services and no `--reboot`: the messages say nothing of them.
+fn summary(
+    records: &[StepRecord],
+    reboot_recommended: bool,
+    interrupted: bool,
+    mode: Mode,
+) -> String {
     let failures: Vec<String> = records
         .iter()
         .filter(|r| r.outcome == Outcome::Failed)
-        .map(|r| format!("{} {}: {}", r.action, r.target, r.detail))
+        .map(|r| format!("{} {}: {}", r.action.as_str(), r.target, r.detail))
         .collect();
     let failed = (!failures.is_empty()).then(|| format!("Failed: {}.", failures.join("; ")));
     if interrupted {
-        let done = "Interrupted by Ctrl+C: the remaining steps were skipped and the services started again.";
+        let done = match mode {
+            Mode::Online => {
+                "Interrupted: the remaining steps were skipped and the services started again."
+            }
+            Mode::Offline => "Interrupted: the remaining steps were skipped.",
+        };
         return failed.map_or(done.to_string(), |f| format!("{done} {f}"));
     }
-    match (failed, reboot_recommended) {
-        (Some(f), _) => format!("Reset incomplete. {f}"),
-        (None, true) => {
+    match (failed, reboot_recommended, mode) {
+        (Some(f), _, _) => format!("Reset incomplete. {f}"),
+        (None, true, Mode::Online) => {
             "Reset complete. Restart Windows to finish the repair (or run wufix reset --reboot)."
                 .to_string()
         }
-        (None, false) => "Nothing needed resetting; nothing was changed.".to_string(),
+        (None, true, Mode::Offline) => {
+            "Reset complete. Windows rebuilds the folders the next time it starts.".to_string()
+        }
+        (None, false, _) => "Nothing needed resetting; nothing was changed.".to_string(),
     }
 }
 
@@ -426,7 +533,7 @@ mod tests {
     use crate::clock::FakeClock;
     use crate::folders::Layout;
     use crate::request::{Location, Method, ResetRequest};
-    use crate::sys::fake::{FakePlatform, OnStop};
+    use crate::sys::fake::{FakePlatform, OnStop, SysKind};
     use crate::sys::{ServiceState, StartType};
 
     struct Machine {
@@ -462,6 +569,7 @@ mod tests {
             timeout: Duration::from_secs(10),
             keep: 3,
             reboot,
+            force: false,
         }
     }
 
@@ -476,16 +584,16 @@ mod tests {
         )
     }
 
-    fn outcome(report: &ResetReport, action: &str, target: &str) -> Outcome {
+    fn outcome(report: &ResetReport, action: Action, target: &str) -> Outcome {
         record(report, action, target).outcome
     }
 
-    fn record<'a>(report: &'a ResetReport, action: &str, target: &str) -> &'a StepRecord {
+    fn record<'a>(report: &'a ResetReport, action: Action, target: &str) -> &'a StepRecord {
         report
             .steps
             .iter()
             .find(|r| r.action == action && r.target.ends_with(target))
-            .unwrap_or_else(|| panic!("no {action} {target} in {:#?}", report.steps))
+            .unwrap_or_else(|| panic!("no {action:?} {target} in {:#?}", report.steps))
     }
 
     #[test]
@@ -511,15 +619,27 @@ mod tests {
         let sys = all_running();
         let report = reset(&m, &sys, &request(Method::Rename, false));
         assert!(report.ok, "{:#?}", report.steps);
-        let actions: Vec<&str> = report.steps.iter().map(|r| r.action).collect();
-        let last_stop = actions.iter().rposition(|a| *a == plan::STOP).unwrap();
-        let first_rename = actions.iter().position(|a| *a == plan::RENAME).unwrap();
-        let first_start = actions.iter().position(|a| *a == plan::START).unwrap();
+        let actions: Vec<Action> = report.steps.iter().map(|r| r.action).collect();
+        let last_stop = actions
+            .iter()
+            .rposition(|a| *a == Action::StopService)
+            .unwrap();
+        let first_rename = actions
+            .iter()
+            .position(|a| *a == Action::RenameFolder)
+            .unwrap();
+        let first_start = actions
+            .iter()
+            .position(|a| *a == Action::StartService)
+            .unwrap();
         assert!(
             last_stop < first_rename && first_rename < first_start,
             "{actions:?}"
         );
-        assert_eq!(outcome(&report, plan::STOP, "usosvc"), Outcome::Skipped);
+        assert_eq!(
+            outcome(&report, Action::StopService, "usosvc"),
+            Outcome::Skipped
+        );
         for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
             assert_eq!(sys.state(name), ServiceState::Running);
         }
@@ -539,19 +659,31 @@ mod tests {
         let sys = all_running().on_stop("cryptsvc", OnStop::Ignore);
         let report = reset(&m, &sys, &request(Method::Clear, true));
         assert!(!report.ok);
-        assert_eq!(outcome(&report, plan::STOP, "cryptsvc"), Outcome::Failed);
-        assert_eq!(outcome(&report, plan::CLEAR, "catroot2"), Outcome::Skipped);
+        assert_eq!(
+            outcome(&report, Action::StopService, "cryptsvc"),
+            Outcome::Failed
+        );
+        assert_eq!(
+            outcome(&report, Action::ClearFolder, "catroot2"),
+            Outcome::Skipped
+        );
         assert!(m.layout.path(Folder::Catroot2).join("data").exists());
         assert_eq!(
-            outcome(&report, plan::CLEAR, "SoftwareDistribution"),
+            outcome(&report, Action::ClearFolder, "SoftwareDistribution"),
             Outcome::Done
         );
-        assert_eq!(outcome(&report, plan::START, "cryptsvc"), Outcome::Skipped);
-        assert_eq!(outcome(&report, plan::START, "bits"), Outcome::Done);
+        assert_eq!(
+            outcome(&report, Action::StartService, "cryptsvc"),
+            Outcome::Skipped
+        );
+        assert_eq!(
+            outcome(&report, Action::StartService, "bits"),
+            Outcome::Done
+        );
         assert!(report.message.contains("cryptsvc"), "{}", report.message);
         // --reboot never fires after a failure.
         assert_eq!(
-            outcome(&report, plan::RESTART, "this computer"),
+            outcome(&report, Action::RestartWindows, "this computer"),
             Outcome::Skipped
         );
         assert_eq!(sys.restarts(), 0);
@@ -587,17 +719,32 @@ mod tests {
     fn a_running_dependent_stops_first_and_starts_again() {
         let m = machine();
         let sys = all_running()
-            .service("appidsvc", ServiceState::Running, StartType::Demand)
-            .dependent("cryptsvc", "appidsvc");
+            .service("catdependent", ServiceState::Running, StartType::Demand)
+            .dependent("cryptsvc", "catdependent");
         let report = reset(&m, &sys, &request(Method::Rename, false));
         assert!(report.ok, "{:#?}", report.steps);
-        assert_eq!(outcome(&report, plan::STOP, "appidsvc"), Outcome::Done);
-        assert_eq!(outcome(&report, plan::START, "appidsvc"), Outcome::Done);
-        assert_eq!(sys.state("appidsvc"), ServiceState::Running);
-        // Whichever request arrived first, cryptsvc stopped: refused while appidsvc ran, it is
-        // asked again once appidsvc has stopped.
-        assert_eq!(outcome(&report, plan::STOP, "cryptsvc"), Outcome::Done);
-        assert!(report.services.before.iter().any(|s| s.name == "appidsvc"));
+        assert_eq!(
+            outcome(&report, Action::StopService, "catdependent"),
+            Outcome::Done
+        );
+        assert_eq!(
+            outcome(&report, Action::StartService, "catdependent"),
+            Outcome::Done
+        );
+        assert_eq!(sys.state("catdependent"), ServiceState::Running);
+        // Whichever request arrived first, cryptsvc stopped: refused while its dependent ran, it
+        // is asked again once the dependent has stopped.
+        assert_eq!(
+            outcome(&report, Action::StopService, "cryptsvc"),
+            Outcome::Done
+        );
+        assert!(
+            report
+                .services
+                .before
+                .iter()
+                .any(|s| s.name == "catdependent")
+        );
     }
 
     #[test]
@@ -614,7 +761,7 @@ mod tests {
         let cancel = AtomicBool::new(false);
         // Ctrl+C arrives while the services are being stopped.
         let report = run(&plan, &sys, &FakeClock::new(), &cancel, &mut |record| {
-            if record.action == plan::STOP {
+            if record.action == Action::StopService {
                 cancel.store(true, Ordering::SeqCst);
             }
         });
@@ -624,7 +771,10 @@ mod tests {
             "{}",
             report.message
         );
-        assert_eq!(outcome(&report, plan::CLEAR, "catroot2"), Outcome::Skipped);
+        assert_eq!(
+            outcome(&report, Action::ClearFolder, "catroot2"),
+            Outcome::Skipped
+        );
         assert!(m.layout.path(Folder::Catroot2).join("data").exists());
         assert!(
             m.layout
@@ -633,7 +783,7 @@ mod tests {
                 .exists()
         );
         assert_eq!(
-            outcome(&report, plan::RESTART, "this computer"),
+            outcome(&report, Action::RestartWindows, "this computer"),
             Outcome::Skipped
         );
         assert_eq!(sys.restarts(), 0);
@@ -661,8 +811,14 @@ mod tests {
         );
         assert!(!report.ok);
         assert!(sys.requests().is_empty(), "{:?}", sys.requests());
-        assert_eq!(outcome(&report, plan::START, "bits"), Outcome::Skipped);
-        assert_eq!(outcome(&report, plan::STOP, "bits"), Outcome::Skipped);
+        assert_eq!(
+            outcome(&report, Action::StartService, "bits"),
+            Outcome::Skipped
+        );
+        assert_eq!(
+            outcome(&report, Action::StopService, "bits"),
+            Outcome::Skipped
+        );
         assert!(m.layout.path(Folder::SoftwareDistribution).exists());
     }
 
@@ -675,13 +831,13 @@ mod tests {
         let stops: Vec<&StepRecord> = report
             .steps
             .iter()
-            .filter(|r| r.action == plan::STOP && r.target == "wuauserv")
+            .filter(|r| r.action == Action::StopService && r.target == "wuauserv")
             .collect();
         assert_eq!(stops.len(), 2);
         assert!(
-            stops[1]
-                .detail
-                .starts_with("started again by Windows; stopped again"),
+            stops[1].detail.starts_with(
+                "started again since (by a trigger or another service); stopped again"
+            ),
             "{}",
             stops[1].detail
         );
@@ -701,7 +857,7 @@ mod tests {
         let rename = report
             .steps
             .iter()
-            .position(|r| r.action == plan::RENAME)
+            .position(|r| r.action == Action::RenameFolder)
             .unwrap();
         assert!(second_stop < rename);
         assert_eq!(sys.state("wuauserv"), ServiceState::Running);
@@ -718,13 +874,274 @@ mod tests {
         let sys = all_running().on_stop("bits", OnStop::Ignore);
         let report = reset(&m, &sys, &request(Method::Rename, false));
         assert_eq!(
-            outcome(&report, plan::RENAME, "SoftwareDistribution"),
+            outcome(&report, Action::RenameFolder, "SoftwareDistribution"),
             Outcome::Skipped
         );
         assert_eq!(
-            outcome(&report, plan::PRUNE, "SoftwareDistribution"),
+            outcome(&report, Action::PruneBackups, "SoftwareDistribution"),
             Outcome::Skipped
         );
         assert_eq!(backup::list(&sd).unwrap().len(), 3);
+    }
+
+    fn run_with(
+        m: &Machine,
+        sys: &FakePlatform,
+        req: &ResetRequest,
+        on_record: &mut dyn FnMut(&StepRecord),
+    ) -> ResetReport {
+        let plan = Plan::build(req, &m.layout, sys, "2026-11-25T23:15:00Z".parse().unwrap());
+        run(
+            &plan,
+            sys,
+            &FakeClock::new(),
+            &AtomicBool::new(false),
+            on_record,
+        )
+    }
+
+    #[test]
+    fn a_guard_stopped_at_the_start_and_started_since_is_stopped_before_its_folder() {
+        let m = machine();
+        // wuauserv is trigger-started: stopped at the snapshot, running by the time of the clear.
+        let sys = all_running().service("wuauserv", ServiceState::Stopped, StartType::Demand);
+        let mut req = request(Method::Clear, false);
+        req.folders = vec![Folder::SoftwareDistribution];
+        let mut started_it = false;
+        let report = run_with(&m, &sys, &req, &mut |record| {
+            if record.action == Action::StopService && !started_it {
+                started_it = true;
+                sys.set_state("wuauserv", ServiceState::Running);
+            }
+        });
+        assert!(report.ok, "{:#?}", report.steps);
+        let stops: Vec<&StepRecord> = report
+            .steps
+            .iter()
+            .filter(|r| r.action == Action::StopService && r.target == "wuauserv")
+            .collect();
+        assert_eq!(stops.len(), 2, "{:#?}", report.steps);
+        assert!(
+            stops[1].detail.contains("started since"),
+            "{}",
+            stops[1].detail
+        );
+        let stop_at = report
+            .steps
+            .iter()
+            .position(|r| std::ptr::eq(r, stops[1]))
+            .unwrap();
+        let clear_at = report
+            .steps
+            .iter()
+            .position(|r| r.action == Action::ClearFolder)
+            .unwrap();
+        assert!(stop_at < clear_at);
+        // It was stopped before the reset, so it is left stopped: exactly as it was.
+        assert_eq!(sys.state("wuauserv"), ServiceState::Stopped);
+        assert!(!sys.requests().contains(&"start wuauserv".to_string()));
+    }
+
+    #[test]
+    fn a_start_pending_guard_at_the_folder_is_stopped_once_it_runs() {
+        let m = machine();
+        let sys = all_running();
+        let mut req = request(Method::Clear, false);
+        req.folders = vec![Folder::Catroot2];
+        let mut done = false;
+        let report = run_with(&m, &sys, &req, &mut |record| {
+            if record.action == Action::StopService && !done {
+                done = true;
+                sys.set_state("cryptsvc", ServiceState::StartPending);
+            }
+        });
+        assert!(report.ok, "{:#?}", report.steps);
+        assert_eq!(
+            sys.requests()
+                .iter()
+                .filter(|r| *r == "stop cryptsvc")
+                .count(),
+            2
+        );
+        assert_eq!(sys.state("cryptsvc"), ServiceState::Running);
+    }
+
+    #[test]
+    fn a_launch_protected_hard_guard_is_never_sent_stop_and_its_folder_stays() {
+        let m = machine();
+        let sys = all_running().protected("cryptsvc");
+        let report = reset(&m, &sys, &request(Method::Clear, false));
+        assert!(!report.ok);
+        let stop = record(&report, Action::StopService, "cryptsvc");
+        assert_eq!(stop.outcome, Outcome::Failed);
+        assert!(stop.detail.contains("launch-protected"), "{}", stop.detail);
+        assert!(!sys.requests().iter().any(|r| r.ends_with("cryptsvc")));
+        assert_eq!(
+            outcome(&report, Action::ClearFolder, "catroot2"),
+            Outcome::Skipped
+        );
+        assert!(m.layout.path(Folder::Catroot2).join("data").exists());
+        assert_eq!(
+            outcome(&report, Action::ClearFolder, "SoftwareDistribution"),
+            Outcome::Done
+        );
+    }
+
+    #[test]
+    fn a_protected_dependent_keeps_cryptsvc_running_and_the_report_says_so() {
+        let m = machine();
+        let sys = all_running()
+            .service("appidsvc", ServiceState::Running, StartType::Demand)
+            .dependent("cryptsvc", "appidsvc");
+        // AppIDSvc is never stopped, whatever its protection query says (it answered "none" here).
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(!report.ok);
+        let crypt = record(&report, Action::StopService, "cryptsvc");
+        assert_eq!(crypt.outcome, Outcome::Failed);
+        assert!(
+            crypt.detail.contains("appidsvc") && crypt.detail.contains("launch-protected"),
+            "{}",
+            crypt.detail
+        );
+        assert!(
+            !sys.requests()
+                .iter()
+                .any(|r| r.ends_with("cryptsvc") || r.ends_with("appidsvc")),
+            "{:?}",
+            sys.requests()
+        );
+        assert!(m.layout.path(Folder::Catroot2).exists());
+        assert!(!m.layout.path(Folder::SoftwareDistribution).exists());
+        assert!(report.message.contains("appidsvc"), "{}", report.message);
+    }
+
+    #[test]
+    fn a_best_effort_guard_that_refuses_does_not_keep_its_folder() {
+        let m = machine();
+        let sys = all_running()
+            .service("usosvc", ServiceState::Running, StartType::Auto)
+            .refuse_stop("usosvc", SysKind::AccessDenied);
+        let report = reset(&m, &sys, &request(Method::Rename, false));
+        assert!(report.ok, "{:#?}", report.steps);
+        let uso = record(&report, Action::StopService, "usosvc");
+        assert_eq!(uso.outcome, Outcome::Skipped);
+        assert!(
+            uso.detail.contains("access denied") && uso.detail.contains("still attempted"),
+            "{}",
+            uso.detail
+        );
+        assert_eq!(
+            outcome(&report, Action::RenameFolder, "SoftwareDistribution"),
+            Outcome::Done
+        );
+        // Asked once: access denied is final.
+        assert_eq!(
+            sys.requests()
+                .iter()
+                .filter(|r| *r == "stop usosvc")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_hard_guard_denied_keeps_its_folder_and_is_asked_only_once() {
+        let m = machine();
+        let sys = all_running().refuse_stop("bits", SysKind::AccessDenied);
+        let report = reset(&m, &sys, &request(Method::Clear, false));
+        assert!(!report.ok);
+        let bits = record(&report, Action::StopService, "bits");
+        assert_eq!(bits.outcome, Outcome::Failed);
+        assert!(bits.detail.contains("access denied"), "{}", bits.detail);
+        assert_eq!(
+            outcome(&report, Action::ClearFolder, "SoftwareDistribution"),
+            Outcome::Skipped
+        );
+        assert!(
+            m.layout
+                .path(Folder::SoftwareDistribution)
+                .join("data")
+                .exists()
+        );
+        assert_eq!(
+            sys.requests().iter().filter(|r| *r == "stop bits").count(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_backup_just_made_survives_a_later_stamped_one_and_the_dry_run_said_so() {
+        let m = machine();
+        let sd = m.layout.path(Folder::SoftwareDistribution).to_path_buf();
+        // Made by a machine whose clock was ahead (or local time read as UTC).
+        let future = sd.with_file_name("SoftwareDistribution.wufix-20991231T000000Z.bak");
+        fs::create_dir(&future).unwrap();
+        let sys = all_running();
+        let mut req = request(Method::Rename, false);
+        req.keep = 1;
+        let plan = Plan::build(
+            &req,
+            &m.layout,
+            &sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        let planned = plan
+            .describe()
+            .into_iter()
+            .find(|r| {
+                r.action == Action::PruneBackups && r.target.ends_with("SoftwareDistribution")
+            })
+            .unwrap();
+        assert_eq!(planned.outcome, Outcome::Planned);
+        assert!(
+            planned.detail.contains("20991231T000000Z"),
+            "{}",
+            planned.detail
+        );
+        let report = run(
+            &plan,
+            &sys,
+            &FakeClock::new(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
+        assert!(report.ok, "{:#?}", report.steps);
+        let left = backup::list(&sd).unwrap();
+        assert_eq!(left.len(), 1);
+        assert!(
+            left[0]
+                .path
+                .ends_with("SoftwareDistribution.wufix-20261125T231500Z.bak")
+        );
+        assert!(
+            left[0].path.join("data").exists(),
+            "the new backup keeps the data"
+        );
+        let pruned: Vec<&str> = report
+            .backups
+            .iter()
+            .filter(|b| b.event == BackupEvent::Pruned)
+            .map(|b| b.path.as_str())
+            .collect();
+        assert_eq!(pruned, [future.display().to_string()]);
+    }
+
+    #[test]
+    fn three_resets_in_one_second_keep_the_newest() {
+        let m = machine();
+        let sys = all_running();
+        let mut req = request(Method::Rename, false);
+        req.folders = vec![Folder::Catroot2];
+        req.keep = 1;
+        let cat = m.layout.path(Folder::Catroot2).to_path_buf();
+        for round in 0..3 {
+            fs::create_dir_all(&cat).unwrap();
+            fs::write(cat.join("round"), round.to_string()).unwrap();
+            let report = reset(&m, &sys, &req);
+            assert!(report.ok, "{:#?}", report.steps);
+        }
+        let left = backup::list(&cat).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(fs::read_to_string(left[0].path.join("round")).unwrap(), "2");
     }
 }

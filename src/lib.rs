@@ -1,8 +1,8 @@
 //! wufix: repairs Windows Update by resetting its cache folders safely.
 //!
-//! The way a reset travels: a validated [`request::Request`] → a [`plan::Plan`] built from a
-//! snapshot of the machine → the [`engine`] runs it against the [`sys`] boundary → a
-//! [`report`] → the [`printer`] → an [`Exit`] code. See ARCHITECTURE.md.
+//! The way a reset travels: a validated [`request::Request`] → the [`servicing`] gate → a
+//! [`plan::Plan`] built from a snapshot of the machine → the [`engine`] runs it against the
+//! [`sys`] boundary → a [`report`] → the [`printer`] → an [`Exit`] code. See ARCHITECTURE.md.
 
 pub mod catalog;
 pub mod clock;
@@ -15,21 +15,21 @@ pub mod printer;
 pub mod report;
 pub mod request;
 pub mod services;
+pub mod servicing;
 pub mod status;
 pub mod sys;
-
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clock::{Clock, SystemClock};
 use folders::Layout;
 use plan::Plan;
 use printer::{NotInteractive, Printer};
+use report::{Mode, ResetReport, ServicesReport};
 use request::{
     Command, DiagnoseRequest, Location, Request, ResetRequest, StatusRequest, UsageError,
 };
 use sys::Platform;
 
-/// The process exit codes, documented in the README.
+/// The process exit codes, documented in the README and in `--help`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// Everything asked for was done (or there was nothing to do).
@@ -40,13 +40,15 @@ pub enum Exit {
     Usage = 2,
     /// A reset of the running Windows needs administrator rights: nothing was touched.
     NotElevated = 3,
+    /// Refused for safety (Windows is mid-servicing): nothing was touched.
+    Refused = 4,
 }
 
 pub const NOT_ELEVATED: &str = "wufix reset needs administrator rights, and nothing was changed. \
 Right-click wufix.exe and choose \"Run as administrator\", or run it from an elevated terminal \
 (Win+X, then \"Terminal (Admin)\").";
 
-pub const ANOTHER_RESET: &str = "another wufix reset is running on this computer; nothing was \
+pub const ANOTHER_RESET: &str = "another wufix reset is running on this installation; nothing was \
 changed. Wait for it to finish, then run wufix again.";
 
 pub const NOT_INTERACTIVE: &str = "refusing to reset without confirmation: standard input is not a \
@@ -87,18 +89,25 @@ fn run_command(command: Command, printer: &Printer) -> Exit {
 struct Target {
     sys: Box<dyn Platform>,
     layout: Layout,
-    online: bool,
 }
 
 fn resolve(location: &Location) -> Result<Target, UsageError> {
     match location {
-        Location::Offline(dir) => Ok(Target {
-            sys: Box::new(sys::offline::Offline),
-            layout: Layout::offline(dir).map_err(UsageError)?,
-            online: false,
-        }),
+        Location::Offline(dir) => {
+            let layout = Layout::offline(dir).map_err(UsageError)?;
+            refuse_running_windows(dir, &layout)?;
+            Ok(Target {
+                sys: Box::new(sys::offline::Offline {
+                    windows_dir: layout.windows_dir.clone(),
+                }),
+                layout,
+            })
+        }
         Location::Online => match sys::online() {
-            Some((sys, windows_dir)) => Ok(Target { sys, layout: Layout::online(windows_dir), online: true }),
+            Some((sys, windows_dir)) => Ok(Target {
+                sys,
+                layout: Layout::online(windows_dir),
+            }),
             None => Err(UsageError(
                 "there is no running Windows here to repair; pass --windows-dir DIR to work on a mounted Windows installation"
                     .into(),
@@ -107,18 +116,21 @@ fn resolve(location: &Location) -> Result<Target, UsageError> {
     }
 }
 
-/// From here on Ctrl+C does not kill wufix mid-reset: it sets the returned flag, the engine skips
-/// what is left and starts the services again. Installed only once the reset really starts.
-fn catch_ctrl_c(json: bool) -> &'static AtomicBool {
-    static CANCEL: AtomicBool = AtomicBool::new(false);
-    // An error means a handler is already installed (a second reset in one process): keep it.
-    let _ = ctrlc::set_handler(move || {
-        CANCEL.store(true, Ordering::SeqCst);
-        Printer::new(json).note(
-            "wufix: interrupted; finishing the current step, then starting the services again",
-        );
-    });
-    &CANCEL
+/// `--windows-dir` names a mounted installation. Pointed at the Windows that is running, offline
+/// mode would skip the services, the elevation check and the lock and cut under live services:
+/// refused. Compared by file identity, so `C:\`, `c:\windows\` or another path to it all count.
+fn refuse_running_windows(dir: &std::path::Path, layout: &Layout) -> Result<(), UsageError> {
+    let Some(running) = sys::running_windows_dir() else {
+        return Ok(());
+    };
+    if same_file::is_same_file(&layout.windows_dir, &running).unwrap_or(false) {
+        return Err(UsageError(format!(
+            "--windows-dir {} is the running Windows ({}); run wufix without --windows-dir to reset it with its services stopped",
+            dir.display(),
+            running.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The installation `command` acts on; when there is none, say why (a usage error).
@@ -128,6 +140,13 @@ fn target_for(location: &Location, command: &'static str, printer: &Printer) -> 
         .ok()
 }
 
+fn mode_of(location: &Location) -> Mode {
+    match location {
+        Location::Online => Mode::Online,
+        Location::Offline(_) => Mode::Offline,
+    }
+}
+
 fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
     let Some(target) = target_for(&req.location, "status", printer) else {
         return Exit::Usage;
@@ -135,7 +154,7 @@ fn run_status(req: &StatusRequest, printer: &Printer) -> Exit {
     printer.status(&status::snapshot(
         &target.layout,
         &*target.sys,
-        target.online,
+        mode_of(&req.location),
     ));
     Exit::Ok
 }
@@ -144,7 +163,7 @@ fn run_diagnose(req: &DiagnoseRequest, printer: &Printer) -> Exit {
     let Some(target) = target_for(&req.location, "diagnose", printer) else {
         return Exit::Usage;
     };
-    let report = diagnose::diagnose(&target.layout, &*target.sys, target.online);
+    let report = diagnose::diagnose(&target.layout, &*target.sys, mode_of(&req.location));
     printer.diagnose(&report);
     if req.exit_code && report.needs_remediation {
         Exit::Failed
@@ -160,6 +179,31 @@ fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
     reset_on(req, &*target.sys, &target.layout, printer, &SystemClock)
 }
 
+/// A report for a reset refused before anything was touched.
+fn refused_report(
+    req: &ResetRequest,
+    layout: &Layout,
+    servicing: Vec<report::ServicingCheck>,
+    refusal: report::Refusal,
+) -> ResetReport {
+    ResetReport {
+        ok: false,
+        command: "reset",
+        mode: mode_of(&req.location),
+        windows_dir: layout.windows_dir.display().to_string(),
+        method: req.method,
+        dry_run: req.dry_run,
+        steps: Vec::new(),
+        services: ServicesReport::default(),
+        backups: Vec::new(),
+        servicing,
+        message: format!("Refused; nothing was changed. {}", refusal.reason),
+        refused: Some(refusal),
+        forced: false,
+        reboot_recommended: false,
+    }
+}
+
 fn reset_on(
     req: &ResetRequest,
     sys: &dyn Platform,
@@ -167,8 +211,8 @@ fn reset_on(
     printer: &Printer,
     clock: &dyn Clock,
 ) -> Exit {
-    let online = req.location == Location::Online;
-    if online && !req.dry_run {
+    let mode = mode_of(&req.location);
+    if mode == Mode::Online && !req.dry_run {
         match sys.is_elevated() {
             Ok(true) => {}
             Ok(false) => {
@@ -186,33 +230,25 @@ fn reset_on(
             }
         }
     }
-    // A second reset at the same time would snapshot the first one's half-stopped services and
-    // "restore" them wrongly. Dry runs change nothing and need no lock.
-    let _lock = if req.dry_run {
-        None
-    } else {
-        match sys.lock_reset() {
-            Ok(Some(lock)) => Some(lock),
-            Ok(None) => {
-                printer.error("reset", ANOTHER_RESET);
-                return Exit::Failed;
-            }
-            Err(err) => {
-                printer.error(
-                    "reset",
-                    &format!("cannot take the reset lock: {err}; nothing was changed"),
-                );
-                return Exit::Failed;
-            }
-        }
-    };
-    let plan = Plan::build(req, layout, sys, jiff::Timestamp::now());
+    // Mid-servicing, a reset does harm: refuse before anything is asked or touched.
+    let checks = servicing::check(layout, sys, mode);
+    let refusal = servicing::refusal(&checks);
+    if let (Some(refusal), false) = (&refusal, req.force) {
+        printer.reset(&refused_report(req, layout, checks, refusal.clone()));
+        return Exit::Refused;
+    }
     if req.dry_run {
-        printer.reset(&plan.preview());
-        return Exit::Ok;
+        let mut report = Plan::build(req, layout, sys, jiff::Timestamp::now()).preview();
+        report.servicing = checks;
+        report.forced = refusal.is_some();
+        let ok = report.ok;
+        printer.reset(&report);
+        return if ok { Exit::Ok } else { Exit::Failed };
     }
     if !req.assume_yes {
-        match printer.confirm(&plan.describe(), "Proceed?") {
+        // The question may wait for minutes: no lock is held, and the plan is built again after.
+        let shown = Plan::build(req, layout, sys, jiff::Timestamp::now());
+        match printer.confirm(&shown.describe(), "Proceed?") {
             Ok(true) => {}
             Ok(false) => {
                 printer.error("reset", "cancelled; nothing was changed");
@@ -224,7 +260,31 @@ fn reset_on(
             }
         }
     }
-    let cancel = catch_ctrl_c(printer.is_json());
+    // A second reset at the same time would snapshot the first one's half-stopped services and
+    // "restore" them wrongly.
+    let _lock = match sys.lock_reset() {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            printer.error("reset", ANOTHER_RESET);
+            return Exit::Failed;
+        }
+        Err(err) => {
+            printer.error(
+                "reset",
+                &format!("cannot take the reset lock: {err}; nothing was changed"),
+            );
+            return Exit::Failed;
+        }
+    };
+    // What the prompt showed may be stale: check and snapshot again, now that the lock is held.
+    let checks = servicing::check(layout, sys, mode);
+    let refusal = servicing::refusal(&checks);
+    if let (Some(refusal), false) = (&refusal, req.force) {
+        printer.reset(&refused_report(req, layout, checks, refusal.clone()));
+        return Exit::Refused;
+    }
+    let plan = Plan::build(req, layout, sys, jiff::Timestamp::now());
+    let cancel = sys::catch_interrupts(note_interrupted);
     // The stop phase is silent until the first service has stopped, which can take a while.
     let stopping = plan.services_to_stop();
     if !stopping.is_empty() {
@@ -234,11 +294,20 @@ fn reset_on(
             plan.timeout.as_secs()
         ));
     }
-    let report = engine::run(&plan, sys, clock, cancel, &mut |record| {
+    let mut report = engine::run(&plan, sys, clock, cancel, &mut |record| {
         printer.progress(record)
     });
+    report.servicing = checks;
+    report.forced = refusal.is_some();
     printer.reset(&report);
+    // The services are back: a console close held by the handler may now end the process.
+    sys::interrupts_finished();
     if report.ok { Exit::Ok } else { Exit::Failed }
+}
+
+fn note_interrupted() {
+    Printer::new(false)
+        .note("wufix: interrupted; finishing the current step, then putting the services back");
 }
 
 #[cfg(test)]
@@ -263,6 +332,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             keep: 3,
             reboot: false,
+            force: false,
         }
     }
 

@@ -9,7 +9,11 @@ use wufix::Exit;
 use wufix::printer::Printer;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(cli::rejected(err, &args)),
+    };
     let printer = Printer::new(cli.json());
     let command = cli.command_name();
     let exit = match cli.into_request() {

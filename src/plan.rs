@@ -1,13 +1,13 @@
 //! A reset as an ordered list of steps, built from the request and a snapshot of the machine
-//! before anything changes. `--dry-run` prints it; the engine runs it.
+//! before anything changes. `--dry-run` prints it; the engine runs it. Both judge a folder with the
+//! same preflight and a prune with the same decision, so the dry run shows what the run would do.
 
-use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::catalog::{self, Folder};
-use crate::folders::{Layout, backup};
-use crate::report::{Outcome, ServiceSnapshot, StepRecord};
+use crate::catalog::{self, Folder, Guard, GuardKind};
+use crate::folders::{Layout, Preflight, backup};
+use crate::report::{Action, Mode, Outcome, ServiceSnapshot, StepRecord};
 use crate::request::{Location, Method, ResetRequest};
 use crate::services;
 use crate::sys::{Platform, ServiceState};
@@ -18,8 +18,9 @@ pub const FILE_RETRY: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub method: Method,
-    pub online: bool,
-    pub windows_dir: PathBuf,
+    pub mode: Mode,
+    pub layout: Layout,
+    /// One budget for stopping services over the whole run, and one for starting them again.
     pub timeout: Duration,
     pub retry_for: Duration,
     /// Every service the reset considers, as it was before anything changed.
@@ -32,13 +33,15 @@ pub enum Step {
     /// Stop these services, all at once, under one deadline.
     StopServices(Vec<ServiceAction>),
     Folder(FolderStep),
-    /// After a successful rename, delete wufix's oldest backups of `folder` beyond `keep`.
+    /// After a successful rename to `created`, delete wufix's oldest backups of `folder` so that
+    /// `keep` remain, never `created` itself.
     PruneBackups {
         folder: Folder,
         path: PathBuf,
+        created: PathBuf,
         keep: usize,
     },
-    /// Start again the services that were running before.
+    /// Start again the services that were running before and were stopped.
     StartServices(Vec<String>),
     RestartWindows,
 }
@@ -47,6 +50,8 @@ pub enum Step {
 pub struct ServiceAction {
     pub name: String,
     pub kind: ServiceActionKind,
+    /// How much a folder being reset depends on it; `None` for msiserver and dependents.
+    pub guards: Option<GuardKind>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,6 +64,10 @@ pub enum ServiceActionKind {
     NotRunning(ServiceState),
     /// Could not be queried: the folders it guards are left alone.
     Unknown(String),
+    /// Launch-protected: Windows refuses every program's STOP, so none is sent.
+    Protected,
+    /// Running, and a launch-protected service that depends on it runs too, so it cannot stop.
+    Blocked { by: String },
 }
 
 #[derive(Clone, Debug)]
@@ -66,8 +75,8 @@ pub struct FolderStep {
     pub folder: Folder,
     pub path: PathBuf,
     pub change: Change,
-    /// Services that must have stopped before the folder is touched.
-    pub guards: Vec<String>,
+    /// Services that must be stopped (hard) or should be (best-effort) before the folder is touched.
+    pub guards: Vec<Guard>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,49 +93,38 @@ impl Plan {
         sys: &dyn Platform,
         now: jiff::Timestamp,
     ) -> Plan {
-        let online = req.location == Location::Online;
+        let mode = match req.location {
+            Location::Online => Mode::Online,
+            Location::Offline(_) => Mode::Offline,
+        };
         let mut steps = Vec::new();
         let mut services_before = Vec::new();
-
-        if online {
-            let mut names: Vec<String> = Vec::new();
-            let wanted = req.folders.iter().flat_map(|f| f.guards().iter());
-            let extra = if req.is_full() {
-                catalog::FULL_RESET_EXTRA
-            } else {
-                &[]
-            };
-            for name in wanted.chain(extra) {
-                if !names.iter().any(|n| n == name) {
-                    names.push(name.to_string());
-                }
-            }
-            services_before = services::snapshot(sys, &names);
-            let mut actions: Vec<ServiceAction> = services_before.iter().map(action_for).collect();
-
-            // Running dependents must stop first (Windows refuses otherwise) and start again after.
-            let parents: Vec<String> = services_before
+        let guard_kind = |name: &str| {
+            let kinds = req
+                .folders
                 .iter()
-                .filter(|s| s.is_active())
-                .map(|s| s.name.clone())
+                .flat_map(|f| f.guards())
+                .filter(|g| g.name.eq_ignore_ascii_case(name))
+                .map(|g| g.kind);
+            // A service hard for one folder is hard for the run.
+            kinds.min_by_key(|k| *k != GuardKind::Hard)
+        };
+
+        if mode == Mode::Online {
+            let names: Vec<String> = catalog::services_for(&req.folders)
+                .into_iter()
+                .map(String::from)
                 .collect();
-            for parent in parents {
-                for dependent in sys.active_dependents(&parent).unwrap_or_default() {
-                    if services_before
-                        .iter()
-                        .any(|s| s.name.eq_ignore_ascii_case(&dependent))
-                    {
-                        continue;
-                    }
-                    let snap = services::snapshot(sys, std::slice::from_ref(&dependent)).remove(0);
-                    let mut action = action_for(&snap);
-                    if let ServiceActionKind::Stop { dependent_of } = &mut action.kind {
-                        *dependent_of = Some(parent.clone());
-                    }
-                    actions.push(action);
-                    services_before.push(snap);
-                }
-            }
+            services_before = services::snapshot(sys, &names);
+            let mut actions: Vec<ServiceAction> = services_before
+                .iter()
+                .map(|snap| ServiceAction {
+                    name: snap.name.clone(),
+                    kind: action_for(snap),
+                    guards: guard_kind(&snap.name),
+                })
+                .collect();
+            add_dependents(sys, &mut actions, &mut services_before);
             steps.push(Step::StopServices(actions));
         }
 
@@ -137,33 +135,36 @@ impl Plan {
                 Method::Rename => Change::RenameTo(backup::new_backup_path(&path, &stamp)),
                 Method::Clear => Change::Clear,
             };
-            let guards = if online {
-                folder.guards().iter().map(|g| g.to_string()).collect()
+            let guards = if mode == Mode::Online {
+                folder.guards().to_vec()
             } else {
                 Vec::new()
             };
-            steps.push(Step::Folder(FolderStep {
-                folder,
-                path: path.clone(),
-                change,
-                guards,
-            }));
-            if req.method == Method::Rename {
+            if let Change::RenameTo(created) = &change {
+                steps.push(Step::Folder(FolderStep {
+                    folder,
+                    path: path.clone(),
+                    change: change.clone(),
+                    guards,
+                }));
                 steps.push(Step::PruneBackups {
                     folder,
                     path,
+                    created: created.clone(),
                     keep: req.keep,
                 });
+            } else {
+                steps.push(Step::Folder(FolderStep {
+                    folder,
+                    path,
+                    change,
+                    guards,
+                }));
             }
         }
 
-        if online {
-            let restart: Vec<String> = services_before
-                .iter()
-                .filter(|s| s.is_active())
-                .map(|s| s.name.clone())
-                .collect();
-            steps.push(Step::StartServices(restart));
+        if mode == Mode::Online {
+            steps.push(Step::StartServices(restart_list(&steps)));
         }
         if req.reboot {
             steps.push(Step::RestartWindows);
@@ -171,8 +172,8 @@ impl Plan {
 
         Plan {
             method: req.method,
-            online,
-            windows_dir: layout.windows_dir.clone(),
+            mode,
+            layout: layout.clone(),
             timeout: req.timeout,
             retry_for: FILE_RETRY,
             services_before,
@@ -180,13 +181,24 @@ impl Plan {
         }
     }
 
-    /// The plan as report lines, each `planned` (or `skipped` where there is nothing to do).
+    /// The plan as report lines, each `planned` (or `skipped`, or `failed` where the run would
+    /// fail for a reason already visible).
     pub fn describe(&self) -> Vec<StepRecord> {
-        self.steps.iter().flat_map(|step| step.describe()).collect()
+        self.steps
+            .iter()
+            .flat_map(|step| self.describe_step(step))
+            .collect()
     }
 
     /// The services the first step will stop, in plan order.
     pub fn services_to_stop(&self) -> Vec<&str> {
+        self.stop_actions()
+            .filter(|a| matches!(a.kind, ServiceActionKind::Stop { .. }))
+            .map(|a| a.name.as_str())
+            .collect()
+    }
+
+    fn stop_actions(&self) -> impl Iterator<Item = &ServiceAction> {
         self.steps
             .iter()
             .filter_map(|step| match step {
@@ -194,68 +206,35 @@ impl Plan {
                 _ => None,
             })
             .flatten()
-            .filter(|a| matches!(a.kind, ServiceActionKind::Stop { .. }))
-            .map(|a| a.name.as_str())
+    }
+
+    /// Hard guards of `step` that the plan already knows cannot be stopped.
+    fn known_blockers(&self, step: &FolderStep) -> Vec<String> {
+        self.stop_actions()
+            .filter(|a| {
+                step.guards
+                    .iter()
+                    .any(|g| g.kind == GuardKind::Hard && g.name.eq_ignore_ascii_case(&a.name))
+            })
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    ServiceActionKind::Protected
+                        | ServiceActionKind::Blocked { .. }
+                        | ServiceActionKind::Unknown(_)
+                )
+            })
+            .map(|a| a.name.clone())
             .collect()
     }
-}
 
-fn action_for(snap: &ServiceSnapshot) -> ServiceAction {
-    let kind = match (&snap.error, snap.exists, snap.state) {
-        (Some(err), _, _) => ServiceActionKind::Unknown(err.clone()),
-        (None, false, _) => ServiceActionKind::Absent,
-        (None, true, Some(state)) if state.is_active() => {
-            ServiceActionKind::Stop { dependent_of: None }
-        }
-        (None, true, state) => {
-            ServiceActionKind::NotRunning(state.unwrap_or(ServiceState::Stopped))
-        }
-    };
-    ServiceAction {
-        name: snap.name.clone(),
-        kind,
+    /// One step as report lines, before it runs.
+    pub fn describe_one(&self, step: &Step) -> Vec<StepRecord> {
+        self.describe_step(step)
     }
-}
 
-pub const STOP: &str = "stop-service";
-pub const START: &str = "start-service";
-pub const RENAME: &str = "rename-folder";
-pub const CLEAR: &str = "clear-folder";
-pub const PRUNE: &str = "prune-backups";
-pub const RESTART: &str = "restart-windows";
-
-impl ServiceAction {
-    /// The report line for a service that is not stopped: the same in a plan and in a run.
-    pub fn skip_record(&self) -> Option<StepRecord> {
-        let (outcome, detail) = match &self.kind {
-            ServiceActionKind::Stop { .. } => return None,
-            ServiceActionKind::Absent => (
-                Outcome::Skipped,
-                "not installed on this machine".to_string(),
-            ),
-            ServiceActionKind::NotRunning(state) => (
-                Outcome::Skipped,
-                format!("already {}; left as it is", state.as_str()),
-            ),
-            ServiceActionKind::Unknown(err) => (Outcome::Failed, format!("cannot query it: {err}")),
-        };
-        Some(StepRecord::new(STOP, &self.name, outcome, detail))
-    }
-}
-
-impl FolderStep {
-    pub fn action(&self) -> &'static str {
-        match self.change {
-            Change::RenameTo(_) => RENAME,
-            Change::Clear => CLEAR,
-        }
-    }
-}
-
-impl Step {
-    /// The step as report lines, before it runs.
-    pub fn describe(&self) -> Vec<StepRecord> {
-        match self {
+    fn describe_step(&self, step: &Step) -> Vec<StepRecord> {
+        match step {
             Step::StopServices(actions) => actions
                 .iter()
                 .map(|a| {
@@ -266,59 +245,259 @@ impl Step {
                             }
                             _ => "running; will be stopped and started again after".to_string(),
                         };
-                        StepRecord::new(STOP, &a.name, Outcome::Planned, detail)
+                        StepRecord::new(Action::StopService, &a.name, Outcome::Planned, detail)
                     })
                 })
                 .collect(),
             Step::Folder(f) => {
                 let target = f.path.display().to_string();
-                let present = fs::symlink_metadata(&f.path).is_ok();
-                let record = match (&f.change, present) {
-                    (_, false) => StepRecord::new(f.action(), target, Outcome::Skipped, "not present; nothing to do"),
-                    (Change::RenameTo(to), true) => {
-                        StepRecord::new(RENAME, target, Outcome::Planned, format!("rename to {}", to.display()))
+                let action = f.action();
+                let record = match self.layout.preflight(f.folder) {
+                    Preflight::Absent => {
+                        StepRecord::new(action, target, Outcome::Skipped, "not present; nothing to do")
                     }
-                    (Change::Clear, true) => StepRecord::new(
-                        CLEAR,
-                        target,
-                        Outcome::Planned,
-                        "delete everything inside, keep the folder (cannot be undone)",
-                    )
-                    .irreversible(),
+                    Preflight::Refused(why) => StepRecord::new(action, target, Outcome::Failed, why),
+                    Preflight::Error(err) => {
+                        StepRecord::new(action, target, Outcome::Failed, format!("cannot examine it: {err}"))
+                    }
+                    Preflight::Ready => {
+                        let blockers = self.known_blockers(f);
+                        if !blockers.is_empty() {
+                            StepRecord::new(
+                                action,
+                                target,
+                                Outcome::Skipped,
+                                format!("left untouched: {} cannot be stopped", blockers.join(", ")),
+                            )
+                        } else {
+                            match &f.change {
+                                Change::RenameTo(to) => StepRecord::new(
+                                    action,
+                                    target,
+                                    Outcome::Planned,
+                                    format!("rename to {}", to.display()),
+                                ),
+                                Change::Clear => StepRecord::new(
+                                    action,
+                                    target,
+                                    Outcome::Planned,
+                                    "delete everything inside, keep the folder (cannot be undone)",
+                                )
+                                .irreversible(),
+                            }
+                        }
+                    }
                 };
                 vec![record]
             }
-            Step::PruneBackups { path, keep, .. } => {
-                // The run adds one backup, so the existing ones beyond keep-1 would go.
-                let existing = backup::list(path).unwrap_or_default();
-                let doomed: Vec<String> = backup::beyond(&existing, keep.saturating_sub(1))
-                    .iter()
-                    .map(|b| b.path.display().to_string())
-                    .collect();
-                let detail = if doomed.is_empty() {
-                    format!("keep the newest {keep} wufix backups; none to delete")
+            Step::PruneBackups {
+                folder,
+                path,
+                created,
+                keep,
+            } => {
+                let target = path.display().to_string();
+                let renames = matches!(self.layout.preflight(*folder), Preflight::Ready);
+                let record = if !renames {
+                    StepRecord::new(Action::PruneBackups, target, Outcome::Skipped, "no new backup would be made")
                 } else {
-                    format!("keep the newest {keep} wufix backups; delete {}", doomed.join(", "))
+                    let existing = backup::list(path).unwrap_or_default();
+                    let doomed: Vec<String> = backup::to_prune(&existing, created, *keep)
+                        .iter()
+                        .map(|b| b.path.display().to_string())
+                        .collect();
+                    if doomed.is_empty() {
+                        StepRecord::new(
+                            Action::PruneBackups,
+                            target,
+                            Outcome::Skipped,
+                            format!("keep the newest {keep} wufix backups; none to delete"),
+                        )
+                    } else {
+                        StepRecord::new(
+                            Action::PruneBackups,
+                            target,
+                            Outcome::Planned,
+                            format!("keep the newest {keep} wufix backups; delete {}", doomed.join(", ")),
+                        )
+                    }
                 };
-                let outcome = if doomed.is_empty() { Outcome::Skipped } else { Outcome::Planned };
-                vec![StepRecord::new(PRUNE, path.display().to_string(), outcome, detail).irreversible()]
+                vec![record.irreversible()]
             }
             Step::StartServices(names) => names
                 .iter()
-                .map(|n| StepRecord::new(START, n, Outcome::Planned, "was running before; start it again"))
+                .map(|n| {
+                    StepRecord::new(Action::StartService, n, Outcome::Planned, "was running before; start it again")
+                })
                 .collect(),
             Step::RestartWindows => vec![StepRecord::new(
-                RESTART,
+                Action::RestartWindows,
                 "this computer",
                 Outcome::Planned,
                 "restart Windows after a successful reset",
             )],
         }
     }
+
+    /// The kind of guard `name` is for the folders this plan resets.
+    pub fn guard_kind(&self, name: &str) -> Option<GuardKind> {
+        self.stop_actions()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .and_then(|a| a.guards)
+    }
+}
+
+/// Running dependents must stop first (Windows refuses otherwise) and start again after. A
+/// launch-protected dependent cannot be stopped by anyone, so neither can its parent: the parent is
+/// marked blocked, and none of its dependents is stopped for nothing.
+fn add_dependents(
+    sys: &dyn Platform,
+    actions: &mut Vec<ServiceAction>,
+    services_before: &mut Vec<ServiceSnapshot>,
+) {
+    let parents: Vec<String> = actions
+        .iter()
+        .filter(|a| matches!(a.kind, ServiceActionKind::Stop { .. }))
+        .map(|a| a.name.clone())
+        .collect();
+    for parent in parents {
+        let mut snaps = Vec::new();
+        for dependent in sys.active_dependents(&parent).unwrap_or_default() {
+            let known = services_before
+                .iter()
+                .chain(&snaps)
+                .any(|s| s.name.eq_ignore_ascii_case(&dependent));
+            if !known {
+                snaps.push(services::snapshot(sys, std::slice::from_ref(&dependent)).remove(0));
+            }
+        }
+        let protected = snaps.iter().find(|s| s.protected).map(|s| s.name.clone());
+        if let Some(by) = &protected {
+            if let Some(action) = actions.iter_mut().find(|a| a.name == parent) {
+                action.kind = ServiceActionKind::Blocked { by: by.clone() };
+            }
+        }
+        for snap in snaps {
+            let kind = match (&protected, action_for(&snap)) {
+                (None, ServiceActionKind::Stop { .. }) => ServiceActionKind::Stop {
+                    dependent_of: Some(parent.clone()),
+                },
+                // The parent stays up anyway: leave its other dependents running too.
+                (Some(_), ServiceActionKind::Stop { .. }) => {
+                    ServiceActionKind::NotRunning(ServiceState::Running)
+                }
+                (_, other) => other,
+            };
+            actions.push(ServiceAction {
+                name: snap.name.clone(),
+                kind,
+                guards: None,
+            });
+            services_before.push(snap);
+        }
+    }
+}
+
+/// The services the run stops, which it starts again at the end.
+fn restart_list(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::StopServices(actions) => Some(actions),
+            _ => None,
+        })
+        .flatten()
+        .filter(|a| matches!(a.kind, ServiceActionKind::Stop { .. }))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+fn action_for(snap: &ServiceSnapshot) -> ServiceActionKind {
+    match (&snap.error, snap.exists, snap.state) {
+        (Some(err), _, _) => ServiceActionKind::Unknown(err.clone()),
+        (None, false, _) => ServiceActionKind::Absent,
+        (None, true, Some(state)) if state.is_active() && snap.protected => {
+            ServiceActionKind::Protected
+        }
+        (None, true, Some(state)) if state.is_active() => {
+            ServiceActionKind::Stop { dependent_of: None }
+        }
+        (None, true, state) => {
+            ServiceActionKind::NotRunning(state.unwrap_or(ServiceState::Stopped))
+        }
+    }
+}
+
+impl ServiceAction {
+    /// The report line for a service that is not stopped: the same in a plan and in a run.
+    pub fn skip_record(&self) -> Option<StepRecord> {
+        let hard = self.guards == Some(GuardKind::Hard);
+        let (outcome, detail) = match &self.kind {
+            ServiceActionKind::Stop { .. } => return None,
+            ServiceActionKind::Absent => (
+                Outcome::Skipped,
+                "not installed on this machine".to_string(),
+            ),
+            ServiceActionKind::NotRunning(ServiceState::Running) => (
+                Outcome::Skipped,
+                "left running: the service it depends on cannot stop".to_string(),
+            ),
+            ServiceActionKind::NotRunning(ServiceState::StopPending) => (
+                Outcome::Skipped,
+                "already stopping; waited out before its folder is touched".to_string(),
+            ),
+            ServiceActionKind::NotRunning(state) => (
+                Outcome::Skipped,
+                format!("already {}; left as it is", state.as_str()),
+            ),
+            ServiceActionKind::Unknown(err) => (Outcome::Failed, format!("cannot query it: {err}")),
+            ServiceActionKind::Protected => {
+                let why =
+                    "launch-protected: Windows lets no program stop it, so wufix does not try";
+                if hard {
+                    (
+                        Outcome::Failed,
+                        format!("{why}; the folder it guards is left untouched"),
+                    )
+                } else {
+                    (Outcome::Skipped, format!("{why}; left running"))
+                }
+            }
+            ServiceActionKind::Blocked { by } => {
+                let why = format!(
+                    "cannot stop while {by} runs: {by} depends on it and is launch-protected (it runs where AppLocker is used)"
+                );
+                if hard {
+                    (
+                        Outcome::Failed,
+                        format!("{why}; the folder it guards is left untouched"),
+                    )
+                } else {
+                    (Outcome::Skipped, format!("{why}; left running"))
+                }
+            }
+        };
+        Some(StepRecord::new(
+            Action::StopService,
+            &self.name,
+            outcome,
+            detail,
+        ))
+    }
+}
+
+impl FolderStep {
+    pub fn action(&self) -> Action {
+        match self.change {
+            Change::RenameTo(_) => Action::RenameFolder,
+            Change::Clear => Action::ClearFolder,
+        }
+    }
 }
 
 impl Plan {
-    /// The report of a dry run: the plan itself, with nothing done.
+    /// The report of a dry run: the plan itself, with nothing done. `ok` is false when the run
+    /// would fail a step for a reason already visible.
     pub fn preview(&self) -> crate::report::ResetReport {
         use crate::report::{BackupEvent, BackupRecord, ResetReport, ServicesReport};
         let steps = self.describe();
@@ -326,25 +505,34 @@ impl Plan {
             .steps
             .iter()
             .filter_map(|step| match step {
-                Step::Folder(FolderStep {
-                    folder,
-                    path,
-                    change: Change::RenameTo(to),
-                    ..
-                }) if path.exists() => Some(BackupRecord {
-                    folder: *folder,
-                    path: to.display().to_string(),
-                    event: BackupEvent::Planned,
-                    size: None,
-                }),
+                Step::Folder(
+                    f @ FolderStep {
+                        change: Change::RenameTo(to),
+                        ..
+                    },
+                ) if steps.iter().any(|r| {
+                    r.action == Action::RenameFolder
+                        && r.outcome == Outcome::Planned
+                        && r.target == f.path.display().to_string()
+                }) =>
+                {
+                    Some(BackupRecord {
+                        folder: f.folder,
+                        path: to.display().to_string(),
+                        event: BackupEvent::Planned,
+                        is_link: false,
+                        size: None,
+                    })
+                }
                 _ => None,
             })
             .collect();
+        let ok = steps.iter().all(|s| s.outcome != Outcome::Failed);
         ResetReport {
-            ok: steps.iter().all(|s| s.outcome != Outcome::Failed),
+            ok,
             command: "reset",
-            mode: if self.online { "online" } else { "offline" },
-            windows_dir: self.windows_dir.display().to_string(),
+            mode: self.mode,
+            windows_dir: self.layout.windows_dir.display().to_string(),
             method: self.method,
             dry_run: true,
             steps,
@@ -353,8 +541,16 @@ impl Plan {
                 after: Vec::new(),
             },
             backups,
+            servicing: Vec::new(),
+            refused: None,
+            forced: false,
             reboot_recommended: false,
-            message: "Dry run: nothing was changed.".to_string(),
+            message: if ok {
+                "Dry run: nothing was changed.".to_string()
+            } else {
+                "Dry run: nothing was changed. The reset would fail a step, shown as failed above."
+                    .to_string()
+            },
         }
     }
 }

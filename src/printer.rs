@@ -2,15 +2,18 @@
 //! with `--json`); progress, prompts and errors go to stderr. A closed pipe is not an error worth
 //! a panic: writes that fail are dropped.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, IsTerminal, Write};
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::diagnose::{DiagnoseReport, Severity};
 use crate::explain::ExplainReport;
 use crate::report::{
-    BackupEvent, ErrorReport, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
+    BackupEvent, ErrorReport, Mode, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
+    size_text,
 };
 
 pub struct Printer {
@@ -43,7 +46,7 @@ impl Printer {
     }
 
     fn json_out<T: Serialize>(&self, value: &T) {
-        match serde_json::to_string_pretty(value) {
+        match to_ascii_json(value) {
             Ok(text) => self.out(&format!("{text}\n")),
             Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
         }
@@ -76,7 +79,7 @@ impl Printer {
                 error: message.to_string(),
             });
         }
-        self.err(&format!("wufix: {message}\n"));
+        self.err(&format!("wufix: {}\n", clean(message)));
     }
 
     /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
@@ -106,12 +109,20 @@ impl Printer {
             return self.json_out(report);
         }
         let mut text = String::new();
-        if report.dry_run {
+        for check in report.servicing.iter().filter(|c| c.found) {
+            let label = match (check.blocks, report.forced) {
+                (true, true) => "overridden (--force)",
+                (true, false) => "refuses",
+                (false, _) => "warning",
+            };
+            let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
+        }
+        if report.dry_run && report.refused.is_none() {
             let _ = writeln!(
                 text,
                 "Dry run: nothing will be changed. wufix reset ({}) on {} would:",
                 method_name(report),
-                report.windows_dir
+                clean(&report.windows_dir)
             );
             for record in &report.steps {
                 let reversible = if record.reversible {
@@ -145,10 +156,15 @@ impl Printer {
         if !report.backups.is_empty() {
             let _ = writeln!(text, "\nBackups");
             for backup in &report.backups {
-                let _ = writeln!(text, "  {:<8} {}", backup_event(backup.event), backup.path);
+                let _ = writeln!(
+                    text,
+                    "  {:<8} {}",
+                    backup_event(backup.event),
+                    clean(&backup.path)
+                );
             }
         }
-        let _ = writeln!(text, "\n{}", report.message);
+        let _ = writeln!(text, "\n{}", clean(&report.message));
         self.out(&text);
     }
 
@@ -189,15 +205,19 @@ impl Printer {
         if self.json {
             return self.json_out(report);
         }
-        let mut text = format!("Windows: {} ({})\n\n", report.windows_dir, report.mode);
+        let mut text = format!(
+            "Windows: {} ({})\n\n",
+            clean(&report.windows_dir),
+            report.mode.as_str()
+        );
         for finding in &report.findings {
             let _ = writeln!(
                 text,
                 "  {:<6} {}",
                 finding.severity.as_str().to_uppercase(),
-                finding.summary
+                clean(&finding.summary)
             );
-            let _ = writeln!(text, "         {}", finding.evidence);
+            let _ = writeln!(text, "         {}", clean(&finding.evidence));
             if let (true, Some(remedy)) = (finding.severity > Severity::Ok, &finding.remedy) {
                 let _ = writeln!(text, "         fix: {remedy}");
             }
@@ -222,8 +242,12 @@ impl Printer {
         if self.json {
             return self.json_out(report);
         }
-        let mut text = format!("Windows: {} ({})\n", report.windows_dir, report.mode);
-        if report.mode == "online" {
+        let mut text = format!(
+            "Windows: {} ({})\n",
+            clean(&report.windows_dir),
+            report.mode.as_str()
+        );
+        if report.mode == Mode::Online {
             let _ = writeln!(
                 text,
                 "\nServices\n  {:<10} {:<14} {:<13} PID",
@@ -247,18 +271,21 @@ impl Printer {
             } else {
                 size_text(folder.size.files, folder.size.bytes)
             };
-            let _ = writeln!(text, "  {}  {what}", folder.path);
+            let _ = writeln!(text, "  {}  {what}", clean(&folder.path));
         }
         let _ = writeln!(text, "\nBackups made by wufix");
         if report.backups.is_empty() {
             let _ = writeln!(text, "  none");
         }
         for backup in &report.backups {
-            let size = backup
-                .size
-                .map(|s| size_text(s.files, s.bytes))
-                .unwrap_or_default();
-            let _ = writeln!(text, "  {}  {size}", backup.path);
+            let size = match backup.size {
+                _ if backup.is_link => {
+                    "a link or junction named like a backup: not a backup, never entered".into()
+                }
+                Some(s) => size_text(s.files, s.bytes),
+                None => String::new(),
+            };
+            let _ = writeln!(text, "  {}  {size}", clean(&backup.path));
         }
         self.out(&text);
     }
@@ -275,14 +302,109 @@ fn step_line(record: &StepRecord) -> String {
     let mut line = format!(
         "  {:<8} {:<16} {}  ({})",
         record.outcome.as_str(),
-        record.action,
-        record.target,
-        record.detail
+        record.action.as_str(),
+        clean(&record.target),
+        clean(&record.detail)
     );
     for error in &record.errors {
-        let _ = write!(line, "\n             {}: {}", error.path, error.error);
+        let _ = write!(
+            line,
+            "\n             {}: {}",
+            clean(&error.path),
+            clean(&error.error)
+        );
     }
     line
+}
+
+/// Text as one line of output: control characters (a newline or an escape sequence in a file
+/// name) are shown escaped, so a name can never forge a line or recolour the terminal.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Pretty JSON with every non-ASCII character escaped (`\u00e9`, surrogate pairs beyond the BMP):
+/// Windows PowerShell 5.1 decodes a program's output with the console's code page, and only ASCII
+/// survives every code page.
+pub fn to_ascii_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, AsciiFormatter(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
+    Ok(String::from_utf8(out).expect("only ASCII was written"))
+}
+
+struct AsciiFormatter<'a>(PrettyFormatter<'a>);
+
+impl Formatter for AsciiFormatter<'_> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut units = [0u16; 2];
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                writer.write_all(&[c as u8])?;
+            } else {
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 fn service_state(snapshot: &ServiceSnapshot) -> String {
@@ -328,31 +450,38 @@ fn backup_event(event: BackupEvent) -> &'static str {
     }
 }
 
-/// `1234 files, 5.6 MB`.
-pub fn size_text(files: u64, bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    let amount = if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    };
-    format!("{}, {amount}", crate::report::count(files, "file", "files"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sizes_read_naturally() {
-        assert_eq!(size_text(3, 512), "3 files, 512 B");
-        assert_eq!(size_text(1, 1536), "1 file, 1.5 KB");
-        assert_eq!(size_text(0, 5 * 1024 * 1024 * 1024), "0 files, 5.0 GB");
+    fn json_is_ascii_and_still_decodes_to_the_same_text() {
+        let value = serde_json::json!({ "path": "C:\\Users\\José\\📁", "n": 1 });
+        let text = to_ascii_json(&value).unwrap();
+        assert!(text.is_ascii(), "{text}");
+        assert!(
+            text.contains("Jos\\u00e9") && text.contains("\\ud83d\\udcc1"),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_cannot_forge_a_line() {
+        assert_eq!(clean("plain name"), "plain name");
+        let forged = clean("a\n  done     rename-folder C:\\x\u{1b}[31m");
+        assert!(
+            !forged.contains('\n') && !forged.contains('\u{1b}'),
+            "{forged}"
+        );
+        assert!(
+            forged.contains("\\n") && forged.contains("\\u{1b}"),
+            "{forged}"
+        );
+        // Quotes and backslashes are left alone: only control characters are escaped.
+        assert_eq!(clean("it's \"q\" C:\\a\tb"), "it's \"q\" C:\\a\\tb");
     }
 }

@@ -16,6 +16,70 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// `1234 files, 5.6 MB`.
+pub fn size_text(files: u64, bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let amount = if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    };
+    format!("{}, {amount}", count(files, "file", "files"))
+}
+
+/// Whether a command acts on the running Windows or on a mounted one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Online,
+    Offline,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Online => "online",
+            Mode::Offline => "offline",
+        }
+    }
+}
+
+/// What a step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    StopService,
+    RenameFolder,
+    ClearFolder,
+    PruneBackups,
+    StartService,
+    RestartWindows,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::StopService => "stop-service",
+            Action::RenameFolder => "rename-folder",
+            Action::ClearFolder => "clear-folder",
+            Action::PruneBackups => "prune-backups",
+            Action::StartService => "start-service",
+            Action::RestartWindows => "restart-windows",
+        }
+    }
+
+    /// A step that changes a folder.
+    pub fn touches_folder(self) -> bool {
+        matches!(self, Action::RenameFolder | Action::ClearFolder)
+    }
+}
+
 /// How a step ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -50,9 +114,7 @@ pub struct EntryError {
 /// One line of the report: what was done to what, and how it went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StepRecord {
-    /// `stop-service`, `rename-folder`, `clear-folder`, `prune-backups`, `start-service`,
-    /// `restart-windows`.
-    pub action: &'static str,
+    pub action: Action,
     pub target: String,
     pub outcome: Outcome,
     pub detail: String,
@@ -64,7 +126,7 @@ pub struct StepRecord {
 
 impl StepRecord {
     pub fn new(
-        action: &'static str,
+        action: Action,
         target: impl Into<String>,
         outcome: Outcome,
         detail: impl Into<String>,
@@ -93,6 +155,9 @@ pub struct ServiceSnapshot {
     pub state: Option<ServiceState>,
     pub start_type: Option<StartType>,
     pub pid: Option<u32>,
+    /// Launch-protected: no program may stop it, so wufix never tries.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
     /// Why the service could not be queried, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -126,6 +191,9 @@ pub struct BackupRecord {
     pub folder: Folder,
     pub path: String,
     pub event: BackupEvent,
+    /// A link (or junction) named like a backup: not a backup, never entered nor pruned.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_link: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<Size>,
 }
@@ -135,15 +203,43 @@ pub struct BackupRecord {
 pub struct ResetReport {
     pub ok: bool,
     pub command: &'static str,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub windows_dir: String,
     pub method: Method,
     pub dry_run: bool,
     pub steps: Vec<StepRecord>,
     pub services: ServicesReport,
     pub backups: Vec<BackupRecord>,
+    /// What the servicing checks found before anything changed (online: registry, files,
+    /// TrustedInstaller, setup; offline: the files).
+    pub servicing: Vec<ServicingCheck>,
+    /// Set when a servicing check refused the reset (exit 4): nothing was touched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
+    /// `--force` overrode a servicing check that would have refused.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
     pub reboot_recommended: bool,
     pub message: String,
+}
+
+/// One check of "is Windows in the middle of servicing?".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServicingCheck {
+    pub id: &'static str,
+    /// Whether the condition holds now.
+    pub found: bool,
+    /// Whether, found, it refuses a reset (otherwise it only warns).
+    pub blocks: bool,
+    pub detail: String,
+}
+
+/// Why a reset was refused before it touched anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub reason: String,
+    /// The ids of the checks that refused.
+    pub checks: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -162,7 +258,7 @@ pub struct FolderStatus {
 pub struct StatusReport {
     pub ok: bool,
     pub command: &'static str,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub windows_dir: String,
     /// Empty offline, where there is no service manager to ask.
     pub services: Vec<ServiceSnapshot>,
@@ -176,4 +272,34 @@ pub struct ErrorReport {
     pub ok: bool,
     pub command: &'static str,
     pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_text(3, 512), "3 files, 512 B");
+        assert_eq!(size_text(1, 1536), "1 file, 1.5 KB");
+        assert_eq!(size_text(0, 5 * 1024 * 1024 * 1024), "0 files, 5.0 GB");
+    }
+
+    #[test]
+    fn actions_and_modes_serialise_to_their_names() {
+        for action in [
+            Action::StopService,
+            Action::RenameFolder,
+            Action::ClearFolder,
+            Action::PruneBackups,
+            Action::StartService,
+            Action::RestartWindows,
+        ] {
+            assert_eq!(
+                serde_json::to_value(action).unwrap(),
+                serde_json::Value::from(action.as_str())
+            );
+        }
+        assert_eq!(serde_json::to_value(Mode::Offline).unwrap(), "offline");
+    }
 }

@@ -46,10 +46,12 @@ pub struct ResetRequest {
     /// How many wufix backups to keep per folder after a rename.
     pub keep: usize,
     pub reboot: bool,
+    /// Reset even while Windows is mid-servicing (the report says it was overridden).
+    pub force: bool,
 }
 
 impl ResetRequest {
-    /// A full reset also stops msiserver, as the standard procedure does.
+    /// A full reset (both folders) also stops msiserver, as the standard procedure does.
     pub fn is_full(&self) -> bool {
         self.folders.len() == Folder::ALL.len()
     }
@@ -139,6 +141,7 @@ pub struct ResetArgs {
     pub timeout_secs: u64,
     pub keep: usize,
     pub reboot: bool,
+    pub force: bool,
 }
 
 impl ResetRequest {
@@ -182,6 +185,7 @@ impl ResetRequest {
             timeout: Duration::from_secs(args.timeout_secs),
             keep: args.keep,
             reboot: args.reboot,
+            force: args.force,
         })
     }
 }

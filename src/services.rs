@@ -1,8 +1,11 @@
 //! Many services at once: snapshot them, stop them, start them again, under one deadline each
 //! way. Requests go out concurrently; progress is polled at a pace set by each service's wait hint.
 
+use std::io;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
+use crate::catalog;
 use crate::clock::Clock;
 use crate::report::ServiceSnapshot;
 use crate::sys::{Platform, ServiceState, ServiceStatus, SysError};
@@ -18,6 +21,7 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
                 state: None,
                 start_type: None,
                 pid: None,
+                protected: false,
                 error: None,
             };
             match sys.query_service(name) {
@@ -26,6 +30,7 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
                     snap.state = Some(info.status.state);
                     snap.start_type = Some(info.start_type);
                     snap.pid = info.status.pid;
+                    snap.protected = info.protected || catalog::never_stop(name);
                 }
                 Ok(None) => {}
                 Err(err) => snap.error = Some(err.to_string()),
@@ -44,7 +49,9 @@ pub struct Driven {
     pub requested: bool,
 }
 
-/// Stop every service in `names`, all within `timeout`.
+/// Stop every service in `names`, all within `timeout`: the call returns by then even when a
+/// service's control handler hangs (its answer is abandoned). A stop-pending service is waited
+/// out; a start-pending one is asked once it runs.
 pub fn stop_all(
     sys: &dyn Platform,
     clock: &dyn Clock,
@@ -54,7 +61,8 @@ pub fn stop_all(
     drive(sys, clock, names, Goal::Stopped, timeout)
 }
 
-/// Start every service in `names`, all within `timeout`. One still stopping is started once stopped.
+/// Start every service in `names`, all within `timeout`. One still stopping is started once
+/// stopped; one that stops again after its start is reported at once, with its exit codes.
 pub fn start_all(
     sys: &dyn Platform,
     clock: &dyn Clock,
@@ -87,13 +95,6 @@ impl Goal {
         }
     }
 
-    fn request(self, sys: &dyn Platform, name: &str) -> Result<(), SysError> {
-        match self {
-            Goal::Stopped => sys.request_stop(name),
-            Goal::Running => sys.request_start(name),
-        }
-    }
-
     fn verb(self) -> &'static str {
         match self {
             Goal::Stopped => "stop",
@@ -105,6 +106,8 @@ impl Goal {
 struct Track<'a> {
     name: &'a str,
     requested: bool,
+    /// A stop request whose answer has not come back yet.
+    in_flight: Option<Receiver<Result<(), SysError>>>,
     /// Requests that failed for an unexpected reason; retried up to `MAX_ATTEMPTS`.
     failures: u32,
     last: Option<ServiceStatus>,
@@ -115,6 +118,38 @@ const MAX_ATTEMPTS: u32 = 3;
 const MIN_POLL: Duration = Duration::from_millis(50);
 const MAX_POLL: Duration = Duration::from_secs(1);
 const DEFAULT_POLL: Duration = Duration::from_millis(100);
+
+/// What to do after a request was answered with an error.
+enum Verdict {
+    /// It is already where we want it; the next poll shows it.
+    Arrived,
+    /// Busy (its dependents are still stopping): ask again after the next poll.
+    AskAgain,
+    /// Maybe passing (an RPC hiccup; Wine's service manager fails concurrent requests with
+    /// ERROR_INVALID_HANDLE now and then): ask again, a few times.
+    Transient,
+    /// Asking again cannot help: access denied, a control it does not take, disabled, gone.
+    Final,
+}
+
+fn verdict(goal: Goal, err: &SysError) -> Verdict {
+    match (goal, err) {
+        (Goal::Stopped, SysError::NotActive) | (Goal::Running, SysError::AlreadyRunning) => {
+            Verdict::Arrived
+        }
+        (_, SysError::DependentServicesRunning) => Verdict::AskAgain,
+        (
+            _,
+            SysError::AccessDenied
+            | SysError::InvalidControl
+            | SysError::CannotAcceptControl
+            | SysError::Disabled
+            | SysError::NoSuchService
+            | SysError::Offline,
+        ) => Verdict::Final,
+        _ => Verdict::Transient,
+    }
+}
 
 fn drive(
     sys: &dyn Platform,
@@ -130,6 +165,7 @@ fn drive(
         .map(|name| Track {
             name,
             requested: false,
+            in_flight: None,
             failures: 0,
             last: None,
             result: None,
@@ -137,44 +173,61 @@ fn drive(
         .collect();
     loop {
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
+            if let Some(rx) = &track.in_flight {
+                match rx.try_recv() {
+                    Ok(answer) => {
+                        track.in_flight = None;
+                        answered(track, goal, answer);
+                    }
+                    Err(TryRecvError::Empty) => {}
+                    Err(TryRecvError::Disconnected) => {
+                        track.in_flight = None;
+                        answered(
+                            track,
+                            goal,
+                            Err(SysError::Os(io::Error::other(
+                                "the request thread ended without an answer",
+                            ))),
+                        );
+                    }
+                }
+            }
+        }
+        for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
             match sys.service_status(track.name) {
                 Ok(status) if goal.reached(status.state) => {
                     track.result = Some(Ok(clock.now().saturating_duration_since(began)));
+                }
+                // Started, then stopped again: it failed, and waiting longer shows nothing new.
+                Ok(status)
+                    if goal == Goal::Running
+                        && track.requested
+                        && status.state == ServiceState::Stopped =>
+                {
+                    track.result = Some(Err(start_failure(status)));
                 }
                 Ok(status) => track.last = Some(status),
                 Err(err) => track.result = Some(Err(format!("cannot query it: {err}"))),
             }
         }
 
-        let ready: Vec<usize> = (0..tracks.len())
-            .filter(|&i| {
-                let t = &tracks[i];
-                t.result.is_none()
-                    && !t.requested
-                    && t.last.is_some_and(|s| goal.can_request(s.state))
-            })
-            .collect();
-        let answers = send_requests(sys, goal, ready.iter().map(|&i| tracks[i].name));
-        for (i, answer) in ready.into_iter().zip(answers) {
-            let track = &mut tracks[i];
-            match answer {
-                Ok(()) => track.requested = true,
-                // It got there on its own between the poll and the request; the next poll sees it.
-                Err(SysError::NotActive) if goal == Goal::Stopped => track.requested = true,
-                Err(SysError::AlreadyRunning) if goal == Goal::Running => track.requested = true,
-                // Busy (pending, or dependents still stopping): ask again after the next poll.
-                Err(SysError::CannotAcceptControl | SysError::DependentServicesRunning) => {}
-                Err(err @ (SysError::Disabled | SysError::NoSuchService | SysError::Offline)) => {
-                    track.result = Some(Err(format!("refused to {}: {err}", goal.verb())));
-                }
-                // An unexpected error may be passing (an RPC hiccup; Wine's service manager fails
-                // concurrent requests with ERROR_INVALID_HANDLE now and then): ask again after
-                // the next poll, a few times, before giving up on the service.
-                Err(err) => {
-                    track.failures += 1;
-                    if track.failures >= MAX_ATTEMPTS {
-                        track.result = Some(Err(format!("refused to {}: {err}", goal.verb())));
-                    }
+        for track in tracks.iter_mut() {
+            let ready = track.result.is_none()
+                && !track.requested
+                && track.in_flight.is_none()
+                && track.last.is_some_and(|s| goal.can_request(s.state));
+            if !ready {
+                continue;
+            }
+            match goal {
+                // Each stop from a thread of its own: a hung control handler must not hold up
+                // the others, nor the deadline.
+                Goal::Stopped => track.in_flight = Some(sys.request_stop_detached(track.name)),
+                // Starts one after another: StartService returns once the service's process has
+                // connected, and Wine's service manager fails concurrent starts.
+                Goal::Running => {
+                    let answer = sys.request_start(track.name);
+                    answered(track, goal, answer);
                 }
             }
         }
@@ -185,7 +238,7 @@ fn drive(
         let now = clock.now();
         if now >= deadline {
             for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
-                track.result = Some(Err(timed_out(goal, timeout, track.last)));
+                track.result = Some(Err(timed_out(goal, timeout, track)));
             }
             break;
         }
@@ -214,42 +267,56 @@ fn drive(
         .collect()
 }
 
-/// Send the requests. Stops go out from one thread each: a service whose control handler hangs
-/// holds ControlService for up to 30 s, and must not hold up the others. Starts go one after
-/// another: StartService returns as soon as the service's process has connected, so little is
-/// gained in parallel, and Wine's service manager fails concurrent starts (ERROR_INVALID_HANDLE).
-fn send_requests<'a>(
-    sys: &dyn Platform,
-    goal: Goal,
-    names: impl Iterator<Item = &'a str>,
-) -> Vec<Result<(), SysError>> {
-    let names: Vec<&str> = names.collect();
-    if goal == Goal::Running || names.len() <= 1 {
-        return names
-            .into_iter()
-            .map(|name| goal.request(sys, name))
-            .collect();
+fn answered(track: &mut Track, goal: Goal, answer: Result<(), SysError>) {
+    let err = match answer {
+        Ok(()) => {
+            track.requested = true;
+            return;
+        }
+        Err(err) => err,
+    };
+    match verdict(goal, &err) {
+        Verdict::Arrived => track.requested = true,
+        Verdict::AskAgain => {}
+        Verdict::Final => track.result = Some(Err(format!("refused to {}: {err}", goal.verb()))),
+        Verdict::Transient => {
+            track.failures += 1;
+            if track.failures >= MAX_ATTEMPTS {
+                track.result = Some(Err(format!("refused to {}: {err}", goal.verb())));
+            }
+        }
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = names
-            .iter()
-            .map(|name| scope.spawn(move || goal.request(sys, name)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(SysError::Os(std::io::Error::other(
-                        "request thread panicked",
-                    )))
-                })
-            })
-            .collect()
-    })
 }
 
-fn timed_out(goal: Goal, timeout: Duration, last: Option<ServiceStatus>) -> String {
-    let now = match last {
+/// ERROR_SERVICE_SPECIFIC_ERROR: the service says why in its own code.
+const SERVICE_SPECIFIC: u32 = 1066;
+
+fn start_failure(status: ServiceStatus) -> String {
+    match status.exit_code {
+        0 => "started, then stopped again by itself (exit code 0)".to_string(),
+        SERVICE_SPECIFIC => format!(
+            "started, then stopped with a service-specific error {} (0x{:08X})",
+            status.service_exit_code, status.service_exit_code
+        ),
+        code => {
+            // Windows' own words for the code, where the system has them.
+            let meaning = crate::sys::system_message(code)
+                .map(|m| format!(" ({})", m.trim_end_matches(['.', '\r', '\n', ' '])))
+                .unwrap_or_default();
+            format!("started, then stopped with Win32 error {code}{meaning}")
+        }
+    }
+}
+
+fn timed_out(goal: Goal, timeout: Duration, track: &Track) -> String {
+    if track.in_flight.is_some() {
+        return format!(
+            "did not {} within {} s: its control handler has not answered the stop request",
+            goal.verb(),
+            timeout.as_secs()
+        );
+    }
+    let now = match track.last {
         Some(s) if s.checkpoint > 0 => format!("{}, checkpoint {}", s.state.as_str(), s.checkpoint),
         Some(s) => s.state.as_str().to_string(),
         None => "state unknown".to_string(),
@@ -266,7 +333,7 @@ mod tests {
     use super::*;
     use crate::clock::FakeClock;
     use crate::sys::StartType;
-    use crate::sys::fake::{FakePlatform, OnStop};
+    use crate::sys::fake::{FakePlatform, OnStop, SysKind};
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
@@ -348,14 +415,112 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_service_is_asked_again_when_it_can_accept() {
+    fn final_refusals_are_not_retried_and_say_why() {
         let sys = FakePlatform::new()
             .service("bits", ServiceState::Running, StartType::Demand)
-            .refuse_first_stop("bits");
+            .refuse_stop("bits", SysKind::CannotAcceptControl)
+            .service("wuauserv", ServiceState::Running, StartType::Demand)
+            .refuse_stop("wuauserv", SysKind::AccessDenied)
+            .service("dosvc", ServiceState::Running, StartType::Demand)
+            .refuse_stop("dosvc", SysKind::InvalidControl);
         let clock = FakeClock::new();
-        let results = stop_all(&sys, &clock, &names(&["bits"]), Duration::from_secs(60));
-        assert!(results[0].result.is_ok(), "{results:?}");
-        assert_eq!(sys.requests(), ["stop bits", "stop bits"]);
+        let results = stop_all(
+            &sys,
+            &clock,
+            &names(&["bits", "wuauserv", "dosvc"]),
+            Duration::from_secs(60),
+        );
+        let why: Vec<&str> = results
+            .iter()
+            .map(|d| d.result.as_ref().unwrap_err().as_str())
+            .collect();
+        assert!(why[0].contains("cannot accept a control"), "{why:?}");
+        assert!(why[1].contains("access denied"), "{why:?}");
+        assert!(why[2].contains("does not accept this control"), "{why:?}");
+        assert_eq!(sys.requests(), ["stop bits", "stop wuauserv", "stop dosvc"]);
+        // Nobody waited for the deadline.
+        assert!(
+            clock.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            clock.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_start_pending_service_is_stopped_once_it_runs_and_a_stop_pending_one_is_waited_out() {
+        let sys = FakePlatform::new()
+            .service("wuauserv", ServiceState::StartPending, StartType::Demand)
+            .pending_for("wuauserv", 3)
+            .service("bits", ServiceState::StopPending, StartType::Demand)
+            .pending_for("bits", 3);
+        let clock = FakeClock::new();
+        let results = stop_all(
+            &sys,
+            &clock,
+            &names(&["wuauserv", "bits"]),
+            Duration::from_secs(60),
+        );
+        assert!(results.iter().all(|d| d.result.is_ok()), "{results:?}");
+        assert_eq!(sys.state("wuauserv"), ServiceState::Stopped);
+        assert_eq!(sys.state("bits"), ServiceState::Stopped);
+        // wuauserv was asked only after it left start-pending; bits was never asked.
+        assert_eq!(sys.requests(), ["stop wuauserv"]);
+    }
+
+    #[test]
+    fn a_service_that_fails_to_start_is_reported_at_once_with_its_codes() {
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Stopped, StartType::Demand)
+            .fails_to_start("cryptsvc", 1066, 42)
+            .service("bits", ServiceState::Stopped, StartType::Demand)
+            .fails_to_start("bits", 2, 0);
+        let clock = FakeClock::new();
+        let results = start_all(
+            &sys,
+            &clock,
+            &names(&["cryptsvc", "bits"]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            results[0].result,
+            Err("started, then stopped with a service-specific error 42 (0x0000002A)".into())
+        );
+        let bits = results[1].result.as_ref().unwrap_err();
+        assert!(
+            bits.starts_with("started, then stopped with Win32 error 2"),
+            "{bits}"
+        );
+        assert!(
+            clock.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            clock.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_stop_request_that_never_returns_does_not_outlast_the_deadline() {
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Running, StartType::Auto)
+            .hang_on_stop("cryptsvc")
+            .service("bits", ServiceState::Running, StartType::Demand);
+        let clock = FakeClock::new();
+        let results = stop_all(
+            &sys,
+            &clock,
+            &names(&["cryptsvc", "bits"]),
+            Duration::from_secs(5),
+        );
+        let crypt = results[0].result.as_ref().unwrap_err();
+        assert!(
+            crypt.contains("has not answered the stop request"),
+            "{crypt}"
+        );
+        assert!(results[1].result.is_ok());
+        assert!(
+            clock.elapsed() <= Duration::from_secs(5),
+            "{:?}",
+            clock.elapsed()
+        );
     }
 
     #[test]

@@ -1,16 +1,15 @@
 //! `wufix status`: the update services and folders as they are now, and wufix's backups.
 
-use std::fs;
-
-use crate::catalog::{self, Folder};
-use crate::folders::{Layout, backup, stats};
-use crate::report::{BackupEvent, BackupRecord, FolderStatus, StatusReport};
+use crate::catalog;
+use crate::folders::Layout;
+use crate::folders::inventory::folders_and_backups;
+use crate::report::{Mode, StatusReport};
 use crate::services;
 use crate::sys::Platform;
 
 /// Take the snapshot. Read-only; needs no administrator rights.
-pub fn snapshot(layout: &Layout, sys: &dyn Platform, online: bool) -> StatusReport {
-    let services = if online {
+pub fn snapshot(layout: &Layout, sys: &dyn Platform, mode: Mode) -> StatusReport {
+    let services = if mode == Mode::Online {
         let names: Vec<String> = catalog::all_services()
             .into_iter()
             .map(String::from)
@@ -23,43 +22,10 @@ pub fn snapshot(layout: &Layout, sys: &dyn Platform, online: bool) -> StatusRepo
     StatusReport {
         ok: true,
         command: "status",
-        mode: if online { "online" } else { "offline" },
+        mode,
         windows_dir: layout.windows_dir.display().to_string(),
         services,
         folders,
         backups,
     }
-}
-
-/// Each update folder as it is now, and every wufix backup beside it with its size. Links are
-/// reported, never entered. Shared by `status` and `diagnose`.
-pub fn folders_and_backups(layout: &Layout) -> (Vec<FolderStatus>, Vec<BackupRecord>) {
-    let mut folders = Vec::new();
-    let mut backups = Vec::new();
-    for folder in Folder::ALL {
-        let path = layout.path(folder);
-        let meta = fs::symlink_metadata(path).ok();
-        let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
-        let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
-        folders.push(FolderStatus {
-            folder,
-            path: path.display().to_string(),
-            exists: meta.is_some(),
-            is_link,
-            size: if is_dir && !is_link {
-                stats::measure(path)
-            } else {
-                stats::Size::default()
-            },
-        });
-        for found in backup::list(path).unwrap_or_default() {
-            backups.push(BackupRecord {
-                folder,
-                path: found.path.display().to_string(),
-                event: BackupEvent::Present,
-                size: Some(stats::measure(&found.path)),
-            });
-        }
-    }
-    (folders, backups)
 }

@@ -13,6 +13,7 @@ mod version;
 use serde::Serialize;
 
 use crate::folders::Layout;
+use crate::report::Mode;
 use crate::sys::{Platform, SysError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -142,7 +143,7 @@ fn why_unavailable(err: &SysError) -> String {
 pub struct DiagnoseReport {
     pub ok: bool,
     pub command: &'static str,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub windows_dir: String,
     /// True when a finding is `warn` or `error`.
     pub needs_remediation: bool,
@@ -152,10 +153,10 @@ pub struct DiagnoseReport {
 }
 
 /// Run every check. Read-only; needs no administrator rights.
-pub fn diagnose(layout: &Layout, sys: &dyn Platform, online: bool) -> DiagnoseReport {
+pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseReport {
     let mut findings = Vec::new();
     findings.extend(version::check(sys));
-    findings.extend(services::check(sys, online));
+    findings.extend(services::check(sys, mode == Mode::Online));
     findings.extend(reboot::check(sys));
     findings.extend(storage::check(layout));
     findings.extend(events::check(sys));
@@ -164,7 +165,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, online: bool) -> DiagnoseRe
     DiagnoseReport {
         ok: true,
         command: "diagnose",
-        mode: if online { "online" } else { "offline" },
+        mode,
         windows_dir: layout.windows_dir.display().to_string(),
         needs_remediation: findings.iter().any(Finding::needs_remediation),
         next_step: next_step(&findings),

@@ -2,15 +2,16 @@
 
 use super::{Finding, Severity};
 use crate::folders::Layout;
-use crate::printer::size_text;
-use crate::report::count;
-use crate::status;
+use crate::folders::inventory::folders_and_backups;
+use crate::report::{count, size_text};
 
 /// Feature and cumulative updates need this much room (Microsoft's guidance for 0x8024001E).
 const MIN_FREE: u64 = 10 * 1024 * 1024 * 1024;
 
 pub fn check(layout: &Layout) -> Vec<Finding> {
-    let (folders, backups) = status::folders_and_backups(layout);
+    let (folders, found) = folders_and_backups(layout);
+    // A link named like a backup is not one: reported on its own, never measured.
+    let (links, backups): (Vec<_>, Vec<_>) = found.into_iter().partition(|b| b.is_link);
     let mut findings = vec![free_space(layout)];
     for folder in &folders {
         let id = format!("folder-{}", folder.folder.id());
@@ -42,6 +43,14 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
                 ),
             )
         });
+    }
+    for link in &links {
+        findings.push(Finding::new(
+            "wufix-backup-link",
+            Severity::Info,
+            "a link or junction is named like a wufix backup; wufix does not enter or delete it",
+            &link.path,
+        ));
     }
     findings.push(if backups.is_empty() {
         Finding::new(

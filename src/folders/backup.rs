@@ -1,8 +1,9 @@
 //! Backups made by renaming a folder aside: their names, finding them again, pruning old ones.
 //!
 //! A backup is `<Folder>.wufix-<UTC stamp>[-<n>].bak` beside the folder, e.g.
-//! `SoftwareDistribution.wufix-20261125T231500Z.bak`. Only names of exactly that form are wufix's:
-//! a user's own `SoftwareDistribution.bak` is never listed, so never pruned.
+//! `SoftwareDistribution.wufix-20261125T231500Z.bak`. Only real folders with a name of exactly
+//! that form are wufix's: a user's own `SoftwareDistribution.bak` is never listed, so never pruned,
+//! and a file or a link wearing a backup's name is never counted, entered or pruned.
 
 use std::fs;
 use std::io;
@@ -67,11 +68,21 @@ fn parse(dir_name: &str, file_name: &str) -> Option<(String, u32)> {
     well_formed.then(|| (stamp.to_string(), seq))
 }
 
-/// A path for a new backup of `original` that no earlier backup already holds.
+/// A path for a new backup of `original`: `seq` one above every name of the same stamp already
+/// there (a backup, or anything else wearing its name), so a new backup always sorts after them.
 pub fn new_backup_path(original: &Path, stamp: &str) -> PathBuf {
     let parent = original.parent().unwrap_or(Path::new(""));
     let dir_name = file_name(original);
-    (1..)
+    let taken = fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| parse(&dir_name, e.file_name().to_str()?))
+        .filter(|(s, _)| s == stamp)
+        .map(|(_, seq)| seq)
+        .max()
+        .unwrap_or(0);
+    (taken + 1..)
         .map(|seq| parent.join(name_for(&dir_name, stamp, seq)))
         .find(|candidate| fs::symlink_metadata(candidate).is_err())
         .expect("some sequence number is free")
@@ -83,38 +94,63 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// wufix's backups of `original`, newest first.
+/// What sits beside a folder under a backup's name.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Real folders: wufix's backups, newest first.
+    pub backups: Vec<Backup>,
+    /// Links (symlinks, junctions) named like a backup: reported, never entered nor pruned.
+    pub links: Vec<PathBuf>,
+}
+
+/// wufix's backups of `original`, newest first (links and files named like one left out).
 pub fn list(original: &Path) -> io::Result<Vec<Backup>> {
+    scan(original).map(|found| found.backups)
+}
+
+/// Everything named like a backup of `original`, sorted into backups and links. A regular file
+/// of that name is neither.
+pub fn scan(original: &Path) -> io::Result<Found> {
+    let mut found = Found::default();
     let Some(parent) = original.parent() else {
-        return Ok(Vec::new());
+        return Ok(found);
     };
     let dir_name = file_name(original);
     let entries = match fs::read_dir(parent) {
         Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
         Err(err) => return Err(err),
     };
-    let mut backups = Vec::new();
     for entry in entries {
         let entry = entry?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+        let Some((stamp, seq)) = entry.file_name().to_str().and_then(|n| parse(&dir_name, n))
+        else {
             continue;
         };
-        if let Some((stamp, seq)) = parse(&dir_name, &name) {
-            backups.push(Backup {
+        // DirEntry::file_type does not follow links: a link to a folder is a link here.
+        match entry.file_type() {
+            Ok(ft) if ft.is_symlink() => found.links.push(entry.path()),
+            Ok(ft) if ft.is_dir() => found.backups.push(Backup {
                 stamp,
                 seq,
                 path: entry.path(),
-            });
+            }),
+            _ => {}
         }
     }
-    backups.sort_by(|a, b| b.cmp(a));
-    Ok(backups)
+    found.backups.sort_by(|a, b| b.cmp(a));
+    found.links.sort();
+    Ok(found)
 }
 
-/// The backups beyond the newest `keep`, given a newest-first list.
-pub fn beyond(backups: &[Backup], keep: usize) -> &[Backup] {
-    backups.get(keep..).unwrap_or(&[])
+/// Which of `existing` backups a run that just made `created` deletes to keep `keep` in all.
+/// `created` is kept whatever its stamp says: it is the newest by definition, even when the
+/// clock that named it is behind the one that named the others (a rescue system's clock read as
+/// UTC while Windows keeps local time). The others are ranked by their stamps.
+pub fn to_prune<'a>(existing: &'a [Backup], created: &Path, keep: usize) -> Vec<&'a Backup> {
+    let mut others: Vec<&Backup> = existing.iter().filter(|b| b.path != created).collect();
+    others.sort_by(|a, b| b.cmp(a));
+    others.into_iter().skip(keep.saturating_sub(1)).collect()
 }
 
 /// Rename `from` to `to`, retrying for a while when something holds a file inside open (an
@@ -197,11 +233,85 @@ mod tests {
             .map(|b| b.path)
             .collect();
         assert_eq!(listed, [second.clone(), first, older.clone()]);
-        let all = list(&original).unwrap();
+    }
+
+    fn backup(stamp: &str, seq: u32) -> Backup {
+        Backup {
+            stamp: stamp.into(),
+            seq,
+            path: PathBuf::from(name_for("catroot2", stamp, seq)),
+        }
+    }
+
+    #[test]
+    fn the_backup_a_run_made_is_never_pruned_whatever_its_stamp() {
+        // The rescue system's clock is behind: the new backup's stamp is the oldest.
+        let created = backup("20200101T000000Z", 1);
+        let existing = vec![
+            backup("20991231T000000Z", 1),
+            created.clone(),
+            backup("20250101T000000Z", 1),
+        ];
+        let doomed = to_prune(&existing, &created.path, 1);
+        let names: Vec<&Path> = doomed.iter().map(|b| b.path.as_path()).collect();
         assert_eq!(
-            beyond(&all, 2).iter().map(|b| &b.path).collect::<Vec<_>>(),
-            [&older]
+            names,
+            [
+                Path::new("catroot2.wufix-20991231T000000Z.bak"),
+                Path::new("catroot2.wufix-20250101T000000Z.bak")
+            ]
         );
-        assert!(beyond(&all, 5).is_empty());
+        // keep 2: the new one and the newest other stay.
+        let doomed = to_prune(&existing, &created.path, 2);
+        assert_eq!(doomed.len(), 1);
+        assert_eq!(doomed[0].stamp, "20250101T000000Z");
+        assert!(to_prune(&existing, &created.path, 3).is_empty());
+    }
+
+    #[test]
+    fn sequence_numbers_rank_numerically_and_new_ones_go_above_the_highest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let original = tmp.path().join("catroot2");
+        // A gap at 1 (pruned earlier) must not be reused below the existing 2 and 10.
+        for seq in [2, 10] {
+            fs::create_dir(
+                tmp.path()
+                    .join(name_for("catroot2", "20261125T231500Z", seq)),
+            )
+            .unwrap();
+        }
+        let next = new_backup_path(&original, "20261125T231500Z");
+        assert_eq!(
+            next.file_name().unwrap(),
+            "catroot2.wufix-20261125T231500Z-11.bak"
+        );
+        fs::create_dir(&next).unwrap();
+        let listed = list(&original).unwrap();
+        assert_eq!(listed[0].path, next);
+        assert_eq!(listed[1].seq, 10);
+        assert_eq!(listed[2].seq, 2);
+        assert!(to_prune(&listed, &next, 1).iter().all(|b| b.path != next));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_and_links_named_like_backups_are_not_backups() {
+        let tmp = tempfile::tempdir().unwrap();
+        let original = tmp.path().join("catroot2");
+        fs::write(
+            tmp.path().join("catroot2.wufix-20200101T000000Z.bak"),
+            "a file",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("/", tmp.path().join("catroot2.wufix-20210101T000000Z.bak"))
+            .unwrap();
+        fs::create_dir(tmp.path().join("catroot2.wufix-20220101T000000Z.bak")).unwrap();
+        let found = scan(&original).unwrap();
+        assert_eq!(found.backups.len(), 1);
+        assert_eq!(found.backups[0].stamp, "20220101T000000Z");
+        assert_eq!(
+            found.links,
+            [tmp.path().join("catroot2.wufix-20210101T000000Z.bak")]
+        );
     }
 }

@@ -1,6 +1,8 @@
-//! Where the update folders are, for the running Windows or for a mounted one.
+//! Where the update folders are, for the running Windows or for a mounted one, and whether the
+//! way down to each is safe to act on.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Folder;
@@ -9,7 +11,32 @@ use crate::catalog::Folder;
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub windows_dir: PathBuf,
-    folders: Vec<(Folder, PathBuf)>,
+    /// Where the checks for links start: the folder the user named offline, the Windows folder
+    /// online. Every component below it, down to each update folder, must be a real folder.
+    root: PathBuf,
+    folders: Vec<Place>,
+}
+
+#[derive(Clone, Debug)]
+struct Place {
+    folder: Folder,
+    path: PathBuf,
+    /// Entries that differ only by case where one was expected (`SoftwareDistribution` and
+    /// `softwaredistribution` on a case-sensitive mount): wufix will not pick one.
+    conflict: Vec<PathBuf>,
+}
+
+/// Whether a folder can be acted on, checked right before it is (and by the dry run).
+#[derive(Debug)]
+pub enum Preflight {
+    /// A real folder, reached through real folders only.
+    Ready,
+    /// Not there: nothing to do.
+    Absent,
+    /// There, but not safe to act on: why, in words.
+    Refused(String),
+    /// Could not be examined.
+    Error(io::Error),
 }
 
 impl Layout {
@@ -17,89 +44,189 @@ impl Layout {
     pub fn online(windows_dir: PathBuf) -> Self {
         let folders = Folder::ALL
             .iter()
-            .map(|&f| {
-                (
-                    f,
-                    f.relative_path()
-                        .iter()
-                        .fold(windows_dir.clone(), |p, c| p.join(c)),
-                )
+            .map(|&folder| Place {
+                folder,
+                path: folder
+                    .relative_path()
+                    .iter()
+                    .fold(windows_dir.clone(), |p, c| p.join(c)),
+                conflict: Vec::new(),
             })
             .collect();
         Layout {
+            root: windows_dir.clone(),
             windows_dir,
             folders,
         }
     }
 
-    /// A mounted installation. `dir` is either the Windows folder itself or the root of the
-    /// volume that holds it. A Linux NTFS mount keeps names as stored (`system32`, `Windows`,
-    /// `CatRoot2`), so every component is looked up ignoring ASCII case.
+    /// A mounted installation. `dir` is either the root of the volume that holds it or the
+    /// Windows folder itself; a `Windows\System32` below `dir` wins over a stray `System32` at the
+    /// volume root. A Linux NTFS mount keeps names as stored (`system32`, `Windows`, `CatRoot2`),
+    /// so every component is looked up ignoring ASCII case.
     pub fn offline(dir: &Path) -> Result<Self, String> {
         let meta =
             fs::metadata(dir).map_err(|e| format!("--windows-dir {}: {e}", dir.display()))?;
         if !meta.is_dir() {
             return Err(format!("--windows-dir {}: not a folder", dir.display()));
         }
-        let windows_dir = if find_child(dir, "System32").is_some() {
-            dir.to_path_buf()
-        } else {
-            match find_child(dir, "Windows") {
-                Some(windows) if find_child(&windows, "System32").is_some() => windows,
-                _ => {
-                    return Err(format!(
-                        "--windows-dir {}: no Windows installation here (looked for System32 and Windows\\System32)",
-                        dir.display()
-                    ));
-                }
+        let nested = match find(dir, "Windows") {
+            Found::One(windows) if matches!(find(&windows, "System32"), Found::One(_)) => {
+                Some(windows)
+            }
+            Found::Many(all) => {
+                return Err(format!(
+                    "--windows-dir {}: several folders differ only by case ({}); wufix will not choose one",
+                    dir.display(),
+                    list(&all)
+                ));
+            }
+            _ => None,
+        };
+        let windows_dir = match (nested, find(dir, "System32")) {
+            (Some(windows), _) => windows,
+            (None, Found::One(_)) => dir.to_path_buf(),
+            _ => {
+                return Err(format!(
+                    "--windows-dir {}: no Windows installation here (looked for Windows\\System32 and System32)",
+                    dir.display()
+                ));
             }
         };
         let folders = Folder::ALL
             .iter()
-            .map(|&f| (f, resolve(&windows_dir, f.relative_path())))
+            .map(|&folder| {
+                let (path, conflict) = resolve(&windows_dir, folder.relative_path());
+                Place {
+                    folder,
+                    path,
+                    conflict,
+                }
+            })
             .collect();
         Ok(Layout {
             windows_dir,
+            root: dir.to_path_buf(),
             folders,
         })
     }
 
-    pub fn path(&self, folder: Folder) -> &Path {
-        let (_, path) = self
-            .folders
+    fn place(&self, folder: Folder) -> &Place {
+        self.folders
             .iter()
-            .find(|(f, _)| *f == folder)
-            .expect("a layout holds every catalog folder");
-        path
+            .find(|p| p.folder == folder)
+            .expect("a layout holds every catalog folder")
+    }
+
+    pub fn path(&self, folder: Folder) -> &Path {
+        &self.place(folder).path
+    }
+
+    /// Whether `folder` can be acted on now. Each component between the root and the folder's
+    /// parent (where its backups go) must be a real folder, not a link or junction: a linked
+    /// `System32` would turn a clear into deleting whatever it points to.
+    pub fn preflight(&self, folder: Folder) -> Preflight {
+        let place = self.place(folder);
+        if !place.conflict.is_empty() {
+            return Preflight::Refused(format!(
+                "several entries differ only by case ({}); wufix will not choose one: rename the extra ones first",
+                list(&place.conflict)
+            ));
+        }
+        let below = place.path.strip_prefix(&self.root).unwrap_or(&place.path);
+        let mut at = self.root.clone();
+        let mut components = below.components().peekable();
+        while let Some(component) = components.next() {
+            if components.peek().is_none() {
+                break;
+            }
+            at.push(component);
+            match fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Preflight::Refused(format!(
+                        "{} on the way to it is a link or junction; wufix acts only on real folders",
+                        at.display()
+                    ));
+                }
+                Ok(meta) if !meta.is_dir() => {
+                    return Preflight::Refused(format!("{} is not a folder", at.display()));
+                }
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Preflight::Absent,
+                Err(err) => return Preflight::Error(err),
+            }
+        }
+        match fs::symlink_metadata(&place.path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Preflight::Absent,
+            Err(err) => Preflight::Error(err),
+            Ok(meta) if meta.file_type().is_symlink() => Preflight::Refused(
+                "is a link or junction to another place; wufix does not follow it (move the target back, then reset)"
+                    .into(),
+            ),
+            Ok(meta) if !meta.is_dir() => Preflight::Refused("is not a folder".into()),
+            Ok(_) => Preflight::Ready,
+        }
     }
 }
 
-/// Follow `components` below `base`, matching each the way Windows would (ignoring case);
-/// a component not found keeps its catalog spelling.
-fn resolve(base: &Path, components: &[&str]) -> PathBuf {
-    components.iter().fold(base.to_path_buf(), |path, name| {
-        find_child(&path, name).unwrap_or_else(|| path.join(name))
-    })
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The entry of `dir` named `name`, ignoring ASCII case, as the directory spells it (an exact
-/// match wins). Listing the folder, rather than probing the name, gives the same answer on
-/// case-sensitive and case-insensitive file systems.
-pub fn find_child(dir: &Path, name: &str) -> Option<PathBuf> {
-    let mut folded = None;
-    for entry in fs::read_dir(dir).ok()?.flatten() {
-        let entry_name = entry.file_name();
-        let Some(entry_name) = entry_name.to_str() else {
-            continue;
+/// Follow `components` below `base`, matching each the way Windows would (ignoring case); a
+/// component not found keeps its catalog spelling. Also returns the entries of the first
+/// component that matched several ways.
+fn resolve(base: &Path, components: &[&str]) -> (PathBuf, Vec<PathBuf>) {
+    let mut path = base.to_path_buf();
+    for name in components {
+        path = match find(&path, name) {
+            Found::One(found) => found,
+            Found::None => path.join(name),
+            Found::Many(all) => return (path.join(name), all),
         };
-        if entry_name == name {
-            return Some(entry.path());
-        }
-        if folded.is_none() && entry_name.eq_ignore_ascii_case(name) {
-            folded = Some(entry.path());
-        }
     }
-    folded
+    (path, Vec::new())
+}
+
+enum Found {
+    None,
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+/// The entries of `dir` named `name` ignoring ASCII case. Listing the folder, rather than probing
+/// the name, gives the same answer on case-sensitive and case-insensitive file systems.
+fn find(dir: &Path, name: &str) -> Found {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Found::None;
+    };
+    let mut all: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .map(|e| e.path())
+        .collect();
+    all.sort();
+    match all.len() {
+        0 => Found::None,
+        1 => Found::One(all.remove(0)),
+        _ => Found::Many(all),
+    }
+}
+
+/// The entry of `dir` named `name`, ignoring ASCII case, when there is exactly one.
+pub fn find_child(dir: &Path, name: &str) -> Option<PathBuf> {
+    match find(dir, name) {
+        Found::One(path) => Some(path),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +248,10 @@ mod tests {
             layout.path(Folder::SoftwareDistribution),
             root.path().join("WINDOWS/softwaredistribution")
         );
+        assert!(matches!(
+            layout.preflight(Folder::Catroot2),
+            Preflight::Ready
+        ));
     }
 
     #[test]
@@ -134,6 +265,19 @@ mod tests {
             layout.path(Folder::SoftwareDistribution),
             root.path().join("SoftwareDistribution")
         );
+        assert!(matches!(
+            layout.preflight(Folder::SoftwareDistribution),
+            Preflight::Absent
+        ));
+    }
+
+    #[test]
+    fn a_stray_system32_at_the_volume_root_does_not_hide_the_windows_folder() {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir_all(root.path().join("System32")).unwrap();
+        fs::create_dir_all(root.path().join("Windows/System32")).unwrap();
+        let layout = Layout::offline(root.path()).unwrap();
+        assert_eq!(layout.windows_dir, root.path().join("Windows"));
     }
 
     #[test]
@@ -142,5 +286,33 @@ mod tests {
         let err = Layout::offline(root.path()).unwrap_err();
         assert!(err.contains("no Windows installation"), "{err}");
         assert!(Layout::offline(&root.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn two_case_variants_of_a_folder_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir_all(root.path().join("Windows/System32")).unwrap();
+        fs::create_dir_all(root.path().join("Windows/SoftwareDistribution")).unwrap();
+        fs::create_dir_all(root.path().join("Windows/softwaredistribution")).unwrap();
+        let layout = Layout::offline(root.path()).unwrap();
+        let Preflight::Refused(why) = layout.preflight(Folder::SoftwareDistribution) else {
+            panic!("two variants must be refused")
+        };
+        assert!(why.contains("differ only by case"), "{why}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_anywhere_on_the_way_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let elsewhere = root.path().join("elsewhere");
+        fs::create_dir_all(elsewhere.join("catroot2")).unwrap();
+        fs::create_dir_all(root.path().join("Windows")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.path().join("Windows/System32")).unwrap();
+        let layout = Layout::offline(root.path()).unwrap();
+        let Preflight::Refused(why) = layout.preflight(Folder::Catroot2) else {
+            panic!("a linked System32 must be refused")
+        };
+        assert!(why.contains("System32") && why.contains("link"), "{why}");
     }
 }

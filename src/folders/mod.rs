@@ -2,8 +2,9 @@
 //! following links, and measuring them.
 
 pub mod backup;
+pub mod inventory;
 pub mod layout;
 pub mod remove;
 pub mod stats;
 
-pub use layout::Layout;
+pub use layout::{Layout, Preflight};

@@ -1,14 +1,17 @@
-//! Deleting folder contents safely: links are removed, never followed; locked files are retried
-//! for a bounded time; whatever still cannot go is reported entry by entry, and everything else
-//! is removed.
+//! Deleting folder contents safely: every entry is acted on relative to its open parent
+//! (`sys::dir`), so a folder swapped for a link mid-walk is removed as a link, never followed; a
+//! mount point is never crossed; locked files are retried for a bounded time; whatever still cannot
+//! go is reported entry by entry, and everything else is removed. Depth costs neither stack, nor
+//! path length, nor more than `WINDOW` open directories.
 
-use std::fs::{self, FileType, ReadDir};
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::sys;
+use crate::sys::dir::{Dir, DirId, Entry, Kind, OpenChild};
 
 /// An entry that could not be removed, with the operating system's reason.
 #[derive(Debug)]
@@ -26,41 +29,55 @@ pub struct Removal {
 }
 
 impl Removal {
-    fn fail(&mut self, path: &Path, error: io::Error) {
-        self.failures.push(Failure {
-            path: path.to_path_buf(),
-            error,
-        });
+    fn fail(&mut self, path: PathBuf, error: io::Error) {
+        self.failures.push(Failure { path, error });
     }
 }
 
 /// The first retry waits this long; each next one twice as long, up to `MAX_RETRY_DELAY`.
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(25);
 const MAX_RETRY_DELAY: Duration = Duration::from_millis(500);
+/// Directories held open at once during a walk, whatever its depth.
+const WINDOW: usize = 48;
 
 /// Delete everything inside `dir`, keeping `dir` itself.
 pub fn clear_contents(dir: &Path, clock: &dyn Clock, retry_for: Duration) -> Removal {
-    with_retries(clock, retry_for, |out| {
-        remove_children(dir, out);
+    with_retries(clock, retry_for, |out| match Dir::open(dir) {
+        Ok(root) => {
+            remove_below(root, dir, out);
+        }
+        Err(err) => out.fail(dir.to_path_buf(), err),
     })
 }
 
 /// Delete `path` and everything inside it. A link is removed itself; a missing path is no error.
 pub fn remove_tree(path: &Path, clock: &dyn Clock, retry_for: Duration) -> Removal {
     with_retries(clock, retry_for, |out| {
-        let file_type = match fs::symlink_metadata(path) {
-            Ok(meta) => meta.file_type(),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return,
-            Err(err) => return out.fail(path, err),
+        let (Some(parent_path), Some(name)) = (path.parent(), path.file_name()) else {
+            return out.fail(path.to_path_buf(), io::Error::other("not a removable path"));
         };
-        if file_type.is_dir() && !file_type.is_symlink() {
-            if remove_children(path, out) {
-                record(out, path, fs::remove_dir(path));
+        let parent = match Dir::open(parent_path) {
+            Ok(parent) => parent,
+            Err(err) => return out.fail(parent_path.to_path_buf(), err),
+        };
+        match parent.open_child(name) {
+            OpenChild::Dir(dir) => {
+                if remove_below(dir, path, out) {
+                    record(out, path.to_path_buf(), parent.remove_dir(name));
+                }
             }
-        } else {
-            remove_leaf(path, file_type, out);
+            OpenChild::NotADir => {
+                record(out, path.to_path_buf(), parent.remove_file(name));
+            }
+            OpenChild::OtherMount => out.fail(path.to_path_buf(), mount_point()),
+            OpenChild::Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            OpenChild::Err(err) => out.fail(path.to_path_buf(), err),
         }
     })
+}
+
+fn mount_point() -> io::Error {
+    io::Error::other("another file system is mounted here; wufix does not cross into it")
 }
 
 /// Run removal passes until nothing is locked any more or `retry_for` has passed. Each pass
@@ -92,12 +109,14 @@ fn with_retries(
     }
 }
 
-fn record(out: &mut Removal, path: &Path, result: io::Result<()>) -> bool {
+/// Count a removal, or record why it failed. A vanished entry is neither.
+fn record(out: &mut Removal, path: PathBuf, result: io::Result<()>) -> bool {
     match result {
         Ok(()) => {
             out.removed += 1;
             true
         }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => true,
         Err(err) => {
             out.fail(path, err);
             false
@@ -105,89 +124,186 @@ fn record(out: &mut Removal, path: &Path, result: io::Result<()>) -> bool {
     }
 }
 
-/// A file or a link: one call removes it, and a link never leads anywhere.
-fn remove_leaf(path: &Path, file_type: FileType, out: &mut Removal) -> bool {
-    let result = if file_type.is_symlink() {
-        sys::remove_link(path, file_type)
-    } else {
-        sys::remove_file(path)
-    };
-    record(out, path, result)
-}
-
+/// One open (or, deep in a tree, temporarily closed) directory of the walk.
 struct Frame {
-    path: PathBuf,
-    entries: ReadDir,
-    /// Whether everything below this folder has been removed so far.
+    /// Its name in its parent (empty for the root).
+    name: OsString,
+    id: DirId,
+    dir: Option<Dir>,
+    /// Entries still to handle.
+    entries: Vec<Entry>,
+    /// Whether everything below it has been removed so far.
     emptied: bool,
 }
 
-/// Remove everything below `root` (not `root` itself), depth first with an explicit stack so a
-/// deep tree cannot overflow the thread's stack. Returns whether `root` is now empty.
-/// A folder whose contents could not all go is left in place without a failure of its own: the
-/// entries inside it carry the reasons.
-fn remove_children(root: &Path, out: &mut Removal) -> bool {
-    let entries = match fs::read_dir(root) {
+/// The walk's position: the root's path plus each frame's name, built only to report a failure.
+fn path_of(root: &Path, stack: &[Frame], name: Option<&OsStr>) -> PathBuf {
+    let mut path = root.to_path_buf();
+    for frame in stack.iter().skip(1) {
+        path.push(&frame.name);
+    }
+    if let Some(name) = name {
+        path.push(name);
+    }
+    path
+}
+
+/// Remove everything below `root` (not `root` itself), depth first with an explicit stack.
+/// Returns whether `root` is now empty. A folder whose contents could not all go is left in place
+/// without a failure of its own: the entries inside it carry the reasons.
+fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
+    let entries = match root.entries() {
         Ok(entries) => entries,
         Err(err) => {
-            out.fail(root, err);
+            out.fail(root_path.to_path_buf(), err);
             return false;
         }
     };
     let mut stack = vec![Frame {
-        path: root.to_path_buf(),
+        name: OsString::new(),
+        id: root.id(),
+        dir: Some(root),
         entries,
         emptied: true,
     }];
-    while let Some(top) = stack.last_mut() {
-        match top.entries.next() {
-            Some(Ok(entry)) => {
-                let path = entry.path();
-                let ok = match entry.file_type() {
-                    // DirEntry::file_type does not follow links: a link to a folder is a link here.
-                    Ok(ft) if ft.is_dir() && !ft.is_symlink() => match fs::read_dir(&path) {
-                        Ok(entries) => {
-                            stack.push(Frame {
-                                path,
-                                entries,
-                                emptied: true,
-                            });
-                            continue;
-                        }
-                        Err(err) => {
-                            out.fail(&path, err);
-                            false
-                        }
-                    },
-                    Ok(ft) => remove_leaf(&path, ft, out),
+    loop {
+        let top = stack.len() - 1;
+        let Some(entry) = stack[top].entries.pop() else {
+            let done = stack
+                .pop()
+                .expect("the loop runs while the stack has a frame");
+            if stack.is_empty() {
+                return done.emptied;
+            }
+            if !reopen_parent(&mut stack, &done, root_path, out) {
+                // The parent was moved or replaced under the walk: stop acting on it.
+                return false;
+            }
+            let parent = stack.last_mut().expect("a parent frame");
+            let dir = parent.dir.as_ref().expect("reopened above");
+            let ok = done.emptied && {
+                let result = dir.remove_dir(&done.name);
+                let path = || path_of(root_path, &stack, Some(&done.name));
+                match result {
+                    Ok(()) => {
+                        out.removed += 1;
+                        true
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => true,
                     Err(err) => {
-                        out.fail(&path, err);
+                        let path = path();
+                        out.fail(path, err);
                         false
                     }
-                };
-                top.emptied &= ok;
+                }
+            };
+            stack.last_mut().expect("a parent frame").emptied &= ok;
+            continue;
+        };
+        let ok = match entry.kind {
+            Kind::Dir => descend(&mut stack, entry.name, root_path, out),
+            Kind::Link | Kind::Other => {
+                let dir = stack[top].dir.as_ref().expect("the top frame is open");
+                match dir.remove_file(&entry.name) {
+                    // Swapped for a folder since it was listed: walk it as one.
+                    Err(err) if sys::dir::is_a_directory(&err) => {
+                        descend(&mut stack, entry.name, root_path, out)
+                    }
+                    result => {
+                        let path = path_of(root_path, &stack, Some(&entry.name));
+                        record(out, path, result)
+                    }
+                }
             }
-            Some(Err(err)) => {
-                out.fail(&top.path.clone(), err);
-                top.emptied = false;
+        };
+        // `descend` may have pushed a frame: the entry's own parent is still at `top`.
+        stack[top].emptied &= ok;
+    }
+}
+
+/// Enter the child folder `name` of the top frame. Returns false when it failed (already
+/// recorded); true when it was entered (its frame decides later) or turned out to be a link or
+/// file that was removed as itself.
+fn descend(stack: &mut Vec<Frame>, name: OsString, root_path: &Path, out: &mut Removal) -> bool {
+    let top = stack.len() - 1;
+    let dir = stack[top].dir.as_ref().expect("the top frame is open");
+    match dir.open_child(&name) {
+        OpenChild::Dir(child) => match child.entries() {
+            Ok(entries) => {
+                stack.push(Frame {
+                    name,
+                    id: child.id(),
+                    dir: Some(child),
+                    entries,
+                    emptied: true,
+                });
+                close_beyond_window(stack);
+                true
             }
-            None => {
-                let done = stack
-                    .pop()
-                    .expect("the loop runs only while the stack has a frame");
-                let Some(parent) = stack.last_mut() else {
-                    return done.emptied;
-                };
-                parent.emptied &=
-                    done.emptied && record(out, &done.path, fs::remove_dir(&done.path));
+            Err(err) => {
+                let path = path_of(root_path, stack, Some(&name));
+                out.fail(path, err);
+                false
             }
+        },
+        // A link (or file) where a folder was listed: removed as itself, never followed.
+        OpenChild::NotADir => {
+            let result = dir.remove_file(&name);
+            let path = path_of(root_path, stack, Some(&name));
+            record(out, path, result)
+        }
+        OpenChild::OtherMount => {
+            let path = path_of(root_path, stack, Some(&name));
+            out.fail(path, mount_point());
+            false
+        }
+        OpenChild::Err(err) => {
+            let path = path_of(root_path, stack, Some(&name));
+            record(out, path, Err(err))
         }
     }
-    unreachable!("the root frame returns when it is popped")
+}
+
+/// Keep at most `WINDOW` directories open: close the shallowest ones (never the root's).
+fn close_beyond_window(stack: &mut [Frame]) {
+    let open = stack.iter().filter(|f| f.dir.is_some()).count();
+    if open <= WINDOW {
+        return;
+    }
+    if let Some(frame) = stack.iter_mut().skip(1).find(|f| f.dir.is_some()) {
+        frame.dir = None;
+    }
+}
+
+/// Make sure the frame now on top (the parent of `done`) is open. A closed one is reopened as
+/// `..` of `done`, and must be the very directory it was: otherwise it was moved or replaced
+/// mid-walk, and the walk stops rather than act on something else.
+fn reopen_parent(stack: &mut [Frame], done: &Frame, root_path: &Path, out: &mut Removal) -> bool {
+    let parent = stack.last_mut().expect("a parent frame");
+    if parent.dir.is_some() {
+        return true;
+    }
+    let child = done.dir.as_ref().expect("a finished frame is open");
+    match child.open_parent() {
+        Ok(dir) if dir.id() == parent.id => {
+            parent.dir = Some(dir);
+            true
+        }
+        other => {
+            let err = other.err().unwrap_or_else(|| {
+                io::Error::other("moved or replaced while being cleared; left as it is")
+            });
+            let path = path_of(root_path, stack, None);
+            out.fail(path, err);
+            false
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::clock::SystemClock;
 

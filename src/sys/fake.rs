@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use super::{
@@ -22,13 +23,32 @@ pub enum OnStop {
     Ignore,
 }
 
+/// The kinds of refusal a fake service can answer STOP with.
+#[derive(Clone, Copy, Debug)]
+pub enum SysKind {
+    AccessDenied,
+    InvalidControl,
+    CannotAcceptControl,
+}
+
 #[derive(Clone, Debug)]
 struct FakeService {
     state: ServiceState,
     start_type: StartType,
     on_stop: OnStop,
+    /// Status polls a pending state lasts before it settles (start-pending → running,
+    /// stop-pending → stopped).
     pending_polls: u32,
     refuse_next_stop: bool,
+    /// Every STOP is refused this way.
+    refuse_stop: Option<SysKind>,
+    /// Launch-protected: reported by the query, and every STOP is denied.
+    protected: bool,
+    /// A start that "succeeds" and leaves the service stopped with these exit codes.
+    start_fails: Option<(u32, u32)>,
+    exit_codes: (u32, u32),
+    /// The control handler never answers STOP.
+    hangs: bool,
     /// Requests that fail with an unexpected OS error before one gets through.
     flaky: u32,
     /// Started again by "something else" (a trigger, usosvc) on the status query after this
@@ -49,6 +69,10 @@ struct Inner {
     values: BTreeMap<(String, String), RegValue>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
     events: BTreeMap<String, Option<Vec<String>>>,
+    /// Executable names of running processes.
+    processes: Vec<String>,
+    /// Answers never sent: the senders of hung stop requests, kept so their channels stay open.
+    hung: Vec<Sender<Result<(), SysError>>>,
 }
 
 pub struct FakePlatform {
@@ -74,6 +98,11 @@ impl FakePlatform {
                 on_stop: OnStop::Obey,
                 pending_polls: 0,
                 refuse_next_stop: false,
+                refuse_stop: None,
+                protected: false,
+                start_fails: None,
+                exit_codes: (0, 0),
+                hangs: false,
                 flaky: 0,
                 revive_after: None,
                 dependents: Vec::new(),
@@ -98,9 +127,53 @@ impl FakePlatform {
         self.edit(name, |s| s.on_stop = on_stop)
     }
 
-    /// The first STOP fails as if the service could not accept controls yet.
+    /// The first STOP fails as if a passing error (dependents still stopping) got in the way.
     pub fn refuse_first_stop(self, name: &str) -> Self {
         self.edit(name, |s| s.refuse_next_stop = true)
+    }
+
+    /// Every STOP is refused with `kind`.
+    pub fn refuse_stop(self, name: &str, kind: SysKind) -> Self {
+        self.edit(name, |s| s.refuse_stop = Some(kind))
+    }
+
+    /// Launch-protected, as WaaSMedicSvc is: no program may stop it.
+    pub fn protected(self, name: &str) -> Self {
+        self.edit(name, |s| s.protected = true)
+    }
+
+    /// Its current pending state (start- or stop-pending) lasts `polls` status queries.
+    pub fn pending_for(self, name: &str, polls: u32) -> Self {
+        self.edit(name, |s| s.pending_polls = polls)
+    }
+
+    /// StartService succeeds, and the service stops at once with these exit codes.
+    pub fn fails_to_start(self, name: &str, exit_code: u32, service_exit_code: u32) -> Self {
+        self.edit(name, |s| {
+            s.start_fails = Some((exit_code, service_exit_code))
+        })
+    }
+
+    /// Its control handler hangs: a STOP request never returns.
+    pub fn hang_on_stop(self, name: &str) -> Self {
+        self.edit(name, |s| s.hangs = true)
+    }
+
+    /// A process with this executable name is running.
+    pub fn process(self, exe: &str) -> Self {
+        self.inner.lock().unwrap().processes.push(exe.to_string());
+        self
+    }
+
+    /// Something outside wufix starts or stops a service (a trigger, an admin).
+    pub fn set_state(&self, name: &str, state: ServiceState) {
+        self.inner
+            .lock()
+            .unwrap()
+            .services
+            .get_mut(name)
+            .expect("service defined first")
+            .state = state;
     }
 
     /// The next `count` requests to `name` fail with an unexpected OS error.
@@ -191,6 +264,22 @@ fn status_of(service: &FakeService) -> ServiceStatus {
         pid: None,
         checkpoint,
         wait_hint,
+        exit_code: service.exit_codes.0,
+        service_exit_code: service.exit_codes.1,
+    }
+}
+
+/// "Something else" starts a stopped service again once it has been seen stopped enough times.
+fn revive(service: &mut FakeService) {
+    if service.state == ServiceState::Stopped {
+        match service.revive_after {
+            Some(0) => {
+                service.revive_after = None;
+                service.state = ServiceState::Running;
+            }
+            Some(n) => service.revive_after = Some(n - 1),
+            None => {}
+        }
     }
 }
 
@@ -202,10 +291,14 @@ impl Default for FakePlatform {
 
 impl Platform for FakePlatform {
     fn query_service(&self, name: &str) -> Result<Option<ServiceInfo>, SysError> {
-        let inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock().unwrap();
+        if let Some(service) = inner.services.get_mut(name) {
+            revive(service);
+        }
         Ok(inner.services.get(name).map(|s| ServiceInfo {
             status: status_of(s),
             start_type: s.start_type,
+            protected: s.protected,
         }))
     }
 
@@ -215,24 +308,18 @@ impl Platform for FakePlatform {
             .services
             .get_mut(name)
             .ok_or(SysError::NoSuchService)?;
-        if service.state == ServiceState::Stopped {
-            match service.revive_after {
-                Some(0) => {
-                    service.revive_after = None;
-                    service.state = ServiceState::Running;
-                }
-                Some(n) => service.revive_after = Some(n - 1),
-                None => {}
-            }
-        }
+        revive(service);
         let status = status_of(service);
-        if service.state == ServiceState::StopPending {
-            if service.pending_polls == 0 {
-                service.state = ServiceState::Stopped;
-                return Ok(status_of(service));
-            }
-            service.pending_polls -= 1;
+        let settled = match service.state {
+            ServiceState::StopPending => ServiceState::Stopped,
+            ServiceState::StartPending => ServiceState::Running,
+            _ => return Ok(status),
+        };
+        if service.pending_polls == 0 {
+            service.state = settled;
+            return Ok(status_of(service));
         }
+        service.pending_polls -= 1;
         Ok(status)
     }
 
@@ -262,9 +349,18 @@ impl Platform for FakePlatform {
             service.flaky -= 1;
             return Err(SysError::Os(std::io::Error::other("invalid handle")));
         }
+        if service.protected {
+            return Err(SysError::AccessDenied);
+        }
+        match service.refuse_stop {
+            Some(SysKind::AccessDenied) => return Err(SysError::AccessDenied),
+            Some(SysKind::InvalidControl) => return Err(SysError::InvalidControl),
+            Some(SysKind::CannotAcceptControl) => return Err(SysError::CannotAcceptControl),
+            None => {}
+        }
         if service.refuse_next_stop {
             service.refuse_next_stop = false;
-            return Err(SysError::CannotAcceptControl);
+            return Err(SysError::DependentServicesRunning);
         }
         if dependents_running {
             return Err(SysError::DependentServicesRunning);
@@ -296,8 +392,40 @@ impl Platform for FakePlatform {
         if service.state.is_active() {
             return Err(SysError::AlreadyRunning);
         }
-        service.state = ServiceState::Running;
+        match service.start_fails {
+            Some(codes) => service.exit_codes = codes,
+            None => service.state = ServiceState::Running,
+        }
         Ok(())
+    }
+
+    fn request_stop_detached(&self, name: &str) -> Receiver<Result<(), SysError>> {
+        let (tx, rx) = mpsc::channel();
+        let hangs = self
+            .inner
+            .lock()
+            .unwrap()
+            .services
+            .get(name)
+            .is_some_and(|s| s.hangs);
+        if hangs {
+            let mut inner = self.inner.lock().unwrap();
+            inner.requests.push(format!("stop {name}"));
+            inner.hung.push(tx);
+        } else {
+            let _ = tx.send(self.request_stop(name));
+        }
+        rx
+    }
+
+    fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .processes
+            .iter()
+            .filter(|p| names.iter().any(|n| n.eq_ignore_ascii_case(p)))
+            .cloned()
+            .collect())
     }
 
     fn is_elevated(&self) -> Result<bool, SysError> {

@@ -1,5 +1,6 @@
 //! File-system behaviour that differs per OS, behind one name each.
 
+#[cfg(windows)]
 use std::fs::{self, FileType};
 use std::io;
 use std::path::Path;
@@ -30,12 +31,6 @@ pub fn remove_link(path: &Path, file_type: FileType) -> io::Result<()> {
     }
 }
 
-/// Remove a symbolic link itself, never what it points to.
-#[cfg(not(windows))]
-pub fn remove_link(path: &Path, _file_type: FileType) -> io::Result<()> {
-    fs::remove_file(path)
-}
-
 /// Remove a file. Windows refuses to delete a read-only file, which catalog and cache files
 /// sometimes are: clear the attribute and try once more.
 #[cfg(windows)]
@@ -53,12 +48,6 @@ pub fn remove_file(path: &Path) -> io::Result<()> {
         }
         other => other,
     }
-}
-
-/// Remove a file. POSIX unlinks read-only files; only the folder's permissions matter.
-#[cfg(not(windows))]
-pub fn remove_file(path: &Path) -> io::Result<()> {
-    fs::remove_file(path)
 }
 
 /// Bytes available to this user on the volume holding `path`.

@@ -5,10 +5,13 @@
 //! platform for a mounted Windows installation, where there is no service manager to talk to.
 
 use std::io;
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use serde::Serialize;
 
+pub mod dir;
 pub mod offline;
 #[cfg(windows)]
 pub mod windows;
@@ -17,7 +20,9 @@ pub mod windows;
 pub mod fake;
 
 mod fs;
-pub use fs::{free_space, is_sharing_violation, remove_file, remove_link};
+pub use fs::{free_space, is_sharing_violation};
+#[cfg(windows)]
+pub use fs::{remove_file, remove_link};
 
 /// What a service is doing, as the service control manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -85,6 +90,24 @@ pub struct ServiceStatus {
     pub checkpoint: u32,
     /// The service's own estimate of how long its pending operation takes.
     pub wait_hint: Duration,
+    /// Why a stopped service stopped: its Win32 exit code (0 when it stopped normally) and, when
+    /// that is ERROR_SERVICE_SPECIFIC_ERROR (1066), the service's own code.
+    pub exit_code: u32,
+    pub service_exit_code: u32,
+}
+
+impl ServiceStatus {
+    /// A status with no pending operation and no exit code.
+    pub fn settled(state: ServiceState) -> Self {
+        ServiceStatus {
+            state,
+            pid: None,
+            checkpoint: 0,
+            wait_hint: Duration::ZERO,
+            exit_code: 0,
+            service_exit_code: 0,
+        }
+    }
 }
 
 /// Status plus configuration: what a snapshot records about one service.
@@ -92,6 +115,8 @@ pub struct ServiceStatus {
 pub struct ServiceInfo {
     pub status: ServiceStatus,
     pub start_type: StartType,
+    /// Launch-protected (`SERVICE_CONFIG_LAUNCH_PROTECTED` not none): no program may stop it.
+    pub protected: bool,
 }
 
 /// What can go wrong at the boundary, sorted into the cases the core treats differently.
@@ -109,6 +134,10 @@ pub enum SysError {
     CannotAcceptControl,
     #[error("services that depend on it are still running")]
     DependentServicesRunning,
+    #[error("access denied (the service's permissions, or its protection, forbid it)")]
+    AccessDenied,
+    #[error("the service does not accept this control")]
+    InvalidControl,
     #[error("there is no service manager for an offline Windows installation")]
     Offline,
     #[error("{0}")]
@@ -126,6 +155,14 @@ pub trait Platform: Sync {
     fn active_dependents(&self, name: &str) -> Result<Vec<String>, SysError>;
     /// Ask a service to stop; returns once the request is delivered, not when it has stopped.
     fn request_stop(&self, name: &str) -> Result<(), SysError>;
+    /// Ask a service to stop without waiting for the answer, which arrives on the channel. A
+    /// service whose control handler hangs blocks ControlService for about 30 s; the caller keeps
+    /// its own deadline and may abandon the answer.
+    fn request_stop_detached(&self, name: &str) -> Receiver<Result<(), SysError>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = tx.send(self.request_stop(name));
+        rx
+    }
     /// Ask a service to start; returns once the request is delivered.
     fn request_start(&self, name: &str) -> Result<(), SysError>;
     /// Whether this process runs with administrator rights.
@@ -143,8 +180,10 @@ pub trait Platform: Sync {
         query: &str,
         limit: usize,
     ) -> Result<Vec<String>, SysError>;
-    /// Claim the machine for one reset; `None` when another process holds it.
+    /// Claim the installation for one reset; `None` when another process holds it.
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError>;
+    /// Which of `names` (executable file names, ignoring case) run as processes now.
+    fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError>;
 }
 
 /// Held while a reset runs; dropping it lets the next one in.
@@ -160,6 +199,18 @@ pub enum RegValue {
     Binary(Vec<u8>),
 }
 
+/// The Windows folder of the Windows this process runs on; `None` on other systems.
+pub fn running_windows_dir() -> Option<PathBuf> {
+    #[cfg(windows)]
+    {
+        windows::system_windows_dir().ok()
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
+
 /// The running system: Windows when built for it. `None` elsewhere, where only offline mode works.
 pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
     #[cfg(windows)]
@@ -170,6 +221,35 @@ pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
     {
         None
     }
+}
+
+/// From now on an interrupt (Ctrl+C; on Windows also the console window closing, logoff and
+/// shutdown) sets the returned flag instead of ending wufix; `on_interrupt` runs at the first.
+/// On Windows the close, logoff and shutdown events are held until [`interrupts_finished`], so
+/// the services are started again before Windows ends the process.
+pub fn catch_interrupts(on_interrupt: fn()) -> &'static std::sync::atomic::AtomicBool {
+    #[cfg(windows)]
+    {
+        windows::console::catch(on_interrupt)
+    }
+    #[cfg(not(windows))]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static CANCEL: AtomicBool = AtomicBool::new(false);
+        // An error means a handler is already installed (a second reset in one process): keep it.
+        let _ = ctrlc::set_handler(move || {
+            if !CANCEL.swap(true, Ordering::SeqCst) {
+                on_interrupt();
+            }
+        });
+        &CANCEL
+    }
+}
+
+/// The reset is over and the services are back: a held console event may end the process.
+pub fn interrupts_finished() {
+    #[cfg(windows)]
+    windows::console::finished();
 }
 
 /// Windows' own message text for an error code, where the system has one (Windows only).

@@ -1,10 +1,15 @@
 //! The platform for a mounted Windows installation: files only, no service manager.
 
+use std::path::PathBuf;
+
 use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 /// Offline mode never plans a service step nor reads the live registry or event log, so every
 /// such call is a plain error. (The offline hives could be read one day; not yet.)
-pub struct Offline;
+pub struct Offline {
+    /// The installation's Windows folder: what the reset lock is taken on.
+    pub windows_dir: PathBuf,
+}
 
 impl Platform for Offline {
     fn query_service(&self, _name: &str) -> Result<Option<ServiceInfo>, SysError> {
@@ -44,7 +49,33 @@ impl Platform for Offline {
         Err(SysError::Offline)
     }
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
-        // A mounted disk is one technician's: no machine-wide lock to take.
-        Ok(Some(ResetLock(Box::new(()))))
+        lock_installation(&self.windows_dir)
     }
+    fn running_processes(&self, _names: &[&str]) -> Result<Vec<String>, SysError> {
+        Err(SysError::Offline)
+    }
+}
+
+/// Two technicians' resets of one mounted installation must not interleave: an advisory lock on
+/// its Windows folder, released when the process ends, however it ends.
+#[cfg(unix)]
+fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
+    use rustix::fs::{FlockOperation, Mode, OFlags};
+    let fd = rustix::fs::open(
+        windows_dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| SysError::Os(e.into()))?;
+    match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(Some(ResetLock(Box::new(fd)))),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+        Err(err) => Err(SysError::Os(err.into())),
+    }
+}
+
+/// On Windows (WinPE) the machine-wide reset mutex serves: one reset at a time.
+#[cfg(windows)]
+fn lock_installation(_windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
+    Ok(super::windows::lock_machine()?.map(|handle| ResetLock(Box::new(handle))))
 }

@@ -10,9 +10,11 @@ use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
 use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
+pub mod console;
 mod events;
 mod lock;
 pub mod message;
+mod processes;
 mod registry;
 mod services;
 mod token;
@@ -42,6 +44,27 @@ impl Platform for Windows {
     fn request_start(&self, name: &str) -> Result<(), SysError> {
         services::request_start(name)
     }
+    fn request_stop_detached(&self, name: &str) -> std::sync::mpsc::Receiver<Result<(), SysError>> {
+        // A thread of its own, not joined: ControlService blocks while the service's control
+        // handler hangs (about 30 s), and the caller's deadline must not wait for it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let name = name.to_string();
+        let spawned = std::thread::Builder::new()
+            .name(format!("stop {name}"))
+            .spawn({
+                let tx = tx.clone();
+                move || {
+                    let _ = tx.send(services::request_stop(&name));
+                }
+            });
+        if let Err(err) = spawned {
+            let _ = tx.send(Err(SysError::Os(err)));
+        }
+        rx
+    }
+    fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError> {
+        Ok(processes::running(names)?)
+    }
     fn is_elevated(&self) -> Result<bool, SysError> {
         Ok(token::is_elevated()?)
     }
@@ -63,8 +86,13 @@ impl Platform for Windows {
         Ok(events::query(channel, query, limit)?)
     }
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
-        Ok(lock::acquire()?.map(|handle| ResetLock(Box::new(handle))))
+        Ok(lock_machine()?.map(|handle| ResetLock(Box::new(handle))))
     }
+}
+
+/// The machine-wide reset lock, or `None` when another process holds it.
+pub fn lock_machine() -> io::Result<Option<std::os::windows::io::OwnedHandle>> {
+    lock::acquire()
 }
 
 /// Whether this process is alone on its console: Explorer made the console for it (a
@@ -82,7 +110,7 @@ pub fn console_is_ours() -> bool {
 }
 
 /// `%SystemRoot%` as the kernel knows it, not as the (editable) environment says.
-fn system_windows_dir() -> io::Result<PathBuf> {
+pub fn system_windows_dir() -> io::Result<PathBuf> {
     let mut buf = vec![0u16; 260];
     loop {
         // SAFETY: `buf` is a live, writable buffer of exactly `buf.len()` UTF-16 units.

@@ -5,17 +5,19 @@
 use std::ffi::OsStr;
 use std::io;
 
+use windows_service::service::ServiceExitCode;
 use windows_service::service::{Service, ServiceAccess, ServiceStartType, ServiceState as WsState};
 use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_sys::Win32::Foundation::{
-    ERROR_DEPENDENT_SERVICES_RUNNING, ERROR_MORE_DATA, ERROR_SERVICE_ALREADY_RUNNING,
-    ERROR_SERVICE_CANNOT_ACCEPT_CTRL, ERROR_SERVICE_DISABLED, ERROR_SERVICE_DOES_NOT_EXIST,
-    ERROR_SERVICE_NOT_ACTIVE, GetLastError,
+    ERROR_ACCESS_DENIED, ERROR_DEPENDENT_SERVICES_RUNNING, ERROR_INVALID_SERVICE_CONTROL,
+    ERROR_MORE_DATA, ERROR_SERVICE_ALREADY_RUNNING, ERROR_SERVICE_CANNOT_ACCEPT_CTRL,
+    ERROR_SERVICE_DISABLED, ERROR_SERVICE_DOES_NOT_EXIST, ERROR_SERVICE_NOT_ACTIVE,
+    ERROR_SERVICE_SPECIFIC_ERROR, GetLastError,
 };
 use windows_sys::Win32::System::Services::{
     ENUM_SERVICE_STATUSW, EnumDependentServicesW, QueryServiceConfig2W, SERVICE_ACTIVE,
-    SERVICE_CONFIG_DELAYED_AUTO_START_INFO, SERVICE_DELAYED_AUTO_START_INFO,
-    SERVICE_ENUMERATE_DEPENDENTS,
+    SERVICE_CONFIG_DELAYED_AUTO_START_INFO, SERVICE_CONFIG_LAUNCH_PROTECTED,
+    SERVICE_DELAYED_AUTO_START_INFO, SERVICE_ENUMERATE_DEPENDENTS, SERVICE_LAUNCH_PROTECTED_INFO,
 };
 
 use crate::sys::{ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
@@ -29,6 +31,8 @@ fn map_err(err: windows_service::Error) -> SysError {
             Some(ERROR_SERVICE_DISABLED) => SysError::Disabled,
             Some(ERROR_SERVICE_CANNOT_ACCEPT_CTRL) => SysError::CannotAcceptControl,
             Some(ERROR_DEPENDENT_SERVICES_RUNNING) => SysError::DependentServicesRunning,
+            Some(ERROR_ACCESS_DENIED) => SysError::AccessDenied,
+            Some(ERROR_INVALID_SERVICE_CONTROL) => SysError::InvalidControl,
             _ => SysError::Os(io),
         },
         other => SysError::Os(io::Error::other(other.to_string())),
@@ -51,11 +55,17 @@ fn convert_status(status: windows_service::service::ServiceStatus) -> ServiceSta
         WsState::PausePending => ServiceState::PausePending,
         WsState::Paused => ServiceState::Paused,
     };
+    let (exit_code, service_exit_code) = match status.exit_code {
+        ServiceExitCode::Win32(code) => (code, 0),
+        ServiceExitCode::ServiceSpecific(code) => (ERROR_SERVICE_SPECIFIC_ERROR, code),
+    };
     ServiceStatus {
         state,
         pid: status.process_id.filter(|pid| *pid != 0),
         checkpoint: status.checkpoint,
         wait_hint: status.wait_hint,
+        exit_code,
+        service_exit_code,
     }
 }
 
@@ -77,7 +87,34 @@ pub fn query(name: &str) -> Result<Option<ServiceInfo>, SysError> {
         ServiceStartType::SystemStart => StartType::System,
         ServiceStartType::BootStart => StartType::Boot,
     };
-    Ok(Some(ServiceInfo { status, start_type }))
+    let protected = is_launch_protected(&service);
+    Ok(Some(ServiceInfo {
+        status,
+        start_type,
+        protected,
+    }))
+}
+
+/// Launch protection (WaaSMedicSvc, AppIDSvc): no unprotected program, elevated or not, may stop
+/// the service. A failed query (Wine answers this one with an error) means "not protected": wufix
+/// then tries, and access denied is reported as it comes.
+fn is_launch_protected(service: &Service) -> bool {
+    let mut info = SERVICE_LAUNCH_PROTECTED_INFO {
+        dwLaunchProtected: 0,
+    };
+    let mut needed = 0u32;
+    // SAFETY: the handle is open for QUERY_CONFIG and stays open for the call; the buffer is a
+    // SERVICE_LAUNCH_PROTECTED_INFO of the size passed.
+    let ok = unsafe {
+        QueryServiceConfig2W(
+            service.raw_handle(),
+            SERVICE_CONFIG_LAUNCH_PROTECTED,
+            (&mut info as *mut SERVICE_LAUNCH_PROTECTED_INFO).cast(),
+            size_of::<SERVICE_LAUNCH_PROTECTED_INFO>() as u32,
+            &mut needed,
+        )
+    };
+    ok != 0 && info.dwLaunchProtected != 0
 }
 
 /// windows-service can set the delayed flag but not read it. A failed read means "not delayed".

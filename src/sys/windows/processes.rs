@@ -1,0 +1,43 @@
+//! Which processes run: a ToolHelp snapshot of the process list.
+
+use std::io;
+use std::os::windows::io::{FromRawHandle, OwnedHandle};
+
+use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+    CreateToolhelp32Snapshot, PROCESSENTRY32W, Process32FirstW, Process32NextW, TH32CS_SNAPPROCESS,
+};
+
+/// The names among `names` (executable file names, ignoring case) that run now.
+pub fn running(names: &[&str]) -> io::Result<Vec<String>> {
+    // SAFETY: no pointers are passed; the returned handle is checked before use.
+    let raw = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0) };
+    if raw == INVALID_HANDLE_VALUE {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the snapshot handle is valid and owned here; OwnedHandle closes it once.
+    let snapshot = unsafe { OwnedHandle::from_raw_handle(raw) };
+    let handle = std::os::windows::io::AsRawHandle::as_raw_handle(&snapshot);
+    // SAFETY: PROCESSENTRY32W is plain data; all zeros is a valid value before dwSize is set.
+    let mut entry: PROCESSENTRY32W = unsafe { std::mem::zeroed() };
+    entry.dwSize = size_of::<PROCESSENTRY32W>() as u32;
+    let mut found = Vec::new();
+    // SAFETY: the handle is a live process snapshot and `entry` has its size set.
+    let mut more = unsafe { Process32FirstW(handle, &mut entry) } != 0;
+    while more {
+        let len = entry
+            .szExeFile
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(entry.szExeFile.len());
+        let exe = String::from_utf16_lossy(&entry.szExeFile[..len]);
+        if let Some(name) = names.iter().find(|n| n.eq_ignore_ascii_case(&exe)) {
+            if !found.iter().any(|f: &String| f == name) {
+                found.push(name.to_string());
+            }
+        }
+        // SAFETY: as for Process32FirstW.
+        more = unsafe { Process32NextW(handle, &mut entry) } != 0;
+    }
+    Ok(found)
+}
