@@ -4,54 +4,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
-use common::{json, populate, steps, text, tree, wufix};
-
-/// A fake mounted volume: `<root>/Windows/{System32/catroot2, SoftwareDistribution}`.
-struct Volume {
-    root: tempfile::TempDir,
-}
-
-impl Volume {
-    fn new(files: usize) -> Self {
-        let root = tempfile::tempdir().unwrap();
-        let volume = Volume { root };
-        fs::create_dir_all(volume.catroot2()).unwrap();
-        fs::create_dir_all(volume.sd()).unwrap();
-        populate(&volume.sd(), files);
-        populate(&volume.catroot2(), 3);
-        volume
-    }
-    fn windows(&self) -> PathBuf {
-        self.root.path().join("Windows")
-    }
-    fn sd(&self) -> PathBuf {
-        self.windows().join("SoftwareDistribution")
-    }
-    fn catroot2(&self) -> PathBuf {
-        self.windows().join("System32").join("catroot2")
-    }
-    fn arg(&self) -> &str {
-        self.root.path().to_str().unwrap()
-    }
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn wufix_backups(dir: &Path, stem: &str) -> Vec<String> {
-    names_in(dir)
-        .into_iter()
-        .filter(|n| n.starts_with(&format!("{stem}.wufix-")))
-        .collect()
-}
+use common::volume::{Volume, names_in, wufix_backups};
+use common::{json, steps, text, tree, wufix};
 
 #[test]
 fn rename_moves_both_folders_to_backups_with_contents_intact() {

@@ -1,8 +1,15 @@
 //! The servicing log, `%windir%\Logs\CBS\CBS.log`: the last failing HRESULTs it names. It is a
 //! plain file, so this check works offline too (a technician's mounted disk).
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::fs::OpenOptions;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// The open flags std does not name.
+#[cfg(unix)]
+mod libc_flags {
+    pub const NONBLOCK: i32 = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+    pub const NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+}
 use std::path::{Path, PathBuf};
 
 use super::{Finding, Severity};
@@ -90,12 +97,31 @@ fn log_path(windows_dir: &Path) -> Option<PathBuf> {
     find_child(&cbs, "CBS.log")
 }
 
-fn read_tail(path: &Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let len = file.metadata()?.len();
+/// The end of the log, read only from a regular file: a link is not followed, and a FIFO or
+/// device (a rescue system can hold anything under that name) is neither opened for blocking
+/// reads nor read without bound.
+fn read_tail(path: &Path) -> io::Result<String> {
+    let not_regular = || io::Error::other("not a regular file; not read");
+    if !std::fs::symlink_metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Swapped for a FIFO or a link since the check: never block, never follow.
+        options.custom_flags(libc_flags::NONBLOCK | libc_flags::NOFOLLOW);
+    }
+    let mut file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let len = meta.len();
     file.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
+    file.take(TAIL).read_to_end(&mut bytes)?;
     let text = String::from_utf8_lossy(&bytes);
     // Started mid-file: the first line is a fragment.
     let whole = if len > TAIL {

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (native and Wine).
 #![allow(dead_code)]
 
+pub mod volume;
 #[cfg(windows)]
 pub mod wine;
 
