@@ -37,6 +37,9 @@ log "a double-click and Ctrl+C under Wine (driven from Linux through a pseudo-te
 WUFIX_WINE_EXE="$WIN_OUT/wufix.exe" WUFIX_WINE64="$WINE64" \
     cargo test --locked --test wine_console 2>&1 | tee -a "$results"
 
+log "a hung control handler against the one deadline (last: it leaves cryptsvc stuck in Wine)"
+win_cargo test --locked --test wine_safety -- --ignored 2>&1 | tee -a "$results"
+
 # One closing line for the whole run, native and Wine together.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$results"

@@ -24,8 +24,8 @@ up() {
     fi
     cp "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
     mkdir -p "$WUFIX_TEST_DIR"
-    # Every test service obeys STOP until a test says otherwise.
-    rm -f "$WUFIX_TEST_DIR"/*.onstop
+    # Every test service obeys STOP and starts normally until a test says otherwise.
+    rm -f "$WUFIX_TEST_DIR"/*.onstop "$WUFIX_TEST_DIR"/*.onstart
     # Replace, never overwrite in place: a running cryptsvc maps the old file.
     cp "$WIN_OUT/wufix-testsvc.exe" "$WUFIX_TEST_DIR/testsvc.exe.new"
     mv -f "$WUFIX_TEST_DIR/testsvc.exe.new" "$WUFIX_TEST_DIR/testsvc.exe"
@@ -40,6 +40,12 @@ up() {
         "$WINE64" sc create cryptsvc binPath= 'C:\wufix-test\testsvc.exe run cryptsvc' type= own start= demand </dev/null >/dev/null 2>&1
     fi
     "$WINE64" 'C:\wufix-test\testsvc.exe' ctl query cryptsvc </dev/null >/dev/null
+    # TrustedInstaller (Windows Modules Installer) running means servicing is in progress; Wine
+    # has none. Registered stopped: the servicing-gate tests start it.
+    if ! "$WINE64" 'C:\wufix-test\testsvc.exe' ctl query TrustedInstaller </dev/null >/dev/null 2>&1; then
+        log "registering the test service as TrustedInstaller"
+        "$WINE64" sc create TrustedInstaller binPath= 'C:\wufix-test\testsvc.exe run TrustedInstaller' type= own start= demand </dev/null >/dev/null 2>&1
+    fi
 }
 
 down() {

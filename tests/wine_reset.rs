@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::wine::*;
-use common::{json, output, populate, spawn, steps, text, tree, wufix};
+use common::{json, populate, spawn, steps, text, tree, wufix};
 
 #[test]
 fn a_default_reset_renames_both_folders_and_restores_the_services() {
@@ -277,12 +277,6 @@ fn a_missing_service_is_reported_and_skipped() {
     assert!(!sd().exists());
 }
 
-fn helper_sc(args: &[&str]) -> bool {
-    output(Command::new("sc").args(args).stdin(Stdio::null()))
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 #[test]
 fn a_disabled_service_stays_disabled_and_stopped() {
     let _machine = serial();
@@ -412,30 +406,6 @@ fn reboot_after_a_successful_reset_takes_the_privilege_and_asks_windows_to_resta
     assert_eq!(query("cryptsvc").0, "Running");
 }
 
-/// A test service registered under a real Windows service name Wine lacks; removed on drop.
-struct ExtraService(&'static str);
-
-impl ExtraService {
-    fn register(name: &'static str) -> ExtraService {
-        let bin = format!(r"C:\wufix-test\testsvc.exe run {name}");
-        assert!(
-            helper_sc(&[
-                "create", name, "binPath=", &bin, "type=", "own", "start=", "demand"
-            ]),
-            "sc create {name}"
-        );
-        ExtraService(name)
-    }
-}
-
-impl Drop for ExtraService {
-    fn drop(&mut self) {
-        set_on_stop(self.0, "obey");
-        let _ = helper(&["ctl", "stop", self.0]);
-        helper_sc(&["delete", self.0]);
-    }
-}
-
 #[test]
 fn a_guard_started_again_during_the_reset_is_stopped_again_before_its_folder() {
     let _machine = serial();
@@ -461,7 +431,7 @@ fn a_guard_started_again_during_the_reset_is_stopped_again_before_its_folder() {
         dosvc_stops[1]["detail"]
             .as_str()
             .unwrap()
-            .starts_with("started again by Windows; stopped again")
+            .starts_with("started again since (by a trigger or another service); stopped again")
     );
     let backup = backups_of(&windows(), "SoftwareDistribution");
     assert_eq!(tree(&windows().join(&backup[0])), before);

@@ -49,4 +49,3 @@ pub fn wufix_backups(dir: &Path, stem: &str) -> Vec<String> {
         .filter(|n| n.starts_with(&format!("{stem}.wufix-")))
         .collect()
 }
-

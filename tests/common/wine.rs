@@ -33,6 +33,11 @@ pub fn serial() -> MutexGuard<'static, ()> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     set_on_stop("cryptsvc", "obey");
+    let _ = fs::remove_file(r"C:\wufix-test\cryptsvc.onstart");
+    let _ = fs::remove_file(r"C:\windows\winsxs\pending.xml");
+    if query("TrustedInstaller").0 != "Stopped" {
+        ctl("stop", "TrustedInstaller");
+    }
     for name in SERVICES {
         ctl("demand", name);
         ctl("start", name);
@@ -140,11 +145,7 @@ pub struct RegistryCleanup;
 impl Drop for RegistryCleanup {
     fn drop(&mut self) {
         for key in [CBS_PENDING, WU_REQUIRED] {
-            let _ = output(
-                Command::new("reg")
-                    .args(["delete", key, "/f"])
-                    .stdin(Stdio::null()),
-            );
+            reg_delete(key);
         }
         for (key, value) in [
             (SESSION_MANAGER, "PendingFileRenameOperations"),
@@ -156,5 +157,44 @@ impl Drop for RegistryCleanup {
                     .stdin(Stdio::null()),
             );
         }
+    }
+}
+
+/// Delete a registry key, whether or not it exists.
+pub fn reg_delete(key: &str) {
+    let _ = output(
+        Command::new("reg")
+            .args(["delete", key, "/f"])
+            .stdin(Stdio::null()),
+    );
+}
+
+pub fn helper_sc(args: &[&str]) -> bool {
+    output(Command::new("sc").args(args).stdin(Stdio::null()))
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A test service registered under a real Windows service name Wine lacks; removed on drop.
+pub struct ExtraService(&'static str);
+
+impl ExtraService {
+    pub fn register(name: &'static str) -> ExtraService {
+        let bin = format!(r"C:\wufix-test\testsvc.exe run {name}");
+        assert!(
+            helper_sc(&[
+                "create", name, "binPath=", &bin, "type=", "own", "start=", "demand"
+            ]),
+            "sc create {name}"
+        );
+        ExtraService(name)
+    }
+}
+
+impl Drop for ExtraService {
+    fn drop(&mut self) {
+        set_on_stop(self.0, "obey");
+        let _ = helper(&["ctl", "stop", self.0]);
+        helper_sc(&["delete", self.0]);
     }
 }

@@ -15,6 +15,8 @@ use windows_service::{define_windows_service, service_dispatcher};
 /// Set by the control handler. The handler captures nothing: windows-service frees its closure
 /// after the first STOP, so all state lives here.
 static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+/// The service's name, for the control handler (which must capture nothing).
+static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 define_windows_service!(ffi_service_main, service_main);
 
@@ -70,8 +72,18 @@ fn service_main(arguments: Vec<OsString>) {
         .nth(2)
         .or_else(|| arguments.first().map(|a| a.to_string_lossy().into_owned()))
         .unwrap_or_default();
+    let _ = NAME.set(name.clone());
     let handler = |control| match control {
         ServiceControl::Stop => {
+            // `hang SECS`: a control handler that does not return, as a wedged service's does.
+            let how = behaviour(NAME.get().map_or("", String::as_str));
+            if let Some(secs) = how
+                .strip_prefix("hang ")
+                .and_then(|s| s.trim().parse().ok())
+            {
+                std::thread::sleep(Duration::from_secs(secs));
+                return ServiceControlHandlerResult::NoError;
+            }
             STOP_REQUESTED.store(true, Ordering::SeqCst);
             ServiceControlHandlerResult::NoError
         }
@@ -81,7 +93,7 @@ fn service_main(arguments: Vec<OsString>) {
     let Ok(status) = service_control_handler::register(&name, handler) else {
         return;
     };
-    let report = |state, checkpoint, wait_hint: Duration| {
+    let report_with = |state, checkpoint, wait_hint: Duration, exit_code| {
         let _ = status.set_service_status(ServiceStatus {
             service_type: ServiceType::OWN_PROCESS,
             current_state: state,
@@ -90,12 +102,33 @@ fn service_main(arguments: Vec<OsString>) {
             } else {
                 ServiceControlAccept::empty()
             },
-            exit_code: ServiceExitCode::Win32(0),
+            exit_code,
             checkpoint,
             wait_hint,
             process_id: None,
         });
     };
+    let report = |state, checkpoint, wait_hint: Duration| {
+        report_with(state, checkpoint, wait_hint, ServiceExitCode::Win32(0))
+    };
+    // `NAME.onstart` = `fail CODE`: start, then stop at once with that service-specific code.
+    let on_start =
+        std::fs::read_to_string(format!("C:\\wufix-test\\{name}.onstart")).unwrap_or_default();
+    if let Some(code) = on_start
+        .trim()
+        .strip_prefix("fail ")
+        .and_then(|c| c.trim().parse().ok())
+    {
+        report(ServiceState::StartPending, 1, Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(200));
+        report_with(
+            ServiceState::Stopped,
+            0,
+            Duration::ZERO,
+            ServiceExitCode::ServiceSpecific(code),
+        );
+        return;
+    }
     report(ServiceState::Running, 0, Duration::ZERO);
     loop {
         std::thread::sleep(Duration::from_millis(50));
@@ -105,6 +138,11 @@ fn service_main(arguments: Vec<OsString>) {
         let how = behaviour(&name);
         if how == "ignore" {
             continue;
+        }
+        // `start OTHER`: as it stops, start another service (as a trigger would), and report
+        // stopped only once that one runs.
+        if let Some(other) = how.strip_prefix("start ") {
+            let _ = ctl("start", other.trim());
         }
         if how == "revive" {
             // Once only: the next STOP is obeyed.
