@@ -225,7 +225,7 @@ impl Printer {
         let attention = report
             .findings
             .iter()
-            .filter(|f| f.needs_remediation())
+            .filter(|f| f.needs_attention())
             .count();
         let _ = match &report.next_step {
             Some(step) => writeln!(

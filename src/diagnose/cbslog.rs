@@ -218,6 +218,10 @@ garbage line HRESULT = 0xZZ
             findings[0].summary
         );
         assert!(findings[0].remedy.as_deref().unwrap().contains("DISM"));
-        assert!(findings.iter().all(|f| !f.needs_remediation()));
+        assert!(
+            findings
+                .iter()
+                .all(|f| !f.needs_attention() && !f.reset_helps)
+        );
     }
 }

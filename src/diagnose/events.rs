@@ -4,19 +4,23 @@ use super::{Finding, Severity, why_unavailable};
 use crate::explain;
 use crate::sys::Platform;
 
-/// Provider Microsoft-Windows-WindowsUpdateClient. System log: 20 = installation failed.
-/// Operational channel: 25 = scan failed, 31 = download failed.
+/// Provider Microsoft-Windows-WindowsUpdateClient. System log: 19 = installed, 20 = installation
+/// failed. Operational channel: 25 = scan failed, 26 = scan succeeded, 31 = download failed.
 const SOURCES: [(&str, &str); 2] = [
     (
         "System",
-        "*[System[Provider[@Name='Microsoft-Windows-WindowsUpdateClient'] and (EventID=20)]]",
+        "*[System[Provider[@Name='Microsoft-Windows-WindowsUpdateClient'] and (EventID=19 or EventID=20)]]",
     ),
     (
         "Microsoft-Windows-WindowsUpdateClient/Operational",
-        "*[System[(EventID=25 or EventID=31)]]",
+        "*[System[(EventID=25 or EventID=26 or EventID=31)]]",
     ),
 ];
 const LIMIT: usize = 10;
+/// A successful install or scan: whatever failed before it no longer stands.
+const SUCCESSES: [u32; 2] = [19, 26];
+/// Failures older than this are history, not a reason to reset now.
+const RECENT: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
 
 /// What one event says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +31,10 @@ pub struct UpdateEvent {
     pub title: Option<String>,
 }
 
-pub fn check(sys: &dyn Platform) -> Vec<Finding> {
+/// Failures from the event log. One counts as a reason to reset only while it stands: within the
+/// last 7 days before `now`, and with no successful install or scan after it (so a detection
+/// script settles once a reset has worked).
+pub fn check(sys: &dyn Platform, now: jiff::Timestamp) -> Vec<Finding> {
     let mut events = Vec::new();
     let mut unreadable = Vec::new();
     for (channel, query) in SOURCES {
@@ -45,8 +52,29 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
     }
     // ISO 8601 UTC times sort as text.
     events.sort_by(|a, b| b.time.cmp(&a.time));
-    events.truncate(LIMIT);
-    let mut findings: Vec<Finding> = events.iter().map(finding).collect();
+    let last_success = events
+        .iter()
+        .filter(|e| SUCCESSES.contains(&e.id))
+        .map(|e| e.time.clone())
+        .max();
+    let mut failures: Vec<&UpdateEvent> = events
+        .iter()
+        .filter(|e| !SUCCESSES.contains(&e.id))
+        .collect();
+    failures.truncate(LIMIT);
+    let mut findings: Vec<Finding> = failures
+        .into_iter()
+        .map(|e| {
+            let standing = if last_success.as_ref().is_some_and(|s| *s > e.time) {
+                Standing::Resolved
+            } else if is_old(&e.time, now) {
+                Standing::Old
+            } else {
+                Standing::Current
+            };
+            finding(e, standing)
+        })
+        .collect();
     if findings.is_empty() {
         findings.push(Finding::new(
             "update-failures",
@@ -65,7 +93,23 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
     findings
 }
 
-fn finding(event: &UpdateEvent) -> Finding {
+/// Whether a failure still calls for action.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Current,
+    /// A successful install or scan came after it.
+    Resolved,
+    /// Longer ago than [`RECENT`].
+    Old,
+}
+
+/// Older than [`RECENT`]; a time that cannot be read counts as recent.
+fn is_old(time: &str, now: jiff::Timestamp) -> bool {
+    time.parse::<jiff::Timestamp>()
+        .is_ok_and(|t| now.duration_since(t) > RECENT)
+}
+
+fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
     let what = match event.id {
         20 => "an update failed to install",
         25 => "a scan for updates failed",
@@ -96,13 +140,27 @@ fn finding(event: &UpdateEvent) -> Finding {
                 .unwrap_or_else(|| format!("Run `wufix explain 0x{code:08X}`")),
         );
     }
+    let (severity, note) = match standing {
+        Standing::Current => (Severity::Warn, ""),
+        Standing::Resolved => (
+            Severity::Info,
+            " (since resolved: a later install or scan succeeded)",
+        ),
+        Standing::Old => (Severity::Info, " (more than 7 days ago)"),
+    };
+    summary.push_str(note);
+    // A reset is the cure unless the code's own fix says otherwise (a proxy, a policy, disk).
+    let cured_by_reset = remedy
+        .as_deref()
+        .is_none_or(|r| r.contains("wufix reset") || r.starts_with("Run `wufix explain"));
     let mut finding = Finding::new(
         format!("update-failure-{}", event.id),
-        Severity::Warn,
+        severity,
         summary,
         format!("event {} at {}", event.id, event.time),
     );
     finding.remedy = remedy;
+    finding.reset_helps = standing == Standing::Current && cured_by_reset;
     finding
 }
 
@@ -210,7 +268,7 @@ mod tests {
                     "KB2",
                 )]),
             );
-        let findings = check(&sys);
+        let findings = check(&sys, "2026-11-06T00:00:00Z".parse().unwrap());
         assert_eq!(findings.len(), 2);
         assert!(findings[0].summary.starts_with(
             "2026-11-05: an update failed to download (KB2) with 0x80242006 WU_E_UH_INVALIDMETADATA"
@@ -223,6 +281,49 @@ mod tests {
                 .contains("wufix reset")
         );
         assert_eq!(findings[1].severity, Severity::Warn);
+        assert!(findings.iter().all(|f| f.reset_helps));
+    }
+
+    #[test]
+    fn a_failure_settles_once_a_later_scan_succeeds_or_it_grows_old() {
+        let sys = FakePlatform::new()
+            .events(
+                "System",
+                Some(vec![event_xml(
+                    20,
+                    "2026-11-01T00:00:00Z",
+                    "0x80070002",
+                    "KB1",
+                )]),
+            )
+            .events(
+                "Microsoft-Windows-WindowsUpdateClient/Operational",
+                Some(vec![event_xml(26, "2026-11-02T00:00:00Z", "", "")]),
+            );
+        let findings = check(&sys, "2026-11-03T00:00:00Z".parse().unwrap());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert!(!findings[0].reset_helps);
+        assert!(
+            findings[0].summary.contains("since resolved"),
+            "{}",
+            findings[0].summary
+        );
+
+        let alone = FakePlatform::new().events(
+            "System",
+            Some(vec![event_xml(
+                20,
+                "2026-11-01T00:00:00Z",
+                "0x80070002",
+                "KB1",
+            )]),
+        );
+        let now_old: jiff::Timestamp = "2026-11-09T00:00:01Z".parse().unwrap();
+        let findings = check(&alone, now_old);
+        assert!(!findings[0].reset_helps && findings[0].severity == Severity::Info);
+        let findings = check(&alone, "2026-11-07T00:00:00Z".parse().unwrap());
+        assert!(findings[0].reset_helps && findings[0].severity == Severity::Warn);
     }
 
     #[test]
@@ -230,7 +331,7 @@ mod tests {
         let sys = FakePlatform::new()
             .events("System", None)
             .events("Microsoft-Windows-WindowsUpdateClient/Operational", None);
-        let findings = check(&sys);
+        let findings = check(&sys, jiff::Timestamp::now());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Info);
         assert!(findings[0].summary.starts_with("unavailable"));

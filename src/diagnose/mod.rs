@@ -44,6 +44,8 @@ pub struct Finding {
     pub evidence: String,
     /// The exact command or step that fixes it; `None` when there is nothing to do.
     pub remedy: Option<String>,
+    /// Whether a `wufix reset` is what this finding calls for (the `--exit-code` contract).
+    pub reset_helps: bool,
 }
 
 impl Finding {
@@ -59,7 +61,14 @@ impl Finding {
             summary: summary.into(),
             evidence: evidence.into(),
             remedy: None,
+            reset_helps: false,
         }
+    }
+
+    /// Mark this finding as one a reset cures.
+    pub fn reset_helps(mut self) -> Self {
+        self.reset_helps = true;
+        self
     }
 
     pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
@@ -77,8 +86,8 @@ impl Finding {
         )
     }
 
-    /// Whether acting on this finding is needed (the `--exit-code` contract).
-    pub fn needs_remediation(&self) -> bool {
+    /// Whether this finding asks for action of any kind (a warning or an error).
+    pub fn needs_attention(&self) -> bool {
         self.severity >= Severity::Warn
     }
 }
@@ -145,8 +154,11 @@ pub struct DiagnoseReport {
     pub command: &'static str,
     pub mode: Mode,
     pub windows_dir: String,
-    /// True when a finding is `warn` or `error`.
+    /// True when a finding says a reset would help: what `--exit-code` reports as exit 1, so an
+    /// Intune detection script settles once a reset has worked.
     pub needs_remediation: bool,
+    /// True when any finding is `warn` or `error` (each with its own remedy).
+    pub needs_attention: bool,
     /// The one thing to do first, when anything needs doing.
     pub next_step: Option<String>,
     pub findings: Vec<Finding>,
@@ -159,7 +171,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(services::check(sys, mode == Mode::Online));
     findings.extend(reboot::check(sys));
     findings.extend(storage::check(layout));
-    findings.extend(events::check(sys));
+    findings.extend(events::check(sys, jiff::Timestamp::now()));
     findings.extend(cbslog::check(layout));
     findings.extend(policy::check(sys));
     DiagnoseReport {
@@ -167,7 +179,8 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         command: "diagnose",
         mode,
         windows_dir: layout.windows_dir.display().to_string(),
-        needs_remediation: findings.iter().any(Finding::needs_remediation),
+        needs_remediation: findings.iter().any(|f| f.reset_helps),
+        needs_attention: findings.iter().any(Finding::needs_attention),
         next_step: next_step(&findings),
         findings,
     }
@@ -177,7 +190,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
 /// first: a disabled or missing service, then a pending restart (a reset before the restart
 /// repairs nothing), then disk space, then failures a reset cures.
 pub fn next_step(findings: &[Finding]) -> Option<String> {
-    let needing: Vec<&Finding> = findings.iter().filter(|f| f.needs_remediation()).collect();
+    let needing: Vec<&Finding> = findings.iter().filter(|f| f.needs_attention()).collect();
     let rank = |f: &Finding| {
         let area = if f.id.starts_with("service-") {
             0
