@@ -2,7 +2,7 @@
 //! (`sys::dir`), so a folder swapped for a link mid-walk is removed as a link, never followed; a
 //! mount point is never crossed; locked files are retried for a bounded time; whatever still cannot
 //! go is reported entry by entry, and everything else is removed. Depth costs neither stack, nor
-//! path length, nor more than `WINDOW` open directories.
+//! path length, nor (on Unix) more than `sys::dir::MAX_OPEN` open directories.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -37,8 +37,6 @@ impl Removal {
 /// The first retry waits this long; each next one twice as long, up to `MAX_RETRY_DELAY`.
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(25);
 const MAX_RETRY_DELAY: Duration = Duration::from_millis(500);
-/// Directories held open at once during a walk, whatever its depth.
-const WINDOW: usize = 48;
 
 /// Delete everything inside `dir`, keeping `dir` itself.
 pub fn clear_contents(dir: &Path, clock: &dyn Clock, retry_for: Duration) -> Removal {
@@ -179,11 +177,14 @@ fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
                 // The parent was moved or replaced under the walk: stop acting on it.
                 return false;
             }
+            // The finished folder's own handle goes first: Windows removes a folder only once
+            // nothing holds it open.
+            let Frame { name, emptied, .. } = done;
             let parent = stack.last_mut().expect("a parent frame");
             let dir = parent.dir.as_ref().expect("reopened above");
-            let ok = done.emptied && {
-                let result = dir.remove_dir(&done.name);
-                let path = || path_of(root_path, &stack, Some(&done.name));
+            let ok = emptied && {
+                let result = dir.remove_dir(&name);
+                let path = || path_of(root_path, &stack, Some(&name));
                 match result {
                     Ok(()) => {
                         out.removed += 1;
@@ -264,10 +265,11 @@ fn descend(stack: &mut Vec<Frame>, name: OsString, root_path: &Path, out: &mut R
     }
 }
 
-/// Keep at most `WINDOW` directories open: close the shallowest ones (never the root's).
+/// Keep at most `sys::dir::MAX_OPEN` directories open: close the shallowest ones (never the
+/// root's).
 fn close_beyond_window(stack: &mut [Frame]) {
     let open = stack.iter().filter(|f| f.dir.is_some()).count();
-    if open <= WINDOW {
+    if open <= sys::dir::MAX_OPEN {
         return;
     }
     if let Some(frame) = stack.iter_mut().skip(1).find(|f| f.dir.is_some()) {
@@ -338,6 +340,22 @@ mod tests {
         assert!(!target.exists());
         let again = remove_tree(&target, &SystemClock, Duration::ZERO);
         assert_eq!((again.removed, again.failures.len()), (0, 0));
+    }
+
+    #[test]
+    fn read_only_files_and_folders_of_them_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("cat")).unwrap();
+        for path in [tmp.path().join("top.cat"), tmp.path().join("cat/inner.cat")] {
+            fs::write(&path, "x").unwrap();
+            let mut perms = fs::metadata(&path).unwrap().permissions();
+            perms.set_readonly(true);
+            fs::set_permissions(&path, perms).unwrap();
+        }
+        let removal = clear_contents(tmp.path(), &SystemClock, Duration::ZERO);
+        assert!(removal.failures.is_empty(), "{:?}", removal.failures);
+        assert_eq!(removal.removed, 3);
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! On Unix every step is relative to an open descriptor: children are opened with `O_NOFOLLOW`
 //! and removed with `unlinkat`, so a path component swapped for a symlink is removed as a link,
 //! never followed; a child on another mount (a bind mount too: `statx` mount ids) is reported,
-//! never entered. On Windows the same API is path-based for now: links and junctions are
-//! detected and removed as themselves, but a swap between the check and the act is not excluded
-//! (handle-relative deletion there is still to do; see DEVELOPERS.md).
+//! never entered. On Windows every step is relative to an open directory handle too
+//! (`sys/windows/dir.rs`): entries are opened with `FILE_OPEN_REPARSE_POINT` and deleted through
+//! their own handle, so a junction swapped in is deleted as a junction, never walked.
 
 use std::ffi::OsString;
 use std::io;
@@ -175,6 +175,9 @@ mod unix {
         }
     }
 
+    /// Descriptors are limited (often 1024): a deep walk keeps at most this many open.
+    pub const MAX_OPEN: usize = 48;
+
     /// Whether an error from `remove_file` says the entry is (now) a directory.
     pub fn is_a_directory(err: &io::Error) -> bool {
         err.raw_os_error() == Some(Errno::ISDIR.raw_os_error())
@@ -186,102 +189,99 @@ mod unix {
 #[cfg(windows)]
 mod windows {
     use std::ffi::OsStr;
-    use std::fs;
-    use std::path::PathBuf;
 
     use super::*;
+    use crate::sys::windows::dir::{self as win, Handle};
 
-    /// Path-based: see the module's note.
-    #[derive(Debug)]
+    /// A directory held open by handle: see `sys/windows/dir.rs`.
     pub struct Dir {
-        path: PathBuf,
+        handle: Handle,
+    }
+
+    impl std::fmt::Debug for Dir {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Dir")
+                .field("index", &self.handle.index)
+                .finish()
+        }
+    }
+
+    fn not_a_folder() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::NotADirectory,
+            "not a folder (a link, a junction or a file)",
+        )
     }
 
     impl Dir {
         pub fn open(path: &Path) -> io::Result<Dir> {
-            let meta = fs::symlink_metadata(path)?;
-            if meta.file_type().is_symlink() || !meta.is_dir() {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotADirectory,
-                    "not a folder (a link, a junction or a file)",
-                ));
+            let handle = win::open_path(path)?;
+            if handle.is_link() || !handle.is_dir() {
+                return Err(not_a_folder());
             }
-            Ok(Dir {
-                path: path.to_path_buf(),
-            })
+            Ok(Dir { handle })
         }
 
         pub fn id(&self) -> DirId {
             DirId {
-                dev: 0,
-                ino: 0,
+                dev: self.handle.volume,
+                ino: self.handle.index,
                 mount: None,
             }
         }
 
         pub fn entries(&self) -> io::Result<Vec<Entry>> {
-            let mut out = Vec::new();
-            for entry in fs::read_dir(&self.path)? {
-                let entry = entry?;
-                // DirEntry::file_type does not follow links; a junction counts as a link.
-                let ft = entry.file_type()?;
-                let kind = if ft.is_symlink() {
-                    Kind::Link
-                } else if ft.is_dir() {
-                    Kind::Dir
-                } else {
-                    Kind::Other
-                };
-                out.push(Entry {
-                    name: entry.file_name(),
-                    kind,
-                });
-            }
-            Ok(out)
+            Ok(win::entries(&self.handle)?
+                .into_iter()
+                .map(|(name, attributes)| {
+                    let kind = if attributes & 0x400 != 0 {
+                        // FILE_ATTRIBUTE_REPARSE_POINT: a junction, symlink or mount point.
+                        Kind::Link
+                    } else if attributes & 0x10 != 0 {
+                        Kind::Dir
+                    } else {
+                        Kind::Other
+                    };
+                    Entry { name, kind }
+                })
+                .collect())
         }
 
         pub fn open_child(&self, name: &OsStr) -> OpenChild {
-            let path = self.path.join(name);
-            match fs::symlink_metadata(&path) {
-                Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => OpenChild::NotADir,
-                Ok(_) => OpenChild::Dir(Dir { path }),
+            match win::open_child_dir(&self.handle, name) {
+                Ok(handle) if handle.is_link() || !handle.is_dir() => OpenChild::NotADir,
+                Ok(handle) if handle.volume != self.handle.volume => OpenChild::OtherMount,
+                Ok(handle) => OpenChild::Dir(Dir { handle }),
                 Err(err) => OpenChild::Err(err),
             }
         }
 
+        /// Handles are not scarce on Windows: the walk never closes a parent, so this is unused.
         pub fn open_parent(&self) -> io::Result<Dir> {
-            let path = self
-                .path
-                .parent()
-                .ok_or_else(|| io::Error::other("no parent"))?;
-            Ok(Dir {
-                path: path.to_path_buf(),
-            })
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a closed parent cannot be reopened by handle",
+            ))
         }
 
         pub fn remove_file(&self, name: &OsStr) -> io::Result<()> {
-            let path = self.path.join(name);
-            let meta = fs::symlink_metadata(&path)?;
-            if meta.file_type().is_symlink() {
-                return crate::sys::remove_link(&path, meta.file_type());
-            }
-            if meta.is_dir() {
-                return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder"));
-            }
-            crate::sys::remove_file(&path)
+            win::delete_relative(&self.handle, name, false)
         }
 
         pub fn remove_dir(&self, name: &OsStr) -> io::Result<()> {
-            fs::remove_dir(self.path.join(name))
+            win::delete_relative(&self.handle, name, true)
         }
     }
 
     pub fn is_a_directory(err: &io::Error) -> bool {
         err.kind() == io::ErrorKind::IsADirectory
     }
+
+    /// Handles are plentiful: every directory of the walk stays open.
+    pub const MAX_OPEN: usize = usize::MAX;
 }
 
 #[cfg(unix)]
-pub use unix::is_a_directory;
+pub use unix::{MAX_OPEN, is_a_directory};
 #[cfg(windows)]
-pub use windows::is_a_directory;
+pub use windows::{MAX_OPEN, is_a_directory};

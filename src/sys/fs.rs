@@ -1,7 +1,5 @@
 //! File-system behaviour that differs per OS, behind one name each.
 
-#[cfg(windows)]
-use std::fs::{self, FileType};
 use std::io;
 use std::path::Path;
 
@@ -16,38 +14,6 @@ pub fn is_sharing_violation(err: &io::Error) -> bool {
 #[cfg(not(windows))]
 pub fn is_sharing_violation(_err: &io::Error) -> bool {
     false
-}
-
-/// Remove a symbolic link or junction itself, never what it points to.
-#[cfg(windows)]
-pub fn remove_link(path: &Path, file_type: FileType) -> io::Result<()> {
-    use std::os::windows::fs::FileTypeExt;
-    // A directory link (symlink-dir or junction) is removed as a directory; this deletes the
-    // reparse point, not the target's contents.
-    if file_type.is_symlink_dir() {
-        fs::remove_dir(path)
-    } else {
-        fs::remove_file(path)
-    }
-}
-
-/// Remove a file. Windows refuses to delete a read-only file, which catalog and cache files
-/// sometimes are: clear the attribute and try once more.
-#[cfg(windows)]
-pub fn remove_file(path: &Path) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
-            let meta = fs::symlink_metadata(path)?;
-            if !(meta.is_file() && meta.permissions().readonly()) {
-                return Err(err);
-            }
-            let mut perms = meta.permissions();
-            perms.set_readonly(false);
-            fs::set_permissions(path, perms)?;
-            fs::remove_file(path)
-        }
-        other => other,
-    }
 }
 
 /// Bytes available to this user on the volume holding `path`.

@@ -21,8 +21,6 @@ pub mod fake;
 
 mod fs;
 pub use fs::{free_space, is_sharing_violation};
-#[cfg(windows)]
-pub use fs::{remove_file, remove_link};
 
 /// What a service is doing, as the service control manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

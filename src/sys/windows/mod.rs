@@ -11,6 +11,7 @@ use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 pub mod console;
+pub mod dir;
 mod events;
 mod lock;
 pub mod message;
