@@ -584,6 +584,15 @@ mod tests {
         )
     }
 
+    /// Where the first record matching `is` stands in the report.
+    fn index(report: &ResetReport, is: impl Fn(&StepRecord) -> bool) -> usize {
+        report
+            .steps
+            .iter()
+            .position(is)
+            .unwrap_or_else(|| panic!("no such record in {:#?}", report.steps))
+    }
+
     fn outcome(report: &ResetReport, action: Action, target: &str) -> Outcome {
         record(report, action, target).outcome
     }
@@ -849,17 +858,10 @@ mod tests {
             2
         );
         // The rename came after the second stop, and wuauserv runs again at the end.
-        let second_stop = report
-            .steps
-            .iter()
-            .position(|r| std::ptr::eq(r, stops[1]))
-            .unwrap();
-        let rename = report
-            .steps
-            .iter()
-            .position(|r| r.action == Action::RenameFolder)
-            .unwrap();
-        assert!(second_stop < rename);
+        assert!(
+            index(&report, |r| std::ptr::eq(r, stops[1]))
+                < index(&report, |r| r.action == Action::RenameFolder)
+        );
         assert_eq!(sys.state("wuauserv"), ServiceState::Running);
     }
 
@@ -926,17 +928,10 @@ mod tests {
             "{}",
             stops[1].detail
         );
-        let stop_at = report
-            .steps
-            .iter()
-            .position(|r| std::ptr::eq(r, stops[1]))
-            .unwrap();
-        let clear_at = report
-            .steps
-            .iter()
-            .position(|r| r.action == Action::ClearFolder)
-            .unwrap();
-        assert!(stop_at < clear_at);
+        assert!(
+            index(&report, |r| std::ptr::eq(r, stops[1]))
+                < index(&report, |r| r.action == Action::ClearFolder)
+        );
         // It was stopped before the reset, so it is left stopped: exactly as it was.
         assert_eq!(sys.state("wuauserv"), ServiceState::Stopped);
         assert!(!sys.requests().contains(&"start wuauserv".to_string()));

@@ -204,6 +204,24 @@ fn refused_report(
     }
 }
 
+/// Run the servicing checks. `Err` when they refuse (the refusal is already printed); otherwise
+/// the checks, and whether `--force` overrode a refusal.
+fn servicing_gate(
+    req: &ResetRequest,
+    layout: &Layout,
+    sys: &dyn Platform,
+    printer: &Printer,
+) -> Result<(Vec<report::ServicingCheck>, bool), ()> {
+    let checks = servicing::check(layout, sys, mode_of(&req.location));
+    match (servicing::refusal(&checks), req.force) {
+        (Some(refusal), false) => {
+            printer.reset(&refused_report(req, layout, checks, refusal));
+            Err(())
+        }
+        (refusal, _) => Ok((checks, refusal.is_some())),
+    }
+}
+
 fn reset_on(
     req: &ResetRequest,
     sys: &dyn Platform,
@@ -231,16 +249,13 @@ fn reset_on(
         }
     }
     // Mid-servicing, a reset does harm: refuse before anything is asked or touched.
-    let checks = servicing::check(layout, sys, mode);
-    let refusal = servicing::refusal(&checks);
-    if let (Some(refusal), false) = (&refusal, req.force) {
-        printer.reset(&refused_report(req, layout, checks, refusal.clone()));
+    let Ok((checks, forced)) = servicing_gate(req, layout, sys, printer) else {
         return Exit::Refused;
-    }
+    };
     if req.dry_run {
         let mut report = Plan::build(req, layout, sys, jiff::Timestamp::now()).preview();
         report.servicing = checks;
-        report.forced = refusal.is_some();
+        report.forced = forced;
         let ok = report.ok;
         printer.reset(&report);
         return if ok { Exit::Ok } else { Exit::Failed };
@@ -277,12 +292,9 @@ fn reset_on(
         }
     };
     // What the prompt showed may be stale: check and snapshot again, now that the lock is held.
-    let checks = servicing::check(layout, sys, mode);
-    let refusal = servicing::refusal(&checks);
-    if let (Some(refusal), false) = (&refusal, req.force) {
-        printer.reset(&refused_report(req, layout, checks, refusal.clone()));
+    let Ok((checks, forced)) = servicing_gate(req, layout, sys, printer) else {
         return Exit::Refused;
-    }
+    };
     let plan = Plan::build(req, layout, sys, jiff::Timestamp::now());
     let cancel = sys::catch_interrupts(note_interrupted);
     // The stop phase is silent until the first service has stopped, which can take a while.
@@ -298,7 +310,7 @@ fn reset_on(
         printer.progress(record)
     });
     report.servicing = checks;
-    report.forced = refusal.is_some();
+    report.forced = forced;
     printer.reset(&report);
     // The services are back: a console close held by the handler may now end the process.
     sys::interrupts_finished();
