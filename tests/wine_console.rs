@@ -262,3 +262,49 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
         "cryptsvc runs again"
     );
 }
+
+#[test]
+fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_after() {
+    let _machine = serial();
+    let Ok(exe) = std::env::var("WUFIX_WINE_EXE") else {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    };
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        ctl("start", name);
+    }
+    let windows = drive_c().join("windows");
+    let catroot2 = windows.join("system32").join("catroot2");
+    std::fs::create_dir_all(&catroot2).unwrap();
+    std::fs::write(catroot2.join("catdb"), "x").unwrap();
+    std::fs::create_dir_all(windows.join("SoftwareDistribution")).unwrap();
+
+    let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    // Someone else resets catroot2 while the question waits (an RMM run, say): it is not locked out.
+    let other = Command::new(wine64())
+        .args([exe.as_str(), "reset", "--yes", "--only", "catroot2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(
+        other.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    assert!(!catroot2.exists());
+    session.type_keys("y\r");
+    session.wait_for("Press Enter to close this window.", Duration::from_secs(60));
+    let seen = session.screen();
+    // The plan was made again: catroot2 is gone now, so there is nothing to do for it.
+    assert!(
+        seen.contains("catroot2  (not present; nothing to do)"),
+        "{seen}"
+    );
+    session.type_keys("\r");
+    assert_eq!(session.wait_exit(Duration::from_secs(30)), 0, "{seen}");
+    assert!(!windows.join("SoftwareDistribution").exists());
+}
