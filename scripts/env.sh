@@ -15,6 +15,10 @@ WINESERVER=/usr/lib/wine/wineserver
 export WINEPREFIX="${WUFIX_WINEPREFIX:-$WUFIX_ROOT/target/wine/prefix}"
 export WINEARCH=win64
 export WINEDEBUG=-all
+# Wine writes file names in the locale's encoding: without a UTF-8 locale (CI's environment has
+# none) a non-ASCII name cannot be created at all.
+export LANG=C.UTF-8
+unset LC_ALL
 # No Mono or Gecko: there is no network to fetch them and wufix needs neither.
 export WINEDLLOVERRIDES="mscoree,mshtml="
 # Where the test helper lives inside the prefix (C:\wufix-test).
