@@ -186,7 +186,7 @@ impl Plan {
     pub fn describe(&self) -> Vec<StepRecord> {
         self.steps
             .iter()
-            .flat_map(|step| self.describe_step(step))
+            .flat_map(|step| self.describe_one(step))
             .collect()
     }
 
@@ -230,10 +230,6 @@ impl Plan {
 
     /// One step as report lines, before it runs.
     pub fn describe_one(&self, step: &Step) -> Vec<StepRecord> {
-        self.describe_step(step)
-    }
-
-    fn describe_step(&self, step: &Step) -> Vec<StepRecord> {
         match step {
             Step::StopServices(actions) => actions
                 .iter()

@@ -70,6 +70,11 @@ fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>,
     match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(Some(ResetLock(Box::new(fd)))),
         Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+        // A file system without locks (some network and FUSE mounts): a technician must still
+        // be able to repair the disk, so go on without one rather than refuse.
+        Err(rustix::io::Errno::NOLCK | rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::NOSYS) => {
+            Ok(Some(ResetLock(Box::new(()))))
+        }
         Err(err) => Err(SysError::Os(err.into())),
     }
 }

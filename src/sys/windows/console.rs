@@ -2,6 +2,7 @@
 //! latter end the process as soon as the handler returns (or after about 5 s), so the handler
 //! asks the reset to stop and then blocks until the services have been started again.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -11,17 +12,12 @@ use windows_sys::core::BOOL;
 
 static CANCEL: AtomicBool = AtomicBool::new(false);
 static FINISHED: AtomicBool = AtomicBool::new(false);
-static mut ON_INTERRUPT: Option<fn()> = None;
-static INSTALLED: AtomicBool = AtomicBool::new(false);
+static ON_INTERRUPT: OnceLock<fn()> = OnceLock::new();
 
 unsafe extern "system" fn handler(event: u32) -> BOOL {
     let first = !CANCEL.swap(true, Ordering::SeqCst);
-    if first {
-        // SAFETY: ON_INTERRUPT is written once, before the handler is installed, and only read
-        // afterwards.
-        if let Some(note) = unsafe { ON_INTERRUPT } {
-            note();
-        }
+    if let (true, Some(note)) = (first, ON_INTERRUPT.get()) {
+        note();
     }
     if event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT {
         return TRUE;
@@ -37,9 +33,8 @@ unsafe extern "system" fn handler(event: u32) -> BOOL {
 /// From now on console events set the returned flag instead of killing wufix. `on_interrupt`
 /// runs once, at the first event.
 pub fn catch(on_interrupt: fn()) -> &'static AtomicBool {
-    if !INSTALLED.swap(true, Ordering::SeqCst) {
-        // SAFETY: written before the handler is installed, so no reader runs concurrently.
-        unsafe { ON_INTERRUPT = Some(on_interrupt) };
+    // Installed once per process: a second reset in one process keeps the first handler.
+    if ON_INTERRUPT.set(on_interrupt).is_ok() {
         // SAFETY: `handler` is a valid handler routine for the life of the process.
         unsafe { SetConsoleCtrlHandler(Some(handler), TRUE) };
     }
