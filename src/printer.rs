@@ -183,7 +183,19 @@ impl Printer {
             } else {
                 names.join(" / ")
             };
-            let _ = writeln!(text, "{}  {title}", e.code);
+            let status = if e.success {
+                "  (a success status, not a failure)"
+            } else {
+                ""
+            };
+            let _ = writeln!(text, "{}  {title}{status}", e.code);
+            if let Some(family) = e.family {
+                let _ = writeln!(
+                    text,
+                    "  {:<14} {family} (what follows is the family's)",
+                    "Family"
+                );
+            }
             for (label, value) in [
                 ("What it means", e.meaning),
                 ("Likely cause", e.cause),

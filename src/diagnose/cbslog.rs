@@ -146,7 +146,9 @@ pub fn failing_codes(text: &str) -> Vec<LoggedError> {
         let Ok(code) = u32::from_str_radix(&hex, 16) else {
             continue;
         };
-        if code & 0x8000_0000 == 0 {
+        // Success statuses (S_OK, ERROR_SUCCESS_REBOOT_REQUIRED wrapped as 0x80070BC2) are not
+        // failures.
+        if explain::explain("", code).success {
             continue;
         }
         let when = line
@@ -177,6 +179,7 @@ mod tests {
 
     const SAMPLE: &str = "\
 2026-11-19 10:00:00, Info                  CBS    Exec: Processing complete. [HRESULT = 0x00000000 - S_OK]
+2026-11-19 10:01:00, Info                  CBS    Exec: Reboot required. [HRESULT = 0x80070bc2 - ERROR_SUCCESS_REBOOT_REQUIRED]
 2026-11-19 10:05:00, Error                 CBS    Failed to resolve package [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]
 2026-11-20 08:15:00, Error                 CBS    Startup: Failed to process advanced operation queue [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]
 2026-11-20 08:16:00, Error                 CBS    Failed to execute [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]

@@ -101,6 +101,8 @@ enum Standing {
     Resolved,
     /// Longer ago than [`RECENT`].
     Old,
+    /// Its code is a success status (a restart still needed), logged with a failure event.
+    SuccessStatus,
 }
 
 /// Older than [`RECENT`]; a time that cannot be read counts as recent.
@@ -122,6 +124,7 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
         summary.push_str(&format!(" ({title})"));
     }
     let mut remedy = None;
+    let mut success = false;
     if let Some(code) = event.error_code {
         let explained = explain::explain("", code);
         let name = explained
@@ -130,6 +133,7 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
             .map(|n| format!(" {}", n.name))
             .unwrap_or_default();
         summary.push_str(&format!(" with 0x{code:08X}{name}"));
+        success = explained.success;
         if let Some(meaning) = explained.meaning {
             summary.push_str(&format!(": {meaning}"));
         }
@@ -140,6 +144,12 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
                 .unwrap_or_else(|| format!("Run `wufix explain 0x{code:08X}`")),
         );
     }
+    // A success status logged with a failure event (a restart still needed) is not a failure.
+    let standing = if success {
+        Standing::SuccessStatus
+    } else {
+        standing
+    };
     let (severity, note) = match standing {
         Standing::Current => (Severity::Warn, ""),
         Standing::Resolved => (
@@ -147,6 +157,7 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
             " (since resolved: a later install or scan succeeded)",
         ),
         Standing::Old => (Severity::Info, " (more than 7 days ago)"),
+        Standing::SuccessStatus => (Severity::Info, " (a success status, not a failure)"),
     };
     summary.push_str(note);
     // A reset is the cure unless the code's own fix says otherwise (a proxy, a policy, disk).
@@ -324,6 +335,24 @@ mod tests {
         assert!(!findings[0].reset_helps && findings[0].severity == Severity::Info);
         let findings = check(&alone, "2026-11-07T00:00:00Z".parse().unwrap());
         assert!(findings[0].reset_helps && findings[0].severity == Severity::Warn);
+
+        // A restart-required status logged with event 20 is not a failure to act on.
+        let restart = FakePlatform::new().events(
+            "System",
+            Some(vec![event_xml(
+                20,
+                "2026-11-06T00:00:00Z",
+                "0x80070bc2",
+                "KB3",
+            )]),
+        );
+        let findings = check(&restart, "2026-11-07T00:00:00Z".parse().unwrap());
+        assert!(!findings[0].reset_helps && findings[0].severity == Severity::Info);
+        assert!(
+            findings[0].summary.contains("a success status"),
+            "{}",
+            findings[0].summary
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct Anatomy {
 
 impl Anatomy {
     pub fn of(value: u32) -> Anatomy {
+        // A bare Win32 error number is the code of the HRESULT that wraps it.
+        let value = super::lookup_value(value);
         let facility = ((value >> 16) & 0x7FF) as u16;
         let code = (value & 0xFFFF) as u16;
         let failure = value & 0x8000_0000 != 0;

@@ -4,6 +4,7 @@
 
 mod anatomy;
 mod curated;
+mod families;
 mod generated;
 mod parse;
 
@@ -23,6 +24,8 @@ pub enum Source {
     WinHttpH,
     #[serde(rename = "wininet.h")]
     WinInetH,
+    #[serde(rename = "winerror.h")]
+    WinErrorH,
     /// Written for wufix from Microsoft's documentation and CBS.log's own names.
     #[serde(rename = "wufix")]
     Wufix,
@@ -80,6 +83,10 @@ pub struct Explanation {
     pub known: bool,
     /// Symbolic names (a few codes have more than one), with where each comes from.
     pub names: Vec<NameRef>,
+    /// A success or informational status, not a failure (WU_S_*, ERROR_SUCCESS_REBOOT_REQUIRED).
+    pub success: bool,
+    /// When the meaning is the family's rather than the code's own: the family.
+    pub family: Option<&'static str>,
     pub meaning: Option<&'static str>,
     pub cause: Option<&'static str>,
     pub fix: Option<&'static str>,
@@ -94,10 +101,21 @@ pub struct NameRef {
     pub source: Source,
 }
 
+/// The HRESULT a code is looked up as: a bare Win32 error number (1–65535, as `net helpmsg` and
+/// some logs print them) is looked up as the HRESULT that wraps it.
+pub fn lookup_value(code: u32) -> u32 {
+    if (1..=0xFFFF).contains(&code) {
+        0x8007_0000 | code
+    } else {
+        code
+    }
+}
+
 /// Explain a parsed code.
 pub fn explain(input: &str, code: u32) -> Explanation {
+    let key = lookup_value(code);
     let mut found: Vec<NameRef> = Vec::new();
-    for named in names().filter(|n| n.code == code) {
+    for named in names().filter(|n| n.code == key) {
         if !found.iter().any(|n| n.name == named.name) {
             found.push(NameRef {
                 name: named.name,
@@ -105,16 +123,23 @@ pub fn explain(input: &str, code: u32) -> Explanation {
             });
         }
     }
-    let advice = advice(code);
+    let advice = advice(key);
+    let family = match (advice, found.first()) {
+        (None, Some(first)) => Some(families::of(first.name)),
+        _ => None,
+    };
+    let success = key & 0x8000_0000 == 0 || found.iter().any(|n| families::is_success_name(n.name));
     Explanation {
         input: input.to_string(),
         code: format!("0x{code:08X}"),
         decimal: code as i32,
         known: !found.is_empty() || advice.is_some(),
         names: found,
-        meaning: advice.map(|a| a.meaning),
-        cause: advice.map(|a| a.cause),
-        fix: advice.map(|a| a.fix),
+        success,
+        family: family.map(|f| f.name),
+        meaning: advice.map(|a| a.meaning).or(family.map(|f| f.meaning)),
+        cause: advice.map(|a| a.cause).or(family.map(|f| f.cause)),
+        fix: advice.map(|a| a.fix).or(family.map(|f| f.fix)),
         anatomy: Anatomy::of(code),
         system_message: crate::sys::system_message(code),
     }
@@ -191,9 +216,91 @@ mod tests {
 
     #[test]
     fn an_unknown_code_still_has_its_anatomy() {
-        let e = explain("0x80070001", 0x80070001);
+        // No header names Win32 error 8191.
+        let e = explain("0x80071FFF", 0x80071FFF);
         assert!(!e.known);
-        assert_eq!(e.anatomy.win32_error, Some(1));
+        assert_eq!(e.anatomy.win32_error, Some(0x1FFF));
         assert!(e.meaning.is_none());
+    }
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+
+    #[test]
+    fn every_known_code_has_a_meaning_a_cause_and_a_fix() {
+        let missing: Vec<&str> = names()
+            .filter(|n| {
+                let e = explain("", n.code);
+                e.meaning.is_none() || e.cause.is_none() || e.fix.is_none()
+            })
+            .map(|n| n.name)
+            .collect();
+        assert!(missing.is_empty(), "no meaning for {missing:?}");
+        assert!(names().count() > 3000, "winerror.h is part of the table");
+    }
+
+    #[test]
+    fn every_win32_error_carries_its_name_and_every_name_is_accepted() {
+        let e = explain("", 0x8007_0005);
+        let named: Vec<&str> = e.names.iter().map(|n| n.name).collect();
+        assert_eq!(named, ["E_ACCESSDENIED", "ERROR_ACCESS_DENIED"]);
+        assert_eq!(parse("ERROR_ACCESS_DENIED"), Ok(0x8007_0005));
+        assert_eq!(parse("error_invalid_parameter"), Ok(0x8007_0057));
+        for (code, name) in [
+            (0x8004_0154, "REGDB_E_CLASSNOTREG"),
+            (0x8009_2003, "CRYPT_E_FILE_ERROR"),
+            (0x8007_05B9, "ERROR_XML_PARSE_ERROR"),
+            (0x8007_370B, "ERROR_SXS_INVALID_IDENTITY_ATTRIBUTE_NAME"),
+        ] {
+            let e = explain("", code);
+            assert!(e.known, "{name}");
+            assert!(
+                e.names.iter().any(|n| n.name == name),
+                "{code:08X}: {:?}",
+                e.names
+            );
+        }
+        // Every name in the database reads back as its code.
+        for named in names()
+            .filter(|n| n.source == Source::WinErrorH)
+            .step_by(97)
+        {
+            let back = parse(named.name).unwrap();
+            assert!(
+                explain("", back).names.iter().any(|n| n.name == named.name),
+                "{}",
+                named.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_win32_number_is_read_as_the_error_it_names() {
+        let e = explain("5", 5);
+        assert!(e.names.iter().any(|n| n.name == "ERROR_ACCESS_DENIED"));
+        assert!(!e.success);
+        assert_eq!(e.anatomy.win32_error, Some(5));
+    }
+
+    #[test]
+    fn success_codes_are_never_called_failures() {
+        for code in [0x8007_0BC2, 0x0024_0006, 0x0024_0005, 3010] {
+            let e = explain("", code);
+            assert!(e.success, "0x{code:08X}");
+        }
+        for code in [0x8024_402C, 0x8007_0005, 0x800F_0922] {
+            assert!(!explain("", code).success, "0x{code:08X}");
+        }
+    }
+
+    #[test]
+    fn a_code_without_words_of_its_own_gets_its_family() {
+        let e = explain("", 0x8024_8007);
+        assert_eq!(e.family, Some("Windows Update datastore"));
+        assert!(e.fix.unwrap().contains("wufix reset"));
+        // A code with words of its own shows them, not the family's.
+        assert_eq!(explain("", 0x800F_0922).family, None);
     }
 }
