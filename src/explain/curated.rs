@@ -13,8 +13,8 @@ pub static ADVICE: &[Advice] = &[
         code: 0x800F0922,
         name: "CBS_E_INSTALLERS_FAILED",
         meaning: "An installer inside the update failed while Windows was committing it, so Windows rolled the update back.",
-        cause: "Often a full System Reserved or EFI partition, a damaged servicing task, or security software blocking the installer; CBS.log names the installer that failed.",
-        fix: "Look for \", error\" in C:\\Windows\\Logs\\CBS\\CBS.log to find the installer; make sure the System Reserved/EFI partition has free space; then run `DISM /Online /Cleanup-Image /RestoreHealth`, restart and try again.",
+        cause: "In order of likelihood: (1) a System Reserved or EFI partition too full for the boot files the update writes; (2) the Network Service account lost its write permission on C:\\Windows\\System32\\spp (the licensing store), as Microsoft's page on this error describes; (3) a damaged servicing task (such as the Secure Boot update task) or security software blocking the installer. CBS.log names the installer that failed.",
+        fix: "Look for \", error\" in C:\\Windows\\Logs\\CBS\\CBS.log to find the installer. Give the System Reserved/EFI partition free space; check that NETWORK SERVICE may write to C:\\Windows\\System32\\spp (`icacls C:\\Windows\\System32\\spp`) and restore it if not; then run `DISM /Online /Cleanup-Image /RestoreHealth`, restart and try again.",
     },
     Advice {
         code: 0x800F081F,
@@ -161,8 +161,8 @@ pub static ADVICE: &[Advice] = &[
         code: 0x80070490,
         name: "ERROR_NOT_FOUND",
         meaning: "An element the update looked for was not found.",
-        cause: "Often a damaged component store or driver servicing data.",
-        fix: DISM,
+        cause: "In order of likelihood: (1) a damaged component store; (2) a driver-servicing record in the registry that lacks its `Arch` value (under HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\DriverOperations), the case Microsoft's page on this error describes.",
+        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`. If it persists, CBS.log names the driver operation: compare its entry under ...\\Component Based Servicing\\DriverOperations with its siblings and add the missing `Arch` value as they have it (back up the key first), restart and retry.",
     },
     Advice {
         code: 0x80070570,
@@ -181,9 +181,9 @@ pub static ADVICE: &[Advice] = &[
     Advice {
         code: 0x800706BE,
         name: "RPC_S_CALL_FAILED",
-        meaning: "A remote procedure call inside the update failed.",
-        cause: "A service crashed during the update, often because a cumulative update's state is inconsistent.",
-        fix: "Restart and retry; if it persists, run `wufix reset` and `DISM /Online /Cleanup-Image /RestoreHealth`.",
+        meaning: "A remote procedure call inside the update failed: the service doing the work stopped answering.",
+        cause: "In order of likelihood: (1) a package of an earlier cumulative update stuck in an inconsistent state in the servicing registry (its `CurrentState` does not match what is installed), as Microsoft's page describes; (2) a service crashing during the update; (3) a damaged update cache.",
+        fix: "Restart and retry. If it persists, run `wufix reset` and `DISM /Online /Cleanup-Image /RestoreHealth`; if CBS.log still names a package that fails, that package's state under ...\\Component Based Servicing\\Packages needs repair (Microsoft's page for this error gives the steps), or an in-place repair install of Windows.",
     },
     Advice {
         code: 0x800705B4,
@@ -382,5 +382,27 @@ pub static ADVICE: &[Advice] = &[
         meaning: "The update is already installed (not an error).",
         cause: "Nothing to do.",
         fix: "None needed.",
+    },
+    // Codes Microsoft's common-errors page lists without any explanation.
+    Advice {
+        code: 0x80246017,
+        name: "WU_E_DM_UNAUTHORIZED_LOCAL_USER",
+        meaning: "The download was refused because the account asking for it may not download updates.",
+        cause: "In order of likelihood: (1) a policy limiting Windows Update to administrators, with a standard user starting the download; (2) the download started by a program running in a restricted account.",
+        fix: "Start the update from an administrator account (or let the automatic schedule do it); check update policies with `wufix diagnose`.",
+    },
+    Advice {
+        code: 0x8024000B,
+        name: "WU_E_CALL_CANCELLED",
+        meaning: "The operation was cancelled before it finished.",
+        cause: "In order of likelihood: (1) the user or a program cancelled the scan, download or install; (2) the update service was stopped or the computer shut down meanwhile; (3) a damaged update datastore making the agent give up.",
+        fix: "Try again and let it finish. If it keeps being cancelled without anyone doing so, run `wufix reset` as administrator.",
+    },
+    Advice {
+        code: 0x8024D009,
+        name: "WU_E_SETUP_SKIP_UPDATE",
+        meaning: "The Windows Update agent skipped updating itself.",
+        cause: "In order of likelihood: (1) the agent's own update was not needed or not applicable (usually harmless); (2) a policy or a damaged agent registration prevented it.",
+        fix: "Usually nothing. If scans keep failing too, run `sfc /scannow` and `DISM /Online /Cleanup-Image /RestoreHealth`, then `wufix reset`.",
     },
 ];

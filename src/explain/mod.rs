@@ -296,6 +296,26 @@ mod coverage_tests {
     }
 
     #[test]
+    fn where_microsofts_mitigation_differs_both_are_given() {
+        for (code, theirs) in [
+            (0x800F_0922, "System32\\spp"),
+            (0x8007_0490, "`Arch`"),
+            (0x8007_06BE, "`CurrentState`"),
+        ] {
+            let cause = explain("", code).cause.unwrap();
+            assert!(cause.contains(theirs), "0x{code:08X}: {cause}");
+            assert!(
+                cause.contains("(1)") && cause.contains("(2)"),
+                "0x{code:08X}: {cause}"
+            );
+        }
+        for code in [0x8024_6017, 0x8024_000B, 0x8024_D009] {
+            let e = explain("", code);
+            assert_eq!(e.family, None, "0x{code:08X} has words of its own");
+        }
+    }
+
+    #[test]
     fn a_code_without_words_of_its_own_gets_its_family() {
         let e = explain("", 0x8024_8007);
         assert_eq!(e.family, Some("Windows Update datastore"));
