@@ -405,4 +405,55 @@ pub static ADVICE: &[Advice] = &[
         cause: "In order of likelihood: (1) the agent's own update was not needed or not applicable (usually harmless); (2) a policy or a damaged agent registration prevented it.",
         fix: "Usually nothing. If scans keep failing too, run `sfc /scannow` and `DISM /Online /Cleanup-Image /RestoreHealth`, then `wufix reset`.",
     },
+    // Windows Setup (feature updates): the three codes people meet most.
+    Advice {
+        code: 0xC1900101,
+        name: "MOSETUP_E_SETUP_PLATFORM",
+        meaning: "The feature update failed inside Windows Setup and was rolled back; the second code Setup shows (such as 0x20017 or 0x4000D) says in which phase.",
+        cause: "In order of likelihood: (1) a driver that fails in the new version (storage, graphics, network, antivirus filter drivers); (2) third-party security software; (3) file-system damage or too little disk space.",
+        fix: "Update the drivers from the device makers (or remove the device), uninstall third-party antivirus for the upgrade, disconnect devices you do not need, run `chkdsk /scan`, then try again; C:\\$WINDOWS.~BT\\Sources\\Panther\\setuperr.log names the failing driver.",
+    },
+    Advice {
+        code: 0xC1900107,
+        name: "MOSETUP_E_CLEANUP_PENDING",
+        meaning: "A cleanup from an earlier upgrade attempt has not finished, so a new attempt cannot start.",
+        cause: "The computer has not been restarted since the last attempt, or the old attempt's folders could not be removed.",
+        fix: "Restart Windows and try again; if it repeats, remove the old attempt with Disk Cleanup (\"Previous Windows installations\" and \"Temporary Windows installation files\"), restart and retry.",
+    },
+    Advice {
+        code: 0xC190020E,
+        name: "MOSETUP_E_INSTALLDISKSPACE_BLOCK",
+        meaning: "There is not enough free disk space to install the feature update.",
+        cause: "The system drive has less room than Setup needs (about 20 GB for 64-bit Windows).",
+        fix: "Free space on the system drive (Disk Cleanup with system files, delete old wufix backups, move personal files), then try again.",
+    },
+    // Codes Microsoft's tables list that no mingw header defines (or defines with another value).
+    Advice {
+        code: 0x80245FFF,
+        name: "",
+        meaning: "The redirector (which tells the agent where the update service is) failed in a way it did not expect. Older Windows versions report WU_E_REDIRECTOR_UNEXPECTED with this value; today's headers give it 0x802450FF.",
+        cause: "Microsoft's endpoints blocked by a firewall, proxy or DNS filter, or a damaged redirector file in the cache.",
+        fix: "Check that Microsoft's update addresses are reachable (firewall, proxy, DNS filtering), then run `wufix reset` as administrator and try again.",
+    },
+    Advice {
+        code: 0x80070246,
+        name: "ERROR_ILLEGAL_CHARACTER",
+        meaning: "A file or piece of data the update read contained a character that is not allowed there.",
+        cause: "Usually a damaged download or damaged update metadata; in servicing, a damaged manifest.",
+        fix: "Run `wufix reset` as administrator, restart and try again; if it fails again, run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`.",
+    },
+    Advice {
+        code: 0x800F0923,
+        name: "",
+        meaning: "A driver or another program on this computer is not compatible with the update, so it was not installed.",
+        cause: "Most often a graphics, storage or security-software driver that the new version does not accept.",
+        fix: "Update the drivers from the device makers (graphics first) and remove or update third-party security software, then try again; C:\\Windows\\Logs\\CBS\\CBS.log and the Panther logs name the blocking driver.",
+    },
+    Advice {
+        code: 0xC1800118,
+        name: "",
+        meaning: "A WSUS server offered a feature update whose content it cannot decrypt, so the computer cannot install it.",
+        cause: "The WSUS server synchronized the upgrade before the update that lets it handle feature-update content was installed on it.",
+        fix: "On the WSUS server: install its pending updates, remove the synchronized upgrade and synchronize again (Microsoft's WSUS guidance for this error gives the steps); then scan again on this computer.",
+    },
 ];

@@ -20,6 +20,48 @@ const SERVICING_FIX: &str = "Run `DISM /Online /Cleanup-Image /RestoreHealth`, t
 /// Longest prefixes first: the first match wins.
 pub static FAMILIES: &[Family] = &[
     Family {
+        prefix: "MOSETUP_E_COMPAT_SCANONLY",
+        name: "Windows Setup compatibility scan",
+        meaning: "Windows Setup ran a compatibility scan only and found nothing that blocks the upgrade.",
+        cause: "Nothing went wrong: `setup.exe /Compat ScanOnly` reports this when the scan passes.",
+        fix: "Nothing to repair: the upgrade can go ahead.",
+    },
+    Family {
+        prefix: "MOSETUP_E_UA_",
+        name: "Windows Setup update agent",
+        meaning: "The agent that downloads and unpacks a feature update for Windows Setup failed.",
+        cause: "A damaged or incomplete download, or a version mismatch between the agent and the update.",
+        fix: "Run `wufix reset` as administrator (it sets the download cache aside), restart and start the feature update again, or upgrade from fresh installation media.",
+    },
+    Family {
+        prefix: "MOSETUP_E_COMPAT_",
+        name: "Windows Setup compatibility check",
+        meaning: "Windows Setup's compatibility check stopped the upgrade: the hardware, a driver, an app or the chosen upgrade path does not pass (a code ending in _CANCEL means someone chose to stop at that point).",
+        cause: "The computer falls short of the new version's requirements, or an app or driver known to break after the upgrade is installed; the compatibility report (Panther logs, `setup.exe /Compat ScanOnly`) names it.",
+        fix: "Read the compatibility report under C:\\$WINDOWS.~BT\\Sources\\Panther, update or remove the app or driver it names, then try the upgrade again.",
+    },
+    Family {
+        prefix: "MOSETUP_E_",
+        name: "Windows Setup (feature update)",
+        meaning: "Windows Setup, which installs feature updates and upgrades, stopped with this result.",
+        cause: "Depends on the code: disk space, a cancelled or timed-out step, damaged installation files, a pending cleanup or rollback, or a driver failing during the upgrade; the Panther logs under C:\\$WINDOWS.~BT\\Sources\\Panther say which.",
+        fix: "Free at least 20 GB on the system drive, restart Windows (a pending cleanup or rollback needs it), disconnect devices you do not need, then try the upgrade again; if it fails again, upgrade from fresh installation media.",
+    },
+    Family {
+        prefix: "DO_E_BLOCKED_BY_",
+        name: "Delivery Optimization (paused)",
+        meaning: "Delivery Optimization paused the download on purpose: a metered or cellular network, battery power, a VPN, no network, or low memory.",
+        cause: "A passing condition or a policy, not a fault.",
+        fix: "Nothing to repair: connect to an unmetered network and mains power, or change the policy that pauses downloads; the download resumes by itself.",
+    },
+    Family {
+        prefix: "DO_E_",
+        name: "Delivery Optimization",
+        meaning: "Delivery Optimization, which downloads updates from Microsoft and from other computers, failed the download.",
+        cause: "The network, a proxy or content filter, a server that does not answer byte-range requests, download settings or policy, or a damaged cache.",
+        fix: "Check the network and proxy, then run `wufix reset` as administrator (it stops Delivery Optimization and sets the download cache aside), restart and try again.",
+    },
+    Family {
         prefix: "WU_S_",
         name: "Windows Update status",
         meaning: "A status the Windows Update agent reports: the operation succeeded, perhaps with a remark (already installed, restart required, skipped).",
@@ -270,5 +312,5 @@ pub fn of(name: &str) -> &'static Family {
 /// Whether a name marks a success although its code has the failure bit set: Win32 success codes
 /// (ERROR_SUCCESS_REBOOT_REQUIRED, 3010) wrapped in an HRESULT by the update agent.
 pub fn is_success_name(name: &str) -> bool {
-    name.starts_with("ERROR_SUCCESS")
+    name.starts_with("ERROR_SUCCESS") || name == "MOSETUP_E_COMPAT_SCANONLY"
 }

@@ -26,6 +26,10 @@ pub enum Source {
     WinInetH,
     #[serde(rename = "winerror.h")]
     WinErrorH,
+    /// Names and numbers from Microsoft's public tables (Windows Setup, Delivery Optimization),
+    /// kept in scripts/data.
+    #[serde(rename = "microsoft-docs")]
+    MicrosoftDocs,
     /// Written for wufix from Microsoft's documentation and CBS.log's own names.
     #[serde(rename = "wufix")]
     Wufix,
@@ -49,9 +53,16 @@ pub struct Advice {
     pub fix: &'static str,
 }
 
-/// Every named code, from the headers and from the curated table.
+/// Names a code went by in earlier Windows versions, as Microsoft's tables still print them.
+static LEGACY: [Named; 1] = [Named {
+    code: 0x80245FFF,
+    name: "WU_E_REDIRECTOR_UNEXPECTED",
+    source: Source::MicrosoftDocs,
+}];
+
+/// Every named code, from the headers, the legacy names and the curated table.
 pub fn names() -> impl Iterator<Item = Named> {
-    generated::NAMED.iter().copied().chain(
+    generated::NAMED.iter().copied().chain(LEGACY).chain(
         curated::ADVICE
             .iter()
             .filter(|a| !a.name.is_empty())
@@ -274,6 +285,58 @@ mod coverage_tests {
                 named.name
             );
         }
+    }
+
+    #[test]
+    fn the_codes_microsofts_tables_list_are_known() {
+        for code in [
+            0xC190_0101,
+            0xC190_0107,
+            0xC190_0200,
+            0xC190_0201,
+            0xC190_0202,
+            0xC190_0203,
+            0xC190_0204,
+            0xC190_0205,
+            0xC190_0206,
+            0xC190_0207,
+            0xC190_0208,
+            0xC190_0209,
+            0xC190_020E,
+            0xC190_0400,
+            0xC190_0401,
+            0xC190_0402,
+            0xC190_0403,
+            0xC190_0404,
+            0xC190_0405,
+            0x80D0_1001,
+            0x80D0_2002,
+            0x80D0_3805,
+            0x80D0_5011,
+            0x8004_0154,
+            0x8007_0057,
+            0x8007_0246,
+            0x8007_05B9,
+            0x8007_370A,
+            0x8007_370B,
+            0x8007_370D,
+            0x8009_2003,
+            0xC180_0118,
+            0x800F_0923,
+            0x8007_3B92,
+            0x8024_5FFF,
+        ] {
+            let e = explain("", code);
+            assert!(e.known && e.meaning.is_some(), "0x{code:08X}");
+        }
+        // The old value keeps its old name beside the words.
+        let old = explain("", 0x8024_5FFF);
+        assert_eq!(old.names[0].name, "WU_E_REDIRECTOR_UNEXPECTED");
+        assert_eq!(parse("WU_E_REDIRECTOR_UNEXPECTED"), Ok(0x8024_50FF));
+        assert!(
+            explain("", 0xC190_0210).success,
+            "a scan that found nothing is no failure"
+        );
     }
 
     #[test]
