@@ -37,7 +37,7 @@ for name, offset in defines("wininet.h", r"^#define\s+(ERROR_INTERNET_\w+)\s+\(I
 
 # Codes no mingw header defines: names and numbers kept in data files beside this script.
 data = __import__("pathlib").Path(__file__).resolve().parent / "data"
-for table in ["mosetup.tsv", "delivery-optimization.tsv"]:
+for table in ["mosetup.tsv", "delivery-optimization.tsv", "wininet-hresults.tsv"]:
     for line in (data / table).read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             value, name = line.split("\t")

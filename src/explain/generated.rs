@@ -5,7 +5,7 @@
 use super::{Named, Source};
 
 #[rustfmt::skip]
-pub static NAMED: [Named; 3924] = [
+pub static NAMED: [Named; 3927] = [
     Named { code: 0x00240001, name: "WU_S_SERVICE_STOP", source: Source::WuErrorH },
     Named { code: 0x00240002, name: "WU_S_SELFUPDATE", source: Source::WuErrorH },
     Named { code: 0x00240003, name: "WU_S_UPDATE_ERROR", source: Source::WuErrorH },
@@ -793,6 +793,9 @@ pub static NAMED: [Named; 3924] = [
     Named { code: 0x80D06802, name: "DO_E_FATAL_CORE_ERROR", source: Source::MicrosoftDocs },
     Named { code: 0x80D02018, name: "DO_E_FILE_DOWNLOADSINK_UNSPECIFIED", source: Source::MicrosoftDocs },
     Named { code: 0x80D02200, name: "DO_E_DOWNLOAD_NO_URI", source: Source::MicrosoftDocs },
+    Named { code: 0x80072EE2, name: "WININET_E_TIMEOUT", source: Source::MicrosoftDocs },
+    Named { code: 0x80072EFE, name: "WININET_E_CONNECTION_ABORTED", source: Source::MicrosoftDocs },
+    Named { code: 0x80072F8F, name: "WININET_E_DECODING_FAILED", source: Source::MicrosoftDocs },
     Named { code: 0x8000FFFF, name: "E_UNEXPECTED", source: Source::WinErrorH },
     Named { code: 0x80004001, name: "E_NOTIMPL", source: Source::WinErrorH },
     Named { code: 0x8007000E, name: "E_OUTOFMEMORY", source: Source::WinErrorH },

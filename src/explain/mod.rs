@@ -329,6 +329,17 @@ mod coverage_tests {
             let e = explain("", code);
             assert!(e.known && e.meaning.is_some(), "0x{code:08X}");
         }
+        for (name, code) in [
+            ("WININET_E_TIMEOUT", 0x8007_2EE2),
+            ("WININET_E_CONNECTION_ABORTED", 0x8007_2EFE),
+            ("WININET_E_DECODING_FAILED", 0x8007_2F8F),
+        ] {
+            assert_eq!(parse(name), Ok(code), "{name}");
+            assert!(
+                explain("", code).names.iter().any(|n| n.name == name),
+                "{name}"
+            );
+        }
         // The old value keeps its old name beside the words.
         let old = explain("", 0x8024_5FFF);
         assert_eq!(old.names[0].name, "WU_E_REDIRECTOR_UNEXPECTED");
