@@ -196,6 +196,8 @@ fn drive(
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
             match sys.service_status(track.name) {
                 Ok(status) if goal.reached(status.state) => {
+                    // Stopped before the answer to our request came back: it was still our STOP.
+                    track.requested |= track.in_flight.is_some();
                     track.result = Some(Ok(clock.now().saturating_duration_since(began)));
                 }
                 // Started, then stopped again: it failed, and waiting longer shows nothing new.
@@ -495,6 +497,21 @@ mod tests {
             "{:?}",
             clock.elapsed()
         );
+    }
+
+    #[test]
+    fn a_service_seen_stopped_before_its_answer_came_back_was_stopped_by_us() {
+        let sys = FakePlatform::new()
+            .service("bits", ServiceState::Running, StartType::Demand)
+            .answers_late("bits");
+        let results = stop_all(
+            &sys,
+            &FakeClock::new(),
+            &names(&["bits"]),
+            Duration::from_secs(5),
+        );
+        assert!(results[0].result.is_ok(), "{results:?}");
+        assert!(results[0].requested, "our STOP did it, not something else");
     }
 
     #[test]

@@ -179,7 +179,10 @@ fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
             }
             // The finished folder's own handle goes first: Windows removes a folder only once
             // nothing holds it open.
-            let Frame { name, emptied, .. } = done;
+            let Frame {
+                name, emptied, dir, ..
+            } = done;
+            drop(dir);
             let parent = stack.last_mut().expect("a parent frame");
             let dir = parent.dir.as_ref().expect("reopened above");
             let ok = emptied && {

@@ -49,6 +49,8 @@ struct FakeService {
     exit_codes: (u32, u32),
     /// The control handler never answers STOP.
     hangs: bool,
+    /// STOP takes effect at once, but its answer never comes back.
+    answers_late: bool,
     /// Requests that fail with an unexpected OS error before one gets through.
     flaky: u32,
     /// Started again by "something else" (a trigger, usosvc) on the status query after this
@@ -103,6 +105,7 @@ impl FakePlatform {
                 start_fails: None,
                 exit_codes: (0, 0),
                 hangs: false,
+                answers_late: false,
                 flaky: 0,
                 revive_after: None,
                 dependents: Vec::new(),
@@ -157,6 +160,11 @@ impl FakePlatform {
     /// Its control handler hangs: a STOP request never returns.
     pub fn hang_on_stop(self, name: &str) -> Self {
         self.edit(name, |s| s.hangs = true)
+    }
+
+    /// STOP takes effect, but the request's answer is held back (a slow RPC return).
+    pub fn answers_late(self, name: &str) -> Self {
+        self.edit(name, |s| s.answers_late = true)
     }
 
     /// A process with this executable name is running.
@@ -401,14 +409,17 @@ impl Platform for FakePlatform {
 
     fn request_stop_detached(&self, name: &str) -> Receiver<Result<(), SysError>> {
         let (tx, rx) = mpsc::channel();
-        let hangs = self
+        let (hangs, late) = self
             .inner
             .lock()
             .unwrap()
             .services
             .get(name)
-            .is_some_and(|s| s.hangs);
-        if hangs {
+            .map_or((false, false), |s| (s.hangs, s.answers_late));
+        if late {
+            let _ = self.request_stop(name);
+            self.inner.lock().unwrap().hung.push(tx);
+        } else if hangs {
             let mut inner = self.inner.lock().unwrap();
             inner.requests.push(format!("stop {name}"));
             inner.hung.push(tx);
