@@ -547,14 +547,18 @@ mod unix {
     fn thousands_of_levels_are_cleared_with_few_descriptors() {
         let vol = Volume::new(0);
         // 3,000 levels: a path of 9,000 bytes, beyond PATH_MAX, made relative to open folders.
-        let mut dir =
-            rustix::fs::open(vol.sd(), OFlags::DIRECTORY | OFlags::RDONLY, Mode::empty()).unwrap();
+        let mut dir = rustix::fs::open(
+            vol.sd(),
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .unwrap();
         for _ in 0..3000 {
             rustix::fs::mkdirat(dir.as_fd(), "dd", Mode::from_raw_mode(0o755)).unwrap();
             dir = rustix::fs::openat(
                 dir.as_fd(),
                 "dd",
-                OFlags::DIRECTORY | OFlags::RDONLY,
+                OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
                 Mode::empty(),
             )
             .unwrap();
@@ -562,7 +566,7 @@ mod unix {
         let leaf = rustix::fs::openat(
             dir.as_fd(),
             "leaf",
-            OFlags::CREATE | OFlags::WRONLY,
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o644),
         )
         .unwrap();
@@ -601,9 +605,10 @@ mod unix {
     #[test]
     fn a_second_offline_reset_of_one_installation_waits_its_turn() {
         let vol = Volume::new(3);
+        // CLOEXEC: a wufix another test thread starts meanwhile must not inherit the lock.
         let held = rustix::fs::open(
             vol.windows(),
-            OFlags::DIRECTORY | OFlags::RDONLY,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .unwrap();
