@@ -11,9 +11,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::catalog::{self, Folder, GuardKind};
+use crate::catalog::{Folder, GuardKind};
 use crate::clock::Clock;
-use crate::folders::Preflight;
 use crate::folders::backup;
 use crate::folders::remove::{self, Failure};
 use crate::plan::{Change, FolderStep, Plan, ServiceAction, ServiceActionKind, Step};
@@ -242,7 +241,7 @@ impl Run<'_> {
                     blockers.push(format!("{} (cannot query it: {err})", guard.name))
                 }
                 Err(_) => {}
-                Ok(Some(info)) if info.protected || catalog::never_stop(guard.name) => {
+                Ok(Some(info)) if services::is_protected(guard.name, &info) => {
                     if hard {
                         blockers.push(format!("{} (launch-protected)", guard.name));
                     }
@@ -265,23 +264,11 @@ impl Run<'_> {
     }
 
     fn folder(&mut self, step: &FolderStep) {
+        if let Some(record) = step.not_ready(&self.plan.layout) {
+            return self.push(record);
+        }
         let target = step.path.display().to_string();
         let action = step.action();
-        match self.plan.layout.preflight(step.folder) {
-            Preflight::Ready => {}
-            Preflight::Absent => {
-                return self.push(StepRecord::new(
-                    action,
-                    target,
-                    Outcome::Skipped,
-                    "not present; nothing to do",
-                ));
-            }
-            Preflight::Refused(why) => {
-                return self.push(StepRecord::new(action, target, Outcome::Failed, why));
-            }
-            Preflight::Error(err) => return self.push(failed(action, target, &step.path, err)),
-        }
         let blockers = self.ensure_guards_stopped(step);
         if !blockers.is_empty() {
             let detail = format!("left untouched: {} not stopped", blockers.join(", "));

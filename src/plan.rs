@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::catalog::{self, Folder, Guard, GuardKind};
 use crate::folders::{Layout, Preflight, backup};
-use crate::report::{Action, Mode, Outcome, ServiceSnapshot, StepRecord};
+use crate::report::{Action, EntryError, Mode, Outcome, ServiceSnapshot, StepRecord};
 use crate::request::{Location, Method, ResetRequest};
 use crate::services;
 use crate::sys::{Platform, ServiceState};
@@ -248,15 +248,9 @@ impl Plan {
             Step::Folder(f) => {
                 let target = f.path.display().to_string();
                 let action = f.action();
-                let record = match self.layout.preflight(f.folder) {
-                    Preflight::Absent => {
-                        StepRecord::new(action, target, Outcome::Skipped, "not present; nothing to do")
-                    }
-                    Preflight::Refused(why) => StepRecord::new(action, target, Outcome::Failed, why),
-                    Preflight::Error(err) => {
-                        StepRecord::new(action, target, Outcome::Failed, format!("cannot examine it: {err}"))
-                    }
-                    Preflight::Ready => {
+                let record = match f.not_ready(&self.layout) {
+                    Some(record) => record,
+                    None => {
                         let blockers = self.known_blockers(f);
                         if !blockers.is_empty() {
                             StepRecord::new(
@@ -487,6 +481,37 @@ impl FolderStep {
         match self.change {
             Change::RenameTo(_) => Action::RenameFolder,
             Change::Clear => Action::ClearFolder,
+        }
+    }
+
+    /// The record of a folder that cannot be acted on now (absent, refused, unreadable), or `None`
+    /// when it is ready. The dry run and the run both judge a folder here, so they cannot differ.
+    pub fn not_ready(&self, layout: &Layout) -> Option<StepRecord> {
+        let target = self.path.display().to_string();
+        let action = self.action();
+        match layout.preflight(self.folder) {
+            Preflight::Ready => None,
+            Preflight::Absent => Some(StepRecord::new(
+                action,
+                target,
+                Outcome::Skipped,
+                "not present; nothing to do",
+            )),
+            Preflight::Refused(why) => Some(StepRecord::new(action, target, Outcome::Failed, why)),
+            Preflight::Error(err) => {
+                let mut record = StepRecord::new(
+                    action,
+                    target,
+                    Outcome::Failed,
+                    format!("cannot examine it: {err}"),
+                );
+                record.errors.push(EntryError {
+                    path: self.path.display().to_string(),
+                    error: err.to_string(),
+                    code: err.raw_os_error(),
+                });
+                Some(record)
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::catalog;
 use crate::clock::Clock;
 use crate::report::ServiceSnapshot;
-use crate::sys::{Platform, ServiceState, ServiceStatus, SysError};
+use crate::sys::{Platform, ServiceInfo, ServiceState, ServiceStatus, SysError};
 
 /// Query each service once. A failed query is recorded, not raised: the plan decides.
 pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
@@ -30,7 +30,7 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
                     snap.state = Some(info.status.state);
                     snap.start_type = Some(info.start_type);
                     snap.pid = info.status.pid;
-                    snap.protected = info.protected || catalog::never_stop(name);
+                    snap.protected = is_protected(name, &info);
                 }
                 Ok(None) => {}
                 Err(err) => snap.error = Some(err.to_string()),
@@ -38,6 +38,12 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
             snap
         })
         .collect()
+}
+
+/// Whether no program may stop `name`: its launch protection says so, or it is one wufix never
+/// stops (WaaSMedicSvc, AppIDSvc), whatever the query answered.
+pub fn is_protected(name: &str, info: &ServiceInfo) -> bool {
+    info.protected || catalog::never_stop(name)
 }
 
 /// How driving one service ended: the time it took, or why it did not get there.

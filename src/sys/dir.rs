@@ -234,10 +234,13 @@ mod windows {
             Ok(win::entries(&self.handle)?
                 .into_iter()
                 .map(|(name, attributes)| {
-                    let kind = if attributes & 0x400 != 0 {
-                        // FILE_ATTRIBUTE_REPARSE_POINT: a junction, symlink or mount point.
+                    use windows_sys::Win32::Storage::FileSystem::{
+                        FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT,
+                    };
+                    // A reparse point is a junction, symlink or mount point: a link, whatever else.
+                    let kind = if attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 {
                         Kind::Link
-                    } else if attributes & 0x10 != 0 {
+                    } else if attributes & FILE_ATTRIBUTE_DIRECTORY != 0 {
                         Kind::Dir
                     } else {
                         Kind::Other
