@@ -652,7 +652,7 @@ mod unix {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["id"] == "cbs-log")
+            .find(|f| f["id"] == "servicing-logs")
             .unwrap();
         assert!(
             cbs["evidence"]

@@ -167,26 +167,37 @@ fn diagnose_reads_the_winhttp_proxy_from_the_registry() {
 }
 
 #[test]
-fn diagnose_lists_the_failures_cbs_log_names() {
+fn diagnose_names_the_servicing_operation_cbs_log_says_failed() {
     let _machine = serial();
     let dir = windows().join("Logs").join("CBS");
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("CBS.log");
-    std::fs::write(
-        &log,
-        "2026-11-20 08:15:00, Error                 CBS    Failed to execute [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]\r\n",
-    )
-    .unwrap();
+    // UTF-16 LE with a BOM, as some tools save it: the Windows build decodes it the same way.
+    let text = "2026-11-20 08:15:00, Info                  CBS    Exec: Processing started.  Client: WindowsUpdateAgent, Session: 1_1, Package: Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.5131.1.10\r\n\
+        2026-11-20 08:15:01, Error                 CBS    Exec: Processing complete.  Session: 1_1, Package: Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.5131.1.10, Identifier: KB5046613 [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]\r\n\
+        2026-11-20 08:16:00, Info                  CBS    Failed to get next package to re-evaluate [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&log, bytes).unwrap();
     let report = json(&wufix(&["diagnose", "--json"]));
     std::fs::remove_file(&log).unwrap();
-    let cbs = finding(&report, "cbs-log-0x800F0922");
-    assert_eq!(cbs["severity"], "info");
+    let cbs = finding(&report, "servicing-package-0x800F0922");
+    assert_eq!(cbs["severity"], "warn");
     assert!(
         cbs["summary"]
             .as_str()
             .unwrap()
-            .contains("CBS_E_INSTALLERS_FAILED"),
+            .starts_with("update KB5046613 (Package_for_RollupFix 19041.5131.1.10) failed with 0x800F0922 CBS_E_INSTALLERS_FAILED"),
         "{cbs}"
     );
-    assert!(cbs["remedy"].as_str().unwrap().contains("DISM"));
+    assert!(cbs["remedy"].as_str().unwrap().contains("DISM /Online"));
+    // The routine probe after it is not a failure.
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .filter(|id| id.starts_with("servicing-") && *id != "servicing-logs")
+        .collect();
+    assert_eq!(ids, ["servicing-package-0x800F0922"]);
 }

@@ -2,11 +2,11 @@
 //! `{id, severity, summary, evidence, remedy}`; a check that cannot run here says so as an
 //! `info` finding ("unavailable") rather than crashing or going missing.
 
-mod cbslog;
 mod events;
 mod policy;
 mod reboot;
 mod services;
+mod servicing_logs;
 mod storage;
 mod version;
 
@@ -172,7 +172,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(reboot::check(sys));
     findings.extend(storage::check(layout));
     findings.extend(events::check(sys, jiff::Timestamp::now()));
-    findings.extend(cbslog::check(layout));
+    findings.extend(servicing_logs::check(layout, mode));
     findings.extend(policy::check(sys));
     DiagnoseReport {
         ok: true,

@@ -139,7 +139,7 @@ pub fn explain(input: &str, code: u32) -> Explanation {
         (None, Some(first)) => Some(families::of(first.name)),
         _ => None,
     };
-    let success = key & 0x8000_0000 == 0 || found.iter().any(|n| families::is_success_name(n.name));
+    let success = is_success(key);
     Explanation {
         input: input.to_string(),
         code: format!("0x{code:08X}"),
@@ -154,6 +154,13 @@ pub fn explain(input: &str, code: u32) -> Explanation {
         anatomy: Anatomy::of(code),
         system_message: crate::sys::system_message(code),
     }
+}
+
+/// Whether a status reports success: the failure bit is clear, or its name says success although
+/// the bit is set (ERROR_SUCCESS_REBOOT_REQUIRED wrapped as 0x80070BC2).
+pub fn is_success(code: u32) -> bool {
+    let key = lookup_value(code);
+    key & 0x8000_0000 == 0 || names().any(|n| n.code == key && families::is_success_name(n.name))
 }
 
 /// The curated advice for a code, if any.

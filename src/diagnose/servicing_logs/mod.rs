@@ -1,0 +1,383 @@
+//! The servicing logs — `Logs\CBS\CBS.log`, the rotated `CbsPersist_*.log`, `Logs\DISM\dism.log`
+//! — read whole, streaming, for the servicing operations that failed and have not succeeded
+//! since. Plain files, so this check works offline too (a technician's mounted disk).
+//!
+//! `decode` turns bytes into lines (any encoding, any line end), `line` reads a line's parts and
+//! status, `cbs` and `dism` turn lines into operations, `evidence` folds operations into verdicts;
+//! this file finds the logs and words the findings.
+
+mod cbs;
+mod decode;
+mod dism;
+mod evidence;
+mod line;
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{Finding, Severity};
+use crate::explain;
+use crate::folders::Layout;
+use crate::folders::layout::find_child;
+use crate::report::{Mode, count};
+use evidence::{Evidence, Group, Kind, Standing};
+
+/// Failures shown one by one; the rest are counted in the summary finding.
+const MAX_SHOWN: usize = 8;
+/// A record (a dated line and its continuation lines) is cut here.
+const MAX_RECORD: usize = 2 * decode::MAX_LINE;
+
+pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
+    let logs = Logs::find(&layout.windows_dir);
+    if logs.cbs.is_empty() && logs.dism.is_none() {
+        return vec![Finding::new(
+            "servicing-logs",
+            Severity::Info,
+            "no servicing logs to read",
+            r"Logs\CBS\CBS.log and Logs\DISM\dism.log are absent",
+        )];
+    }
+    let mut evidence = Evidence::default();
+    let mut files: Vec<&Path> = Vec::new();
+    let mut unread: Vec<String> = Vec::new();
+    for path in &logs.cbs {
+        let file = files.len();
+        files.push(path);
+        let mut reader = cbs::CbsReader::new(file);
+        let result = read_records(path, |line| {
+            evidence.saw(line.time);
+            reader.feed(line, &mut evidence);
+        });
+        reader.finish(&mut evidence);
+        if let Err(err) = result {
+            unread.push(format!("{}: {err}", path.display()));
+        }
+    }
+    if let Some(path) = &logs.dism {
+        let file = files.len();
+        files.push(path);
+        let mut reader = dism::DismReader::new(file);
+        let result = read_records(path, |line| {
+            evidence.saw(line.time);
+            reader.feed(line, &mut evidence);
+        });
+        reader.finish(&mut evidence);
+        if let Err(err) = result {
+            unread.push(format!("{}: {err}", path.display()));
+        }
+    }
+    findings(&evidence, &files, &unread, logs.cabs, layout, mode)
+}
+
+/// The logs present, oldest first, and how many compressed ones were left unread.
+struct Logs {
+    cbs: Vec<PathBuf>,
+    dism: Option<PathBuf>,
+    cabs: usize,
+}
+
+impl Logs {
+    fn find(windows_dir: &Path) -> Logs {
+        let mut logs = Logs {
+            cbs: Vec::new(),
+            dism: None,
+            cabs: 0,
+        };
+        let Some(dir) = find_child(windows_dir, "Logs") else {
+            return logs;
+        };
+        if let Some(cbs) = find_child(&dir, "CBS") {
+            let mut persisted: Vec<PathBuf> = Vec::new();
+            for entry in std::fs::read_dir(&cbs).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+                if !name.starts_with("cbspersist_") {
+                    continue;
+                }
+                if name.ends_with(".log") {
+                    persisted.push(entry.path());
+                } else if name.ends_with(".cab") {
+                    logs.cabs += 1;
+                }
+            }
+            // CbsPersist_20261120081500.log: the name's stamp orders them.
+            persisted.sort();
+            logs.cbs = persisted;
+            logs.cbs.extend(find_child(&cbs, "CBS.log"));
+        }
+        logs.dism = find_child(&dir, "DISM").and_then(|d| find_child(&d, "dism.log"));
+        logs
+    }
+}
+
+/// Every record of a log: a dated line with the continuation lines that follow it joined on.
+fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()> {
+    let file = open_regular(path)?;
+    let mut record = String::new();
+    let mut flush = |record: &mut String| {
+        if let Some(line) = line::parse(record) {
+            each(&line);
+        }
+        record.clear();
+    };
+    decode::for_each_line(file, |text| {
+        if line::parse(text).is_some() {
+            flush(&mut record);
+            record.push_str(text);
+        } else if !record.is_empty() && record.len() < MAX_RECORD {
+            // `[HRESULT = 0x800f0922 -` on one line, `CBS_E_INSTALLERS_FAILED]` on the next.
+            record.push(' ');
+            let room = MAX_RECORD - record.len();
+            let cut = (0..=room.min(text.len()))
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            record.push_str(&text[..cut]);
+        }
+    })?;
+    flush(&mut record);
+    Ok(())
+}
+
+/// A log opened only if it is a regular file: a link is not followed, and a FIFO or device (a
+/// rescue system can hold anything under that name) is never opened for a blocking read.
+fn open_regular(path: &Path) -> io::Result<File> {
+    let not_regular = || io::Error::other("not a regular file; not read");
+    if !std::fs::symlink_metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Swapped for a FIFO or a link since the check: never block, never follow.
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
+        options.custom_flags(flags.bits() as i32);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(file)
+}
+
+/// `0x800F0922 CBS_E_INSTALLERS_FAILED`.
+fn code_text(code: u32) -> String {
+    let name = explain::names()
+        .find(|n| n.code == explain::lookup_value(code))
+        .map(|n| format!(" {}", n.name))
+        .unwrap_or_default();
+    format!("0x{code:08X}{name}")
+}
+
+fn findings(
+    evidence: &Evidence,
+    files: &[&Path],
+    unread: &[String],
+    cabs: usize,
+    layout: &Layout,
+    mode: Mode,
+) -> Vec<Finding> {
+    let mut verdicts = evidence.verdicts();
+    // What stands first, newest first within each.
+    verdicts.sort_by_key(|(standing, _)| !matches!(standing, Standing::Stands));
+    let standing = verdicts
+        .iter()
+        .filter(|(s, _)| *s == Standing::Stands)
+        .count();
+    let mut out = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for (standing, group) in verdicts.iter().take(MAX_SHOWN) {
+        let mut finding = failure(standing, group, files, layout, mode);
+        let mut id = finding.id.clone();
+        let mut n = 1;
+        while ids.contains(&id) {
+            n += 1;
+            id = format!("{}-{n}", finding.id);
+        }
+        finding.id.clone_from(&id);
+        ids.push(id);
+        out.push(finding);
+    }
+    let read: Vec<String> = files
+        .iter()
+        .map(|p| p.display().to_string())
+        .filter(|p| !unread.iter().any(|u| u.starts_with(p.as_str())))
+        .collect();
+    let mut evidence_text = format!("read: {}", read.join(", "));
+    if !unread.is_empty() {
+        evidence_text.push_str(&format!("; not read: {}", unread.join("; ")));
+    }
+    if cabs > 0 {
+        evidence_text.push_str(&format!(
+            "; not read: {} (compressed; wufix reads the text logs only)",
+            count(
+                cabs as u64,
+                "CbsPersist_*.cab archive",
+                "CbsPersist_*.cab archives"
+            )
+        ));
+    }
+    if read.is_empty() {
+        out.insert(
+            0,
+            Finding::unavailable("servicing-logs", "the servicing logs", &evidence_text),
+        );
+        return out;
+    }
+    let earlier = verdicts.len() - standing;
+    let mut summary = if standing == 0 {
+        "servicing logs: no failed servicing operation stands".to_string()
+    } else {
+        format!(
+            "servicing logs: {} still standing",
+            count(standing as u64, "failure", "failures")
+        )
+    };
+    summary.push_str(&format!(
+        " ({} read",
+        count(evidence.operations as u64, "operation", "operations")
+    ));
+    if earlier > 0 {
+        summary.push_str(&format!(
+            ", {} since resolved or old",
+            count(earlier as u64, "earlier failure", "earlier failures")
+        ));
+    }
+    if verdicts.len() > MAX_SHOWN {
+        summary.push_str(&format!(", {} not listed", verdicts.len() - MAX_SHOWN));
+    }
+    summary.push(')');
+    let severity = if standing == 0 {
+        Severity::Ok
+    } else {
+        Severity::Info
+    };
+    out.insert(
+        0,
+        Finding::new("servicing-logs", severity, summary, evidence_text),
+    );
+    out
+}
+
+fn failure(
+    standing: &Standing,
+    group: &Group,
+    files: &[&Path],
+    layout: &Layout,
+    mode: Mode,
+) -> Finding {
+    let explained = group.code.map(|c| explain::explain("", c));
+    let mut summary = format!("{} failed", group.subject);
+    if let Some(code) = group.code {
+        summary.push_str(&format!(" with {}", code_text(code)));
+    }
+    if !group.details.is_empty() {
+        summary.push_str(&format!(": {}", group.details.join("; ")));
+    }
+    summary.push_str(&format!(
+        " ({}, last at {})",
+        count(group.attempts as u64, "failed attempt", "failed attempts"),
+        group.last
+    ));
+    let (severity, remedy) = match standing {
+        Standing::Stands => (Severity::Warn, Some(remedy(group, explained.as_ref()))),
+        Standing::Superseded(when) => {
+            summary.push_str(&format!("; history: it succeeded at {when}"));
+            (Severity::Info, None)
+        }
+        Standing::Stale => {
+            summary.push_str("; more than 30 days before the newest log entry");
+            (Severity::Info, Some(remedy(group, explained.as_ref())))
+        }
+    };
+    let evidence = group
+        .files
+        .iter()
+        .filter_map(|&i| files.get(i))
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kind = match group.kind {
+        Kind::Package => "package",
+        Kind::Startup => "startup",
+        Kind::Store => "store",
+        Kind::Sfc => "sfc",
+        Kind::Dism => "dism",
+    };
+    let code = group
+        .code
+        .map_or_else(String::new, |c| format!("-0x{c:08X}"));
+    let mut finding = Finding::new(
+        format!("servicing-{kind}{code}"),
+        severity,
+        summary,
+        evidence,
+    );
+    if let Some(remedy) = remedy {
+        finding = finding.remedy(match mode {
+            Mode::Online => remedy,
+            Mode::Offline => offline(&remedy, &layout.windows_dir),
+        });
+    }
+    finding
+}
+
+/// The fix for the failure's code, or for what failed when it has none.
+fn remedy(group: &Group, explained: Option<&explain::Explanation>) -> String {
+    if let Some(fix) = explained.and_then(|e| e.fix) {
+        return fix.to_string();
+    }
+    match group.kind {
+        Kind::Sfc => "Run `DISM /Online /Cleanup-Image /RestoreHealth`, restart, then `sfc /scannow` again; if files still cannot be repaired, an in-place repair install of Windows replaces them.".into(),
+        Kind::Store => "Run `DISM /Online /Cleanup-Image /RestoreHealth` (with /Source: pointing at a matching install.wim if Windows Update cannot supply the files).".into(),
+        _ => match group.code {
+            Some(code) => format!("Run `wufix explain 0x{code:08X}`"),
+            None => "Run `DISM /Online /Cleanup-Image /RestoreHealth`, restart and retry.".into(),
+        },
+    }
+}
+
+/// A remedy for a mounted Windows: its commands aimed at that volume, not at `C:\Windows`.
+fn offline(remedy: &str, windows_dir: &Path) -> String {
+    let windir = windows_dir.display().to_string();
+    let root = windows_dir
+        .parent()
+        .map_or_else(|| windir.clone(), |p| p.display().to_string());
+    let text = on_volume(remedy, windows_dir)
+        .replace("DISM /Online", &format!("DISM /Image:{root}"))
+        .replace(
+            "sfc /scannow",
+            &format!("sfc /scannow /offbootdir={root} /offwindir={windir}"),
+        );
+    format!(
+        "This Windows is not running: from Windows PE or another Windows with its disk attached (use the drive letter it gets there for {root}): {text}"
+    )
+}
+
+/// Every `C:\Windows\…` path in `text` as the same path under `windows_dir`, written the way
+/// this system writes paths.
+fn on_volume(text: &str, windows_dir: &Path) -> String {
+    const RUNNING: &str = r"C:\Windows";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(RUNNING) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + RUNNING.len()..];
+        let len = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "\\_.-$~".contains(c)))
+            .unwrap_or(tail.len());
+        let path = tail[..len]
+            .split('\\')
+            .filter(|c| !c.is_empty())
+            .fold(windows_dir.to_path_buf(), |p, c| p.join(c));
+        out.push_str(&path.display().to_string());
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! The servicing-log corpus (`tests/corpus/servicing/*`): logs written here in the real CBS.log
+//! and dism.log formats, each with the answer an expert would give (`expected.json`). Each case
+//! is laid on a fake mounted volume and read by the real binary through `diagnose
+//! --windows-dir`, natively and under Wine.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::volume::Volume;
+use common::{json, text, wufix};
+use serde_json::Value;
+
+fn corpus() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/servicing")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Routine Windows Update scans appended to a UTF-8 log until it has grown by `megabytes`:
+/// the failure before them must still be found.
+fn pad(log: &Path, megabytes: usize) {
+    let mut noise = String::new();
+    let mut n = 0;
+    while noise.len() < megabytes << 20 {
+        n += 1;
+        noise.push_str(&format!(
+            "2026-11-21 07:00:00, Info                  CBS    Session: 3111{n:06}_1 initialized by client WindowsUpdateAgent, external staging directory: (null), external registry directory: (null)\r\n\
+             2026-11-21 07:00:00, Info                  CBS    Failed to get next package to re-evaluate [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]\r\n\
+             2026-11-21 07:00:00, Info                  SQM    Failed to start standard sample upload. [HRESULT = 0x80004005 - E_FAIL]\r\n\
+             2026-11-21 07:00:00, Info                  CBS    Session: 3111{n:06}_1 finalized. Reboot required: no [HRESULT = 0x00000000 - S_OK]\r\n"
+        ));
+    }
+    let mut bytes = fs::read(log).unwrap();
+    bytes.extend_from_slice(noise.as_bytes());
+    fs::write(log, bytes).unwrap();
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn check_case(case: &Path) {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let expected: Value =
+        serde_json::from_str(&fs::read_to_string(case.join("expected.json")).unwrap()).unwrap();
+    let vol = Volume::new(0);
+    copy_tree(&case.join("Logs"), &vol.windows().join("Logs"));
+    if let Some(mb) = expected["pad_mb"].as_u64() {
+        pad(&vol.windows().join("Logs/CBS/CBS.log"), mb as usize);
+    }
+    let out = wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    let servicing: Vec<&Value> = findings
+        .iter()
+        .filter(|f| {
+            let id = f["id"].as_str().unwrap();
+            id.starts_with("servicing-") && id != "servicing-logs"
+        })
+        .collect();
+    let mut got: Vec<&str> = servicing
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let mut want: Vec<&str> = expected["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(
+        got,
+        want,
+        "{name}: {:#}",
+        Value::Array(servicing.iter().map(|v| (*v).clone()).collect())
+    );
+
+    for want in expected["failures"].as_array().unwrap() {
+        let found = findings.iter().find(|f| f["id"] == want["id"]).unwrap();
+        let summary = found["summary"].as_str().unwrap();
+        assert_eq!(found["severity"], want["severity"], "{name}: {found:#}");
+        for part in strings(&want["contains"]) {
+            assert!(
+                summary.contains(part),
+                "{name}: {part:?} not in {summary:?}"
+            );
+        }
+        let remedy = found["remedy"].as_str().unwrap_or("");
+        if found["severity"] == "warn" {
+            // Offline: the remedy is aimed at the mounted volume, never at the running C:.
+            assert!(remedy.contains(vol.arg()), "{name}: {remedy}");
+            assert!(!remedy.contains(r"C:\Windows"), "{name}: {remedy}");
+        }
+        for part in strings(&want["remedy_contains"]) {
+            assert!(remedy.contains(part), "{name}: {part:?} not in {remedy:?}");
+        }
+        assert_eq!(found["reset_helps"], false, "{name}: {found:#}");
+    }
+
+    let logs = findings
+        .iter()
+        .find(|f| f["id"] == "servicing-logs")
+        .unwrap();
+    let standing = expected["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["severity"] == "warn");
+    assert_eq!(
+        logs["severity"],
+        if standing { "info" } else { "ok" },
+        "{name}: {logs:#}"
+    );
+    let summary = logs["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(expected["summary"].as_str().unwrap()),
+        "{name}: {summary}"
+    );
+    for part in strings(&expected["evidence_contains"]) {
+        assert!(
+            logs["evidence"].as_str().unwrap().contains(part),
+            "{name}: {logs:#}"
+        );
+    }
+    // A healthy log never sends anyone to reset or repair.
+    let next = report["next_step"].as_str().unwrap_or("");
+    assert!(!next.contains("wufix reset"), "{name}: {next}");
+    if !standing {
+        assert!(
+            !next.contains("DISM") && !next.contains("sfc"),
+            "{name}: {next}"
+        );
+        assert!(servicing.iter().all(|f| f["severity"] != "warn"), "{name}");
+    }
+}
+
+#[test]
+fn every_corpus_case_gets_the_expected_answer() {
+    let mut cases: Vec<_> = fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 9, "{cases:?}");
+    for case in &cases {
+        check_case(case);
+    }
+}
