@@ -13,6 +13,12 @@ log "generated error table matches the headers"
 "$WUFIX_ROOT/scripts/install-windows-toolchain.sh"
 python3 "$WUFIX_ROOT/scripts/gen-error-tables.py" | diff -u "$WUFIX_ROOT/src/explain/generated.rs" -
 
+log "servicing-log corpus is what its writer writes"
+corpus=$(mktemp -d)
+python3 "$WUFIX_ROOT/tests/corpus/servicing/write.py" "$corpus"
+diff -r -x write.py "$WUFIX_ROOT/tests/corpus/servicing" "$corpus"
+rm -rf "$corpus"
+
 log "format and lints"
 cargo fmt --all -- --check
 "$WUFIX_ROOT/scripts/check-unsafe.sh"

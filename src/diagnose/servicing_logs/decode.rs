@@ -38,7 +38,7 @@ pub fn for_each_line(mut reader: impl Read, mut each: impl FnMut(&str)) -> io::R
             Encoding::Utf8 => lines.push(bytes, &mut each),
             _ => {
                 let text = utf16.decode(bytes);
-                lines.push(text.as_bytes(), &mut each);
+                lines.push(text, &mut each);
             }
         }
         start = 0;
@@ -48,8 +48,7 @@ pub fn for_each_line(mut reader: impl Read, mut each: impl FnMut(&str)) -> io::R
         }
     }
     if encoding != Encoding::Utf8 {
-        let rest = utf16.finish();
-        lines.push(rest.as_bytes(), &mut each);
+        lines.push(utf16.finish(), &mut each);
     }
     lines.finish(&mut each);
     Ok(())
@@ -84,7 +83,8 @@ struct Utf16 {
     big_endian: bool,
     odd: Option<u8>,
     high: Option<u16>,
-    out: String,
+    /// UTF-8 bytes: the splitter works on bytes, and ASCII (nearly all of a log) is one byte.
+    out: Vec<u8>,
 }
 
 impl Utf16 {
@@ -93,18 +93,16 @@ impl Utf16 {
             big_endian,
             odd: None,
             high: None,
-            out: String::new(),
+            out: Vec::new(),
         }
     }
 
-    fn decode(&mut self, mut bytes: &[u8]) -> &str {
+    fn decode(&mut self, mut bytes: &[u8]) -> &[u8] {
         self.out.clear();
-        let mut units: Vec<u16> = Vec::with_capacity(bytes.len() / 2 + 2);
-        units.extend(self.high.take());
         if let Some(first) = self.odd.take() {
             match bytes.split_first() {
                 Some((second, rest)) => {
-                    units.push(self.unit([first, *second]));
+                    self.push(self.unit([first, *second]));
                     bytes = rest;
                 }
                 None => self.odd = Some(first),
@@ -114,13 +112,43 @@ impl Utf16 {
         if let [last] = pairs.remainder() {
             self.odd = Some(*last);
         }
-        units.extend(pairs.map(|p| self.unit([p[0], p[1]])));
-        if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
-            self.high = units.pop();
+        self.out.reserve(bytes.len() / 2);
+        for pair in pairs {
+            let unit = self.unit([pair[0], pair[1]]);
+            // ASCII, nearly all of a log, takes the short way.
+            if unit < 0x80 && self.high.is_none() {
+                self.out.push(unit as u8);
+            } else {
+                self.push(unit);
+            }
         }
-        self.out
-            .extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
         &self.out
+    }
+
+    /// One UTF-16 unit; a high surrogate waits for its low half (possibly in the next chunk).
+    fn push(&mut self, unit: u16) {
+        if let Some(high) = self.high.take() {
+            if (0xDC00..0xE000).contains(&unit) {
+                let c = 0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                self.char(char::from_u32(c));
+                return;
+            }
+            self.char(None);
+        }
+        match unit {
+            0..0x80 => self.out.push(unit as u8),
+            0xD800..0xDC00 => self.high = Some(unit),
+            0xDC00..0xE000 => self.char(None),
+            _ => self.char(char::from_u32(u32::from(unit))),
+        }
+    }
+
+    /// A char as UTF-8; `None` (a lone surrogate) as U+FFFD.
+    fn char(&mut self, c: Option<char>) {
+        let mut buf = [0; 4];
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        self.out
+            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     }
 
     fn unit(&self, pair: [u8; 2]) -> u16 {
@@ -132,12 +160,12 @@ impl Utf16 {
     }
 
     /// What was held back at the end of the file.
-    fn finish(&mut self) -> String {
+    fn finish(&mut self) -> &[u8] {
+        self.out.clear();
         if self.high.take().is_some() || self.odd.take().is_some() {
-            char::REPLACEMENT_CHARACTER.to_string()
-        } else {
-            String::new()
+            self.char(None);
         }
+        &self.out
     }
 }
 

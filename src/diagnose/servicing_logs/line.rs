@@ -23,22 +23,7 @@ pub struct Line<'a> {
 
 /// The line's parts, or `None` for a continuation line (no date in front).
 pub fn parse(line: &str) -> Option<Line<'_>> {
-    let b = line.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let dated = b.len() > 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b' '
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && b[19] == b',';
-    if !dated {
+    if !is_dated(line) {
         return None;
     }
     let (level, rest) = word(&line[20..]);
@@ -57,13 +42,34 @@ pub fn parse(line: &str) -> Option<Line<'_>> {
     })
 }
 
-/// The first whitespace-separated word and what follows it, trimmed.
+/// Whether a line starts with `2026-11-20 08:15:00,` (and so starts a record).
+pub fn is_dated(line: &str) -> bool {
+    let b = line.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() > 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b' '
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b','
+}
+
+/// The first word and what follows it, both without the spaces and tabs around them. Bytes, not
+/// chars: the logs pad their columns with ASCII spaces, and this runs on every line.
 fn word(text: &str) -> (&str, &str) {
-    let text = text.trim_start();
-    match text.find(char::is_whitespace) {
-        Some(end) => (&text[..end], text[end..].trim_start()),
-        None => (text, ""),
-    }
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let skip = |s: &str| s.bytes().take_while(blank).count();
+    let text = &text[skip(text)..];
+    let end = text.bytes().position(|c| blank(&c)).unwrap_or(text.len());
+    let rest = &text[end..];
+    (&text[..end], &rest[skip(rest)..])
 }
 
 /// A CSI message without its sequence number (`0000013d `, `00000001@2026/11/20:08:15:00.123 `).

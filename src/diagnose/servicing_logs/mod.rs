@@ -121,7 +121,7 @@ fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()
         record.clear();
     };
     decode::for_each_line(file, |text| {
-        if line::parse(text).is_some() {
+        if line::is_dated(text) {
             flush(&mut record);
             record.push_str(text);
         } else if !record.is_empty() && record.len() < MAX_RECORD {

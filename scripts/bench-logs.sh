@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark the servicing-log reader: `wufix diagnose` (native release build, offline mode) over a
+# generated CBS.log of SIZE_MB megabytes (default 200): one failed update install at the start,
+# then routine Windows Update sessions, CSI lines and SFC batches, as a busy machine writes them;
+# then the same text saved as UTF-16 LE (a file of the same size holding half the lines).
+# Target (issue 7): a 200 MB log read whole in well under a second, memory bounded. It also checks
+# that the failure at the start is still found. Usage: scripts/bench-logs.sh [SIZE_MB]
+# Prints a Markdown table; the numbers kept in the repo are in bench/RESULTS.md.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$WUFIX_ROOT"
+size_mb=${1:-200}
+runs=5
+
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+cargo build --release --locked -q
+exe="$WUFIX_ROOT/target/release/wufix"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+empty="$work/empty"
+mkdir -p "$empty/Windows/System32" "$empty/Windows/SoftwareDistribution"
+vol="$work/vol"
+mkdir -p "$vol/Windows/System32" "$vol/Windows/SoftwareDistribution" "$vol/Windows/Logs/CBS"
+python3 - "$vol/Windows/Logs/CBS/CBS.log" "$size_mb" <<'PY'
+import sys
+path, size = sys.argv[1], int(sys.argv[2]) << 20
+def line(t, level, comp, msg):
+    return f"{t}, {level:<22}{comp:<7}{msg}\r\n"
+pkg = "Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.5131.1.10"
+t = "2026-11-01 03:10:00"
+head = [
+    line(t, "Info", "CBS", "Starting TrustedInstaller initialization."),
+    line(t, "Info", "CBS", f"Exec: Processing started.  Client: WindowsUpdateAgent, Session: 1_1, Package: {pkg}, Rebid: 0"),
+    line(t, "Error", "CSI", "00000a13 (F) Failed execution of queue item Installer: Network Drivers ({0f2b5a3a}) with HRESULT HRESULT_FROM_WIN32(1168).  Failure will not be ignored: A rollback will be initiated after all the operations in the installer queue are completed; installer is reliable"),
+    line(t, "Error", "CBS", f"Exec: Processing complete.  Session: 1_1, Package: {pkg}, Identifier: KB5046613 [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]"),
+    line(t, "Info", "CBS", "Session: 1_1 finalized. Reboot required: no [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]"),
+    line(t, "Info", "CBS", "Ending TrustedInstaller finalization."),
+]
+block = []
+for n in range(20):
+    t = f"2026-11-02 04:{n:02}:00"
+    block += [
+        line(t, "Info", "CBS", f"Session: 2_{n} initialized by client WindowsUpdateAgent, external staging directory: (null), external registry directory: (null)"),
+        line(t, "Info", "CBS", f"Appl: detect Parent, Package: {pkg}, Parent: Microsoft-Windows-Client-Features-Package~31bf3856ad364e35~amd64~~10.0.19041.5131, Disposition = Detect, VersionComp: EQ, ServiceComp: GE, BuildComp: GE, DistributionComp: GE, RevisionComp: GE, Exist: present"),
+        line(t, "Info", "CBS", "Failed to get next package to re-evaluate [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]"),
+        line(t, "Info", "CSI", f"0000{n:04x} [SR] Verifying 100 components"),
+        line(t, "Info", "CSI", f"0000{n:04x} [SR] Verify complete"),
+        line(t, "Info", "SQM", "Failed to start standard sample upload. [HRESULT = 0x80004005 - E_FAIL]"),
+        line(t, "Info", "CBS", f"Session: 2_{n} finalized. Reboot required: no [HRESULT = 0x00000000 - S_OK]"),
+    ]
+block = "".join(block).encode()
+with open(path, "wb") as f:
+    f.write("".join(head).encode())
+    written = 0
+    while written < size:
+        f.write(block)
+        written += len(block)
+PY
+vol16="$work/vol16"
+mkdir -p "$vol16/Windows/System32" "$vol16/Windows/Logs/CBS"
+log="$vol/Windows/Logs/CBS/CBS.log"
+bytes=$(stat -c %s "$log")
+{ printf '\xff\xfe'; head -c $((bytes / 2)) "$log" | iconv -f UTF-8 -t UTF-16LE; } >"$vol16/Windows/Logs/CBS/CBS.log"
+for v in "$vol" "$vol16"; do
+    "$exe" diagnose --json --windows-dir "$v" | grep -q '"servicing-package-0x800F0922"' \
+        || { echo "the failure at the start of $v's log was not found" >&2; exit 1; }
+done
+
+median_ms() {
+    local times=()
+    for _ in $(seq "$runs"); do
+        local t0 t1
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1
+        t1=$(date +%s%N)
+        times+=($(((t1 - t0) / 1000000)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+
+base_ms=$(median_ms "$exe" diagnose --windows-dir "$empty")
+base_kb=$(peak_kb "$exe" diagnose --windows-dir "$empty")
+echo "| CBS.log | \`diagnose\` with the log | without logs | read rate | peak memory with / without |"
+echo "|---|---:|---:|---:|---:|"
+for v in "$vol" "$vol16"; do
+    size=$(stat -c %s "$v/Windows/Logs/CBS/CBS.log")
+    what="$((size / 1048576)) MiB, UTF-8"
+    [ "$v" = "$vol16" ] && what="$((size / 1048576)) MiB, UTF-16 LE"
+    log_ms=$(median_ms "$exe" diagnose --windows-dir "$v")
+    log_kb=$(peak_kb "$exe" diagnose --windows-dir "$v")
+    echo "| $what | $log_ms ms | $base_ms ms | $((size / 1048576 * 1000 / (log_ms - base_ms + 1))) MiB/s | $((log_kb / 1024)) / $((base_kb / 1024)) MiB |"
+done
+echo
+echo "Median of $runs runs, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d); the failure at the start of each log was found."
