@@ -107,6 +107,13 @@ struct ResetCli {
     /// updates, an install in progress). The report says the check was overridden.
     #[arg(long)]
     force: bool,
+    /// Without administrator rights, stop with exit 3 instead of asking Windows for them (a UAC
+    /// prompt). Implied by --json, and whenever there is no console to ask on.
+    #[arg(long)]
+    no_elevate: bool,
+    /// Set by wufix on the copy it starts elevated: never ask again, keep the window open.
+    #[arg(long, hide = true)]
+    elevated_child: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -228,12 +235,16 @@ impl Cli {
                 keep: r.keep,
                 reboot: r.reboot,
                 force: r.force,
+                no_elevate: r.no_elevate,
+                elevated_child: r.elevated_child,
             })?),
         };
+        // The elevated copy has a window of its own: it stays open until Enter.
+        let pause_at_end = matches!(&command, Command::Reset(r) if r.elevated_child);
         Ok(Request {
             command,
             json,
-            pause_at_end: false,
+            pause_at_end,
         })
     }
 }

@@ -557,6 +557,8 @@ mod tests {
             keep: 3,
             reboot,
             force: false,
+            no_elevate: false,
+            elevated_child: false,
         }
     }
 

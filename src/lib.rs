@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod clock;
 pub mod diagnose;
+pub mod elevation;
 pub mod engine;
 pub mod explain;
 pub mod folders;
@@ -42,6 +43,20 @@ pub enum Exit {
     NotElevated = 3,
     /// Refused for safety (Windows is mid-servicing): nothing was touched.
     Refused = 4,
+}
+
+impl Exit {
+    /// The exit a process reported, as this program's own (an elevated copy's, say): unknown
+    /// codes are failures.
+    pub fn from_code(code: u32) -> Exit {
+        match code {
+            0 => Exit::Ok,
+            2 => Exit::Usage,
+            3 => Exit::NotElevated,
+            4 => Exit::Refused,
+            _ => Exit::Failed,
+        }
+    }
 }
 
 pub const NOT_ELEVATED: &str = "wufix reset needs administrator rights, and nothing was changed. \
@@ -204,6 +219,65 @@ fn refused_report(
     }
 }
 
+/// A reset of the running Windows without administrator rights: ask Windows for them through an
+/// elevated copy when a person is there to answer the prompt, else stop with exit 3.
+fn without_rights(
+    req: &ResetRequest,
+    sys: &dyn Platform,
+    printer: &Printer,
+    can_ask: bool,
+) -> Exit {
+    let context = elevation::Context {
+        elevated: false,
+        json: printer.is_json(),
+        no_elevate: req.no_elevate,
+        elevated_child: req.elevated_child,
+        can_ask,
+    };
+    let why = match elevation::decide(context) {
+        elevation::Elevation::Relaunch => {
+            printer.note(
+                "wufix needs administrator rights: asking Windows for them (a UAC prompt)... \
+                 The reset runs in the window that opens, and shows its result there.",
+            );
+            return match sys.relaunch_elevated() {
+                Ok(code) => {
+                    let exit = Exit::from_code(code);
+                    printer.note(&format!(
+                        "The administrator window finished with exit code {code}{}.",
+                        if exit == Exit::Ok { " (success)" } else { "" }
+                    ));
+                    exit
+                }
+                Err(err) if err.is_cancelled() => {
+                    printer.error(
+                        "reset",
+                        "administrator rights were declined at the Windows prompt; nothing was changed",
+                    );
+                    Exit::NotElevated
+                }
+                Err(err) => {
+                    printer.error(
+                        "reset",
+                        &format!("could not start wufix as administrator ({err}); {NOT_ELEVATED}"),
+                    );
+                    Exit::NotElevated
+                }
+            };
+        }
+        elevation::Elevation::Refuse(why) => why,
+        elevation::Elevation::Proceed => return Exit::Ok,
+    };
+    let message = match why {
+        elevation::Why::StillNotElevated => format!(
+            "the copy of wufix started through the Windows prompt still has no administrator rights; {NOT_ELEVATED}"
+        ),
+        _ => NOT_ELEVATED.to_string(),
+    };
+    printer.error("reset", &message);
+    Exit::NotElevated
+}
+
 /// Run the servicing checks. `Err` when they refuse (the refusal is already printed); otherwise
 /// the checks, and whether `--force` overrode a refusal.
 fn servicing_gate(
@@ -233,10 +307,7 @@ fn reset_on(
     if mode == Mode::Online && !req.dry_run {
         match sys.is_elevated() {
             Ok(true) => {}
-            Ok(false) => {
-                printer.error("reset", NOT_ELEVATED);
-                return Exit::NotElevated;
-            }
+            Ok(false) => return without_rights(req, sys, printer, printer.can_ask()),
             Err(err) => {
                 printer.error(
                     "reset",
@@ -345,6 +416,8 @@ mod tests {
             keep: 3,
             reboot: false,
             force: false,
+            no_elevate: false,
+            elevated_child: false,
         }
     }
 
@@ -366,6 +439,49 @@ mod tests {
         assert_eq!(exit, Exit::NotElevated);
         assert!(layout.path(Folder::Catroot2).exists());
         assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+    }
+
+    #[test]
+    fn without_rights_a_person_is_asked_through_an_elevated_copy_and_nobody_else_is() {
+        let unelevated = || {
+            FakePlatform::new()
+                .service("cryptsvc", ServiceState::Running, StartType::Auto)
+                .not_elevated()
+        };
+        let text = Printer::new(false);
+        // A person at a console: one elevated copy, whose exit code becomes ours.
+        for (code, exit) in [(0, Exit::Ok), (1, Exit::Failed), (4, Exit::Refused)] {
+            let sys = unelevated().elevated_copy_exits_with(code);
+            assert_eq!(without_rights(&clear_catroot2(), &sys, &text, true), exit);
+            assert_eq!(sys.relaunches(), 1);
+            assert!(sys.requests().is_empty(), "this process touches nothing");
+        }
+        // The prompt declined: exit 3, nothing touched, not asked again.
+        let sys = unelevated();
+        assert_eq!(
+            without_rights(&clear_catroot2(), &sys, &text, true),
+            Exit::NotElevated
+        );
+        assert_eq!(sys.relaunches(), 1);
+        // Nobody to answer a prompt, or told not to, or already the elevated copy: exit 3 at once.
+        let mut no_elevate = clear_catroot2();
+        no_elevate.no_elevate = true;
+        let mut child = clear_catroot2();
+        child.elevated_child = true;
+        let cases = [
+            (clear_catroot2(), Printer::new(true), true),
+            (clear_catroot2(), Printer::new(false), false),
+            (no_elevate, Printer::new(false), true),
+            (child, Printer::new(false), true),
+        ];
+        for (req, printer, can_ask) in cases {
+            let sys = unelevated().elevated_copy_exits_with(0);
+            assert_eq!(
+                without_rights(&req, &sys, &printer, can_ask),
+                Exit::NotElevated
+            );
+            assert_eq!(sys.relaunches(), 0, "{req:?}");
+        }
     }
 
     #[test]

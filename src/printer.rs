@@ -52,6 +52,11 @@ impl Printer {
         }
     }
 
+    /// Whether a person can answer a question here: standard input is a console or terminal.
+    pub fn can_ask(&self) -> bool {
+        io::stdin().is_terminal()
+    }
+
     /// Wait for Enter, when someone is there to press it.
     pub fn pause(&self, text: &str) {
         if io::stdin().is_terminal() {

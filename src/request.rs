@@ -48,6 +48,10 @@ pub struct ResetRequest {
     pub reboot: bool,
     /// Reset even while Windows is mid-servicing (the report says it was overridden).
     pub force: bool,
+    /// Never ask for administrator rights (UAC); exit 3 without them.
+    pub no_elevate: bool,
+    /// This is the copy another wufix started elevated: it never asks again.
+    pub elevated_child: bool,
 }
 
 impl ResetRequest {
@@ -142,6 +146,8 @@ pub struct ResetArgs {
     pub keep: usize,
     pub reboot: bool,
     pub force: bool,
+    pub no_elevate: bool,
+    pub elevated_child: bool,
 }
 
 impl ResetRequest {
@@ -186,6 +192,8 @@ impl ResetRequest {
             keep: args.keep,
             reboot: args.reboot,
             force: args.force,
+            no_elevate: args.no_elevate,
+            elevated_child: args.elevated_child,
         })
     }
 }

@@ -67,6 +67,9 @@ struct Inner {
     /// Another reset holds the machine.
     locked: bool,
     restarts: u32,
+    /// Elevated copies started, and what each returns (`None`: the user declines the prompt).
+    relaunches: u32,
+    relaunch_answer: Option<u32>,
     keys: BTreeSet<String>,
     values: BTreeMap<(String, String), RegValue>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
@@ -253,6 +256,16 @@ impl FakePlatform {
     /// Every stop and start request, in order, as `"stop NAME"` / `"start NAME"`.
     pub fn requests(&self) -> Vec<String> {
         self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// The elevated copy, when started, exits with `code`; without this the user declines.
+    pub fn elevated_copy_exits_with(self, code: u32) -> Self {
+        self.inner.lock().unwrap().relaunch_answer = Some(code);
+        self
+    }
+
+    pub fn relaunches(&self) -> u32 {
+        self.inner.lock().unwrap().relaunches
     }
 
     pub fn restarts(&self) -> u32 {
@@ -446,6 +459,14 @@ impl Platform for FakePlatform {
     fn restart_windows(&self) -> Result<(), SysError> {
         self.inner.lock().unwrap().restarts += 1;
         Ok(())
+    }
+
+    fn relaunch_elevated(&self) -> Result<u32, SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner.relaunches += 1;
+        inner
+            .relaunch_answer
+            .ok_or_else(|| SysError::Os(std::io::Error::from_raw_os_error(1223)))
     }
 
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {

@@ -142,6 +142,13 @@ pub enum SysError {
     Os(#[from] io::Error),
 }
 
+impl SysError {
+    /// The user said no (ERROR_CANCELLED, 1223: the UAC prompt was declined).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, SysError::Os(e) if e.raw_os_error() == Some(1223))
+    }
+}
+
 /// The operating system as the core needs it. Implementations must be usable from several
 /// threads at once: stop requests go out concurrently.
 pub trait Platform: Sync {
@@ -167,6 +174,12 @@ pub trait Platform: Sync {
     fn is_elevated(&self) -> Result<bool, SysError>;
     /// Restart Windows (with a short grace period for the user to save work).
     fn restart_windows(&self) -> Result<(), SysError>;
+    /// Start this program again elevated (a UAC prompt), with the same arguments and folder plus
+    /// `--elevated-child`, wait for it and return its exit code. The user declining the prompt
+    /// is an error for which [`SysError::is_cancelled`] is true.
+    fn relaunch_elevated(&self) -> Result<u32, SysError> {
+        Err(SysError::Offline)
+    }
     /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError>;
     /// The value `name` of `HKEY_LOCAL_MACHINE\{key}`; `None` when the key or value is absent.

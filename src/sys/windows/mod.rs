@@ -12,6 +12,7 @@ use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError}
 
 pub mod console;
 pub mod dir;
+mod elevate;
 mod events;
 mod lock;
 pub mod message;
@@ -71,6 +72,9 @@ impl Platform for Windows {
     }
     fn restart_windows(&self) -> Result<(), SysError> {
         Ok(token::restart_windows()?)
+    }
+    fn relaunch_elevated(&self) -> Result<u32, SysError> {
+        Ok(elevate::relaunch_elevated()?)
     }
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
         Ok(registry::key_exists(key)?)
