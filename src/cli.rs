@@ -114,6 +114,9 @@ struct ResetCli {
     /// Set by wufix on the copy it starts elevated: never ask again, keep the window open.
     #[arg(long, hide = true)]
     elevated_child: bool,
+    /// Set by wufix on the copy it starts elevated: where the first window finds the report.
+    #[arg(long, hide = true, value_name = "FILE")]
+    report_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -200,6 +203,7 @@ impl Cli {
                 Cli::command().render_help()
             )));
         };
+        let mut report_copy = None;
         let command = match command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
             CliCommand::Diagnose(d) => Command::Diagnose(DiagnoseRequest {
@@ -215,29 +219,32 @@ impl Cli {
                     .windows_dir
                     .map_or(Location::Online, Location::Offline),
             }),
-            CliCommand::Reset(r) => Command::Reset(ResetRequest::from_args(ResetArgs {
-                windows_dir: r.common.windows_dir,
-                method: match r.method {
-                    CliMethod::Rename => Method::Rename,
-                    CliMethod::Clear => Method::Clear,
-                },
-                only: r
-                    .only
-                    .into_iter()
-                    .map(|f| match f {
-                        CliFolder::SoftwareDistribution => Folder::SoftwareDistribution,
-                        CliFolder::Catroot2 => Folder::Catroot2,
-                    })
-                    .collect(),
-                dry_run: r.dry_run,
-                yes: r.yes,
-                timeout_secs: r.timeout,
-                keep: r.keep,
-                reboot: r.reboot,
-                force: r.force,
-                no_elevate: r.no_elevate,
-                elevated_child: r.elevated_child,
-            })?),
+            CliCommand::Reset(r) => {
+                report_copy = r.report_file.clone();
+                Command::Reset(ResetRequest::from_args(ResetArgs {
+                    windows_dir: r.common.windows_dir,
+                    method: match r.method {
+                        CliMethod::Rename => Method::Rename,
+                        CliMethod::Clear => Method::Clear,
+                    },
+                    only: r
+                        .only
+                        .into_iter()
+                        .map(|f| match f {
+                            CliFolder::SoftwareDistribution => Folder::SoftwareDistribution,
+                            CliFolder::Catroot2 => Folder::Catroot2,
+                        })
+                        .collect(),
+                    dry_run: r.dry_run,
+                    yes: r.yes,
+                    timeout_secs: r.timeout,
+                    keep: r.keep,
+                    reboot: r.reboot,
+                    force: r.force,
+                    no_elevate: r.no_elevate,
+                    elevated_child: r.elevated_child,
+                })?)
+            }
         };
         // The elevated copy has a window of its own: it stays open until Enter.
         let pause_at_end = matches!(&command, Command::Reset(r) if r.elevated_child);
@@ -245,6 +252,55 @@ impl Cli {
             command,
             json,
             pause_at_end,
+            report_copy,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reset(args: &[String]) -> ResetRequest {
+        let argv = std::iter::once("wufix".to_string()).chain(args.iter().cloned());
+        match Cli::try_parse_from(argv)
+            .unwrap()
+            .into_request()
+            .unwrap()
+            .command
+        {
+            Command::Reset(r) => r,
+            other => panic!("not a reset: {other:?}"),
+        }
+    }
+
+    proptest! {
+        /// The elevated copy is started with `to_args()`: it must ask for exactly the same reset.
+        #[test]
+        fn the_elevated_copy_gets_the_same_reset(
+            clear: bool,
+            only in proptest::sample::subsequence(Folder::ALL.to_vec(), 0..=2),
+            timeout in 1..=request::MAX_TIMEOUT_SECS,
+            keep in 1..=request::MAX_KEEP,
+            yes: bool,
+            reboot: bool,
+            force: bool,
+        ) {
+            let mut args: Vec<String> = vec!["reset".into(), "--timeout".into(), timeout.to_string(), "--keep".into(), keep.to_string()];
+            if clear {
+                args.extend(["--method".into(), "clear".into()]);
+            }
+            for folder in &only {
+                args.extend(["--only".into(), request::folder_arg(*folder).into()]);
+            }
+            for (set, flag) in [(yes, "--yes"), (reboot, "--reboot"), (force, "--force")] {
+                if set {
+                    args.push(flag.into());
+                }
+            }
+            let original = reset(&args);
+            prop_assert_eq!(reset(&original.to_args()), original);
+        }
     }
 }

@@ -240,11 +240,26 @@ fn without_rights(
                 "wufix needs administrator rights: asking Windows for them (a UAC prompt)... \
                  The reset runs in the window that opens, and shows its result there.",
             );
-            return match sys.relaunch_elevated() {
+            let report =
+                std::env::temp_dir().join(format!("wufix-report-{}.txt", std::process::id()));
+            // A report left by an earlier process with this number is not this run's.
+            let _ = std::fs::remove_file(&report);
+            let mut args = req.to_args();
+            args.extend([
+                "--elevated-child".to_string(),
+                "--report-file".to_string(),
+                report.display().to_string(),
+            ]);
+            return match sys.relaunch_elevated(&args) {
                 Ok(code) => {
                     let exit = Exit::from_code(code);
+                    let saved = if report.is_file() {
+                        format!(" Its report is saved in {}", report.display())
+                    } else {
+                        String::new()
+                    };
                     printer.note(&format!(
-                        "The administrator window finished with exit code {code}{}.",
+                        "The administrator window finished with exit code {code}{}.{saved}",
                         if exit == Exit::Ok { " (success)" } else { "" }
                     ));
                     exit
@@ -453,7 +468,30 @@ mod tests {
         for (code, exit) in [(0, Exit::Ok), (1, Exit::Failed), (4, Exit::Refused)] {
             let sys = unelevated().elevated_copy_exits_with(code);
             assert_eq!(without_rights(&clear_catroot2(), &sys, &text, true), exit);
-            assert_eq!(sys.relaunches(), 1);
+            let relaunches = sys.relaunches();
+            assert_eq!(relaunches.len(), 1);
+            // The same reset, marked as the elevated copy, with a file for its report.
+            assert_eq!(
+                relaunches[0][..6],
+                [
+                    "reset",
+                    "--method",
+                    "clear",
+                    "--only",
+                    "catroot2",
+                    "--timeout"
+                ]
+            );
+            assert!(
+                relaunches[0].ends_with(&[
+                    "--elevated-child".to_string(),
+                    "--report-file".to_string(),
+                    std::env::temp_dir()
+                        .join(format!("wufix-report-{}.txt", std::process::id()))
+                        .display()
+                        .to_string(),
+                ])
+            );
             assert!(sys.requests().is_empty(), "this process touches nothing");
         }
         // The prompt declined: exit 3, nothing touched, not asked again.
@@ -462,7 +500,7 @@ mod tests {
             without_rights(&clear_catroot2(), &sys, &text, true),
             Exit::NotElevated
         );
-        assert_eq!(sys.relaunches(), 1);
+        assert_eq!(sys.relaunches().len(), 1);
         // Nobody to answer a prompt, or told not to, or already the elevated copy: exit 3 at once.
         let mut no_elevate = clear_catroot2();
         no_elevate.no_elevate = true;
@@ -480,7 +518,7 @@ mod tests {
                 without_rights(&req, &sys, &printer, can_ask),
                 Exit::NotElevated
             );
-            assert_eq!(sys.relaunches(), 0, "{req:?}");
+            assert!(sys.relaunches().is_empty(), "{req:?}");
         }
     }
 

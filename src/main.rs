@@ -14,12 +14,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return ExitCode::from(cli::rejected(err, &args)),
     };
-    let printer = Printer::new(cli.json());
+    let json = cli.json();
     let command = cli.command_name();
     let exit = match cli.into_request() {
-        Ok(request) => wufix::run(request, &printer),
+        Ok(request) => {
+            let printer = Printer::new(json).with_report_copy(request.report_copy.clone());
+            wufix::run(request, &printer)
+        }
         Err(err) => {
-            printer.error(command, &err.0);
+            Printer::new(json).error(command, &err.0);
             Exit::Usage
         }
     };

@@ -18,6 +18,8 @@ use crate::report::{
 
 pub struct Printer {
     json: bool,
+    /// A file that also gets the reset report (the elevated copy's, for the window that waits).
+    report_copy: Option<std::path::PathBuf>,
 }
 
 /// Why a question could not be asked.
@@ -26,7 +28,29 @@ pub struct NotInteractive;
 
 impl Printer {
     pub fn new(json: bool) -> Self {
-        Printer { json }
+        Printer {
+            json,
+            report_copy: None,
+        }
+    }
+
+    /// Also write the reset report to `path`.
+    pub fn with_report_copy(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.report_copy = path;
+        self
+    }
+
+    /// The report to stdout, and to the report copy if there is one.
+    fn report_out(&self, text: &str) {
+        self.out(text);
+        if let Some(path) = &self.report_copy {
+            if let Err(err) = std::fs::write(path, text) {
+                self.err(&format!(
+                    "wufix: cannot save the report to {}: {err}\n",
+                    path.display()
+                ));
+            }
+        }
     }
 
     pub fn is_json(&self) -> bool {
@@ -111,7 +135,11 @@ impl Printer {
 
     pub fn reset(&self, report: &ResetReport) {
         if self.json {
-            return self.json_out(report);
+            match to_ascii_json(report) {
+                Ok(text) => self.report_out(&format!("{text}\n")),
+                Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+            }
+            return;
         }
         let mut text = String::new();
         for check in report.servicing.iter().filter(|c| c.found) {
@@ -170,7 +198,10 @@ impl Printer {
             }
         }
         let _ = writeln!(text, "\n{}", clean(&report.message));
-        self.out(&text);
+        if !report.dry_run && report.ok && report.reboot_recommended {
+            text.push_str(&after_reset(report));
+        }
+        self.report_out(&text);
     }
 
     pub fn explain(&self, report: &ExplainReport) {
@@ -332,6 +363,51 @@ fn step_line(record: &StepRecord) -> String {
         );
     }
     line
+}
+
+/// What a person sees next, after a reset that changed something, and how to undo it.
+fn after_reset(report: &ResetReport) -> String {
+    let mut text = String::from(
+        "\nWhat to expect: Settings → Windows Update → Update history looks empty until Windows \
+         scans again (installed updates are still listed under \"Uninstall updates\"), and that \
+         first check for updates takes longer than usual.\n",
+    );
+    let undo: Vec<String> = report
+        .backups
+        .iter()
+        .filter(|b| b.event == BackupEvent::Created)
+        .map(|b| {
+            let name = b.folder.dir_name();
+            let folder = std::path::Path::new(&b.path).with_file_name(name);
+            match report.mode {
+                Mode::Online => format!(
+                    "  rmdir /s /q \"{}\" & ren \"{}\" {name}",
+                    clean(&folder.display().to_string()),
+                    clean(&b.path)
+                ),
+                Mode::Offline => format!(
+                    "  {} → {name} (after removing any {name} made since)",
+                    clean(&b.path)
+                ),
+            }
+        })
+        .collect();
+    if undo.is_empty() {
+        return text;
+    }
+    let _ = match report.mode {
+        Mode::Online => writeln!(
+            text,
+            "To undo, from an elevated Command Prompt: net stop wuauserv & net stop bits & net stop cryptsvc, then\n{}\nand restart Windows.",
+            undo.join("\n")
+        ),
+        Mode::Offline => writeln!(
+            text,
+            "To undo, rename each backup back:\n{}",
+            undo.join("\n")
+        ),
+    };
+    text
 }
 
 /// Text as one line of output: control characters (a newline or an escape sequence in a file

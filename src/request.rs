@@ -33,7 +33,7 @@ pub struct StatusRequest {
     pub location: Location,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResetRequest {
     pub location: Location,
     pub method: Method,
@@ -58,6 +58,44 @@ impl ResetRequest {
     /// A full reset (both folders) also stops msiserver, as the standard procedure does.
     pub fn is_full(&self) -> bool {
         self.folders.len() == Folder::ALL.len()
+    }
+
+    /// The command line (after the program name) that asks for this same reset of the running
+    /// Windows: what the elevated copy is started with.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["reset".to_string()];
+        if self.method == Method::Clear {
+            args.extend(["--method".into(), "clear".into()]);
+        }
+        if !self.is_full() {
+            for folder in &self.folders {
+                args.extend(["--only".into(), folder_arg(*folder).into()]);
+            }
+        }
+        if self.timeout != Duration::from_secs(DEFAULT_TIMEOUT_SECS) {
+            args.extend(["--timeout".into(), self.timeout.as_secs().to_string()]);
+        }
+        if self.keep != DEFAULT_KEEP {
+            args.extend(["--keep".into(), self.keep.to_string()]);
+        }
+        for (set, flag) in [
+            (self.assume_yes, "--yes"),
+            (self.reboot, "--reboot"),
+            (self.force, "--force"),
+        ] {
+            if set {
+                args.push(flag.into());
+            }
+        }
+        args
+    }
+}
+
+/// A folder as `--only` names it.
+pub fn folder_arg(folder: Folder) -> &'static str {
+    match folder {
+        Folder::SoftwareDistribution => "software-distribution",
+        Folder::Catroot2 => "catroot2",
     }
 }
 
@@ -107,6 +145,8 @@ pub struct Request {
     pub json: bool,
     /// Wait for Enter before exiting, so a window opened by a double-click stays readable.
     pub pause_at_end: bool,
+    /// Also write the report here (the elevated copy, for the window that started it).
+    pub report_copy: Option<PathBuf>,
 }
 
 impl Request {
@@ -122,6 +162,7 @@ impl Request {
             command: Command::Reset(reset),
             json: false,
             pause_at_end: true,
+            report_copy: None,
         }
     }
 }

@@ -67,8 +67,9 @@ struct Inner {
     /// Another reset holds the machine.
     locked: bool,
     restarts: u32,
-    /// Elevated copies started, and what each returns (`None`: the user declines the prompt).
-    relaunches: u32,
+    /// The arguments of each elevated copy started, and what each returns (`None`: the user
+    /// declines the prompt).
+    relaunches: Vec<Vec<String>>,
     relaunch_answer: Option<u32>,
     keys: BTreeSet<String>,
     values: BTreeMap<(String, String), RegValue>,
@@ -264,8 +265,8 @@ impl FakePlatform {
         self
     }
 
-    pub fn relaunches(&self) -> u32 {
-        self.inner.lock().unwrap().relaunches
+    pub fn relaunches(&self) -> Vec<Vec<String>> {
+        self.inner.lock().unwrap().relaunches.clone()
     }
 
     pub fn restarts(&self) -> u32 {
@@ -461,9 +462,9 @@ impl Platform for FakePlatform {
         Ok(())
     }
 
-    fn relaunch_elevated(&self) -> Result<u32, SysError> {
+    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
         let mut inner = self.inner.lock().unwrap();
-        inner.relaunches += 1;
+        inner.relaunches.push(args.to_vec());
         inner
             .relaunch_answer
             .ok_or_else(|| SysError::Os(std::io::Error::from_raw_os_error(1223)))

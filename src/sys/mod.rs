@@ -174,10 +174,11 @@ pub trait Platform: Sync {
     fn is_elevated(&self) -> Result<bool, SysError>;
     /// Restart Windows (with a short grace period for the user to save work).
     fn restart_windows(&self) -> Result<(), SysError>;
-    /// Start this program again elevated (a UAC prompt), with the same arguments and folder plus
-    /// `--elevated-child`, wait for it and return its exit code. The user declining the prompt
-    /// is an error for which [`SysError::is_cancelled`] is true.
-    fn relaunch_elevated(&self) -> Result<u32, SysError> {
+    /// Start this program again elevated (a UAC prompt) with `args`, in the same folder, wait for
+    /// it and return its exit code. The user declining the prompt is an error for which
+    /// [`SysError::is_cancelled`] is true.
+    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
+        let _ = args;
         Err(SysError::Offline)
     }
     /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).

@@ -17,14 +17,10 @@ fn wide(text: &std::ffi::OsStr) -> Vec<u16> {
     text.encode_wide().chain(Some(0)).collect()
 }
 
-pub fn relaunch_elevated() -> io::Result<u32> {
+pub fn relaunch_elevated(args: &[String]) -> io::Result<u32> {
     let exe = std::env::current_exe()?;
     let dir = std::env::current_dir()?;
-    let mut args: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| quote(&a.to_string_lossy()))
-        .collect();
-    args.push("--elevated-child".into());
+    let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
     let verb = wide("runas".as_ref());
     let file = wide(exe.as_os_str());
     let params = wide(args.join(" ").as_ref());

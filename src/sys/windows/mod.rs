@@ -73,8 +73,8 @@ impl Platform for Windows {
     fn restart_windows(&self) -> Result<(), SysError> {
         Ok(token::restart_windows()?)
     }
-    fn relaunch_elevated(&self) -> Result<u32, SysError> {
-        Ok(elevate::relaunch_elevated()?)
+    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
+        Ok(elevate::relaunch_elevated(args)?)
     }
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
         Ok(registry::key_exists(key)?)
