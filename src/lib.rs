@@ -11,6 +11,7 @@ pub mod elevation;
 pub mod engine;
 pub mod explain;
 pub mod folders;
+pub mod menu;
 pub mod plan;
 pub mod printer;
 pub mod report;
@@ -84,6 +85,7 @@ fn run_command(command: Command, printer: &Printer) -> Exit {
         Command::Status(req) => run_status(&req, printer),
         Command::Reset(req) => run_reset(&req, printer),
         Command::Diagnose(req) => run_diagnose(&req, printer),
+        Command::Menu => menu::run(printer, run_command),
         Command::Explain(req) => {
             let codes = req
                 .codes
@@ -400,7 +402,26 @@ fn reset_on(
     printer.reset(&report);
     // The services are back: a console close held by the handler may now end the process.
     sys::interrupts_finished();
-    if report.ok { Exit::Ok } else { Exit::Failed }
+    if !report.ok {
+        return Exit::Failed;
+    }
+    offer_restart(req, &report, sys, printer);
+    Exit::Ok
+}
+
+/// The standard procedure ends with a restart: offer it to a person who is there and did not
+/// ask for one already (`--reboot`) nor for no questions (`--yes`).
+fn offer_restart(req: &ResetRequest, report: &ResetReport, sys: &dyn Platform, printer: &Printer) {
+    let person = !req.assume_yes && !printer.is_json() && printer.can_ask();
+    if !(report.reboot_recommended && !req.reboot && report.mode == Mode::Online && person) {
+        return;
+    }
+    if let Ok(true) = printer.ask("Restart Windows now to finish the repair?") {
+        match sys.restart_windows() {
+            Ok(()) => printer.note("Windows will restart in 30 seconds; save your work."),
+            Err(err) => printer.error("reset", &format!("could not restart Windows: {err}")),
+        }
+    }
 }
 
 fn note_interrupted() {

@@ -121,16 +121,32 @@ impl Printer {
         for record in plan {
             let _ = writeln!(text, "{}", step_line(record));
         }
-        let _ = write!(text, "{question} [y/N] ");
         self.err(&text);
-        let mut answer = String::new();
-        if io::stdin().lock().read_line(&mut answer).is_err() {
-            return Ok(false);
+        self.ask(question)
+    }
+
+    /// A yes/no question; anything but "y" or "yes" is no.
+    pub fn ask(&self, question: &str) -> Result<bool, NotInteractive> {
+        if !io::stdin().is_terminal() {
+            return Err(NotInteractive);
         }
+        let answer = self
+            .read_line(&format!("{question} [y/N] "))
+            .unwrap_or_default();
         Ok(matches!(
             answer.trim().to_ascii_lowercase().as_str(),
             "y" | "yes"
         ))
+    }
+
+    /// Show `prompt` and read one line from the person at the console; `None` at end of input.
+    pub fn read_line(&self, prompt: &str) -> Option<String> {
+        self.err(prompt);
+        let mut line = String::new();
+        match io::stdin().lock().read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim().to_string()),
+        }
     }
 
     pub fn reset(&self, report: &ResetReport) {

@@ -137,6 +137,8 @@ pub enum Command {
     Reset(ResetRequest),
     Explain(ExplainRequest),
     Diagnose(DiagnoseRequest),
+    /// The double-click menu of quick fixes.
+    Menu,
 }
 
 #[derive(Clone, Debug)]
@@ -150,18 +152,12 @@ pub struct Request {
 }
 
 impl Request {
-    /// What a double-click does: the default reset, shown and confirmed at the prompt.
+    /// What a double-click does: the menu of quick fixes, until the person chooses Q.
     pub fn double_clicked() -> Request {
-        let reset = ResetRequest::from_args(ResetArgs {
-            timeout_secs: DEFAULT_TIMEOUT_SECS,
-            keep: DEFAULT_KEEP,
-            ..ResetArgs::default()
-        })
-        .expect("the defaults are valid");
         Request {
-            command: Command::Reset(reset),
+            command: Command::Menu,
             json: false,
-            pause_at_end: true,
+            pause_at_end: false,
             report_copy: None,
         }
     }
@@ -288,17 +284,12 @@ mod tests {
     }
 
     #[test]
-    fn a_double_click_asks_before_a_default_reset_and_pauses() {
+    fn a_double_click_opens_the_menu_which_ends_only_on_quit() {
         let req = Request::double_clicked();
-        assert!(req.pause_at_end && !req.json);
-        let Command::Reset(reset) = req.command else {
-            panic!("a double-click resets")
-        };
-        assert!(!reset.assume_yes && !reset.dry_run && reset.is_full());
-        assert_eq!(
-            (reset.method, reset.location),
-            (Method::Rename, Location::Online)
-        );
+        assert!(matches!(req.command, Command::Menu));
+        assert!(!req.json && req.report_copy.is_none());
+        // The menu keeps the window open itself: no extra pause after Q.
+        assert!(!req.pause_at_end);
     }
 
     #[test]

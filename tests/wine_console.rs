@@ -1,7 +1,8 @@
 //! A double-click, and Ctrl+C during a reset, as closely as Wine allows: wufix.exe started with no arguments in a console
 //! of its own (a pseudo-terminal, through util-linux `script`), so `GetConsoleProcessList`
-//! finds it alone. It must show the guided reset, ask, honour "n", and keep its window open
-//! until Enter. Runs on the Linux side against the Windows build; `scripts/test.sh` sets
+//! finds it alone. It must show the menu of quick fixes, run each entry as its command line
+//! does (a reset shows its plan and asks; "n" is honoured), come back to the menu, and close
+//! only on Q. Runs on the Linux side against the Windows build; `scripts/test.sh` sets
 //! `WUFIX_WINE_EXE` once the Wine prefix is up.
 #![cfg(unix)]
 
@@ -14,6 +15,8 @@ use std::time::{Duration, Instant};
 struct Session {
     child: Child,
     seen: Arc<Mutex<String>>,
+    /// How much of the screen earlier waits matched: a menu shown again is a new match.
+    consumed: Mutex<usize>,
 }
 
 impl Session {
@@ -40,9 +43,25 @@ impl Session {
         text
     }
 
+    /// Wait until `text` appears after whatever the previous wait matched.
     fn wait_for(&self, text: &str, limit: Duration) {
-        poll(limit, || self.screen().contains(text).then_some(()))
-            .unwrap_or_else(|| self.fail(&format!("no {text:?} within {limit:?}")));
+        let from = *self.consumed.lock().unwrap();
+        let end = poll(limit, || {
+            let screen = self.screen();
+            let rest = screen.get(from..)?;
+            rest.find(text).map(|at| from + at + text.len())
+        })
+        .unwrap_or_else(|| self.fail(&format!("no {text:?} within {limit:?}")));
+        *self.consumed.lock().unwrap() = end;
+    }
+
+    /// The screen since the previous wait's match began being waited for: what one step showed.
+    fn since(&self, mark: usize) -> String {
+        self.screen().get(mark..).unwrap_or("").to_string()
+    }
+
+    fn mark(&self) -> usize {
+        *self.consumed.lock().unwrap()
     }
 
     /// wufix's exit code, once it has exited (`script -e` hands it on).
@@ -158,7 +177,11 @@ fn double_click() -> Option<Session> {
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    Some(Session { child, seen })
+    Some(Session {
+        child,
+        seen,
+        consumed: Mutex::new(0),
+    })
 }
 
 fn wine64() -> String {
@@ -182,25 +205,119 @@ fn ctl(verb: &str, name: &str) {
     assert!(ok, "ctl {verb} {name}");
 }
 
+const MENU_PROMPT: &str = "Choose 1-6, or Q to quit:";
+const BACK: &str = "Press Enter to return to the menu.";
+
 #[test]
-fn a_double_click_shows_the_plan_asks_and_waits_for_enter() {
+fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     let _machine = serial();
     let Some(mut session) = double_click() else {
         return;
     };
+    session.wait_for("wufix — repair Windows Update", Duration::from_secs(60));
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    // A console's Enter is a carriage return. Anything but an entry is asked again.
+    session.type_keys("9\r");
+    session.wait_for("Type a number from 1 to 6, or Q.", Duration::from_secs(30));
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("1\r");
+    let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
-        session.screen().contains("rename-folder"),
+        session.since(mark).contains("rename-folder"),
         "the plan is shown first"
     );
-    // A console's Enter is a carriage return.
     session.type_keys("n\r");
     session.wait_for("cancelled; nothing was changed", Duration::from_secs(30));
-    session.wait_for("Press Enter to close this window.", Duration::from_secs(30));
+    session.wait_for(BACK, Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     assert!(!session.has_exited(), "the window must wait for Enter");
     session.type_keys("\r");
-    assert_eq!(session.wait_exit(Duration::from_secs(30)), 1, "cancelled");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!session.has_exited(), "the menu stays until Q");
+    session.type_keys("q\r");
+    assert_eq!(
+        session.wait_exit(Duration::from_secs(30)),
+        1,
+        "the last action, the reset, was cancelled"
+    );
+}
+
+#[test]
+fn the_menu_diagnoses_then_resets_the_cache_only_and_restores_the_services() {
+    let _machine = serial();
+    if std::env::var("WUFIX_WINE_EXE").is_err() {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    }
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        ctl("start", name);
+    }
+    let windows = drive_c().join("windows");
+    let sd = windows.join("SoftwareDistribution");
+    let catroot2 = windows.join("system32").join("catroot2");
+    std::fs::create_dir_all(&sd).unwrap();
+    std::fs::write(sd.join("DataStore.edb"), "x").unwrap();
+    std::fs::create_dir_all(&catroot2).unwrap();
+    std::fs::write(catroot2.join("catdb"), "x").unwrap();
+    let backups = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("SoftwareDistribution.wufix-"))
+            .collect()
+    };
+    let before = backups(&windows);
+
+    let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(60));
+    session.type_keys("4\r");
+    let mark = session.mark();
+    session.wait_for(BACK, Duration::from_secs(60));
+    assert!(
+        session.since(mark).contains("free on the Windows volume"),
+        "diagnose ran: {}",
+        session.since(mark)
+    );
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("2\r");
+    let mark = session.mark();
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    let plan = session.since(mark);
+    assert!(plan.contains("SoftwareDistribution"), "{plan}");
+    assert!(!plan.contains("catroot2"), "the cache only: {plan}");
+    session.type_keys("y\r");
+    session.wait_for(
+        "Restart Windows now to finish the repair? [y/N]",
+        Duration::from_secs(90),
+    );
+    let done = session.since(mark);
+    assert!(done.contains("Reset complete."), "{done}");
+    assert!(done.contains("To undo"), "{done}");
+    session.type_keys("n\r");
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
+    assert_eq!(session.wait_exit(Duration::from_secs(30)), 0);
+
+    assert_eq!(backups(&windows).len(), before.len() + 1, "one new backup");
+    assert!(!sd.exists() || !sd.join("DataStore.edb").exists());
+    assert!(catroot2.join("catdb").exists(), "catroot2 untouched");
+    for name in ["wuauserv", "bits", "cryptsvc"] {
+        let state = Command::new(wine64())
+            .args([r"C:\wufix-test\testsvc.exe", "ctl", "query", name])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&state.stdout).starts_with("Running"),
+            "{name} runs again"
+        );
+    }
 }
 
 /// Puts cryptsvc back to obeying STOP, whatever the assertions say.
@@ -231,12 +348,14 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
     std::fs::write(sd.join("keep.me"), "x").unwrap();
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(60));
+    session.type_keys("1\r");
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     session.type_keys("y\r");
     // Said once Ctrl+C is caught and the stops have begun; cryptsvc then takes 5 s.
     session.wait_for("stopping wuauserv", Duration::from_secs(30));
     session.type_keys("\u{3}");
-    session.wait_for("Press Enter to close this window.", Duration::from_secs(60));
+    session.wait_for(BACK, Duration::from_secs(60));
     let seen = session.screen();
     assert!(seen.contains("interrupted before this step"), "{seen}");
     assert!(
@@ -247,6 +366,8 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
     );
     assert!(sd.join("keep.me").exists(), "the folder must be left alone");
     session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
     assert_eq!(
         session.wait_exit(Duration::from_secs(30)),
         1,
@@ -280,6 +401,8 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
     std::fs::create_dir_all(windows.join("SoftwareDistribution")).unwrap();
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(60));
+    session.type_keys("1\r");
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     // Someone else resets catroot2 while the question waits (an RMM run, say): it is not locked out.
     let other = Command::new(wine64())
@@ -297,7 +420,10 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
     );
     assert!(!catroot2.exists());
     session.type_keys("y\r");
-    session.wait_for("Press Enter to close this window.", Duration::from_secs(60));
+    session.wait_for(
+        "Restart Windows now to finish the repair? [y/N]",
+        Duration::from_secs(60),
+    );
     let seen = session.screen();
     // The plan was made again: catroot2 is gone now, so there is nothing to do for it.
     assert!(
@@ -305,6 +431,10 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
         "{seen}"
     );
     session.type_keys("\r");
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
     assert_eq!(session.wait_exit(Duration::from_secs(30)), 0, "{seen}");
     assert!(!windows.join("SoftwareDistribution").exists());
 }
