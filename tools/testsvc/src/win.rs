@@ -36,6 +36,16 @@ pub fn main() -> i32 {
             }
         },
         ["hold", path] => hold(path),
+        ["version", path] => match version(path) {
+            Ok(text) => {
+                println!("{text}");
+                0
+            }
+            Err(err) => {
+                eprintln!("version {path}: {err}");
+                1
+            }
+        },
         ["revive-later", name] => {
             // Stand in for usosvc or a trigger: start the service again shortly after it stopped.
             std::thread::sleep(Duration::from_millis(300));
@@ -53,7 +63,7 @@ pub fn main() -> i32 {
         },
         _ => {
             eprintln!(
-                "usage: wufix-testsvc run NAME | hold PATH | ctl start|stop|query|disable|demand NAME"
+                "usage: wufix-testsvc run NAME | hold PATH | version EXE | ctl start|stop|query|disable|demand NAME"
             );
             2
         }
@@ -285,4 +295,71 @@ fn set_start_type(
         ));
     }
     Ok(())
+}
+
+/// An exe's version resource as Windows reads it: `FIXED a.b.c.d` and each string, one per line
+/// (`ProductName=wufix`).
+fn version(path: &str) -> std::io::Result<String> {
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetFileVersionInfoSizeW, GetFileVersionInfoW, VS_FIXEDFILEINFO, VerQueryValueW,
+    };
+    let wide = |s: &str| s.encode_utf16().chain(Some(0)).collect::<Vec<u16>>();
+    let file = wide(path);
+    // SAFETY: `file` is NUL-terminated; the handle out-parameter may be null.
+    let size = unsafe { GetFileVersionInfoSizeW(file.as_ptr(), std::ptr::null_mut()) };
+    if size == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut data = vec![0u8; size as usize];
+    // SAFETY: `data` holds `size` bytes, as the call is told.
+    if unsafe { GetFileVersionInfoW(file.as_ptr(), 0, size, data.as_mut_ptr().cast()) } == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let query = |sub: &str| -> Option<(*const u8, u32)> {
+        let sub = wide(sub);
+        let mut ptr = std::ptr::null_mut();
+        let mut len = 0u32;
+        // SAFETY: `data` is the block GetFileVersionInfoW filled; the result points into it.
+        let ok = unsafe { VerQueryValueW(data.as_ptr().cast(), sub.as_ptr(), &mut ptr, &mut len) };
+        (ok != 0 && !ptr.is_null()).then_some((ptr.cast::<u8>().cast_const(), len))
+    };
+    let mut out = String::new();
+    if let Some((ptr, _)) = query("\\") {
+        // SAFETY: the root block is a VS_FIXEDFILEINFO inside `data`.
+        let fixed = unsafe { std::ptr::read_unaligned(ptr.cast::<VS_FIXEDFILEINFO>()) };
+        out.push_str(&format!(
+            "FIXED {}.{}.{}.{}\n",
+            fixed.dwFileVersionMS >> 16,
+            fixed.dwFileVersionMS & 0xFFFF,
+            fixed.dwFileVersionLS >> 16,
+            fixed.dwFileVersionLS & 0xFFFF
+        ));
+    }
+    let (ptr, len) = query("\\VarFileInfo\\Translation")
+        .ok_or_else(|| std::io::Error::other("no translation table"))?;
+    if len < 4 {
+        return Err(std::io::Error::other("empty translation table"));
+    }
+    // SAFETY: the translation table holds at least one (language, code page) pair of u16s.
+    let (lang, cp) = unsafe {
+        (
+            std::ptr::read_unaligned(ptr.cast::<u16>()),
+            std::ptr::read_unaligned(ptr.cast::<u16>().add(1)),
+        )
+    };
+    for key in [
+        "ProductName",
+        "FileDescription",
+        "FileVersion",
+        "ProductVersion",
+        "LegalCopyright",
+    ] {
+        if let Some((ptr, len)) = query(&format!("\\StringFileInfo\\{lang:04x}{cp:04x}\\{key}")) {
+            // SAFETY: a string value is `len` UTF-16 units inside `data`, the last one NUL.
+            let units = unsafe { std::slice::from_raw_parts(ptr.cast::<u16>(), len as usize) };
+            let text = String::from_utf16_lossy(units);
+            out.push_str(&format!("{key}={}\n", text.trim_end_matches('\0')));
+        }
+    }
+    Ok(out)
 }
