@@ -6,14 +6,15 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, IsTerminal, Write};
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::diagnose::{DiagnoseReport, Severity};
 use crate::explain::ExplainReport;
 use crate::report::{
-    BackupEvent, ErrorReport, Mode, ResetReport, ServiceSnapshot, StatusReport, StepRecord,
-    size_text,
+    BackupEvent, ErrorReport, Mode, Outcome, ResetReport, ServiceSnapshot, StatusReport,
+    StepRecord, size_text,
 };
 
 pub struct Printer {
@@ -57,14 +58,16 @@ impl Printer {
         self.json
     }
 
+    // Through anstream: colour reaches a terminal (on Windows 10+ through the console's
+    // virtual-terminal mode) and is stripped for a pipe, a file, or when NO_COLOR is set.
     fn out(&self, text: &str) {
-        let mut out = io::stdout().lock();
+        let mut out = anstream::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
 
     fn err(&self, text: &str) {
-        let mut err = io::stderr().lock();
+        let mut err = anstream::stderr().lock();
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();
     }
@@ -108,7 +111,10 @@ impl Printer {
                 error: message.to_string(),
             });
         }
-        self.err(&format!("wufix: {}\n", clean(message)));
+        self.err(&format!(
+            "{}\n",
+            paint(&format!("wufix: {}", clean(message)), RED)
+        ));
     }
 
     /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
@@ -275,15 +281,23 @@ impl Printer {
             report.mode.as_str()
         );
         for finding in &report.findings {
+            let label = format!("{:<6}", finding.severity.as_str().to_uppercase());
+            let style = match finding.severity {
+                Severity::Ok => GREEN,
+                Severity::Info => Style::new(),
+                Severity::Warn => YELLOW,
+                Severity::Error => RED,
+            };
             let _ = writeln!(
                 text,
-                "  {:<6} {}",
-                finding.severity.as_str().to_uppercase(),
+                "  {} {}",
+                paint(&label, style),
                 clean(&finding.summary)
             );
             let _ = writeln!(text, "         {}", clean(&finding.evidence));
             if let (true, Some(remedy)) = (finding.severity > Severity::Ok, &finding.remedy) {
-                let _ = writeln!(text, "         fix: {remedy}");
+                // Offline remedies hold the mounted volume's path: cleaned like any name.
+                let _ = writeln!(text, "         fix: {}", clean(remedy));
             }
         }
         let attention = report
@@ -363,9 +377,16 @@ fn method_name(report: &ResetReport) -> &'static str {
 }
 
 fn step_line(record: &StepRecord) -> String {
+    let outcome = format!("{:<8}", record.outcome.as_str());
+    let style = match record.outcome {
+        Outcome::Done => GREEN,
+        Outcome::Failed => RED,
+        Outcome::Skipped => YELLOW,
+        Outcome::Planned => Style::new(),
+    };
     let mut line = format!(
-        "  {:<8} {:<16} {}  ({})",
-        record.outcome.as_str(),
+        "  {} {:<16} {}  ({})",
+        paint(&outcome, style),
         record.action.as_str(),
         clean(&record.target),
         clean(&record.detail)
@@ -379,6 +400,15 @@ fn step_line(record: &StepRecord) -> String {
         );
     }
     line
+}
+
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+
+/// `text` in `style`; the escape codes are dropped on the way out where colour is not wanted.
+fn paint(text: &str, style: Style) -> String {
+    format!("{style}{text}{style:#}")
 }
 
 /// What a person sees next, after a reset that changed something, and how to undo it.

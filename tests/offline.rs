@@ -535,3 +535,29 @@ fn the_json_report_keeps_its_shape() {
     }
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn colour_only_where_asked_for_and_never_in_json() {
+    let vol = Volume::new(0);
+    let run = |vars: &[(&str, &str)], json: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wufix"));
+        command.args(["diagnose", "--windows-dir", vol.arg()]);
+        if json {
+            command.arg("--json");
+        }
+        command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (key, value) in vars {
+            command.env(key, value);
+        }
+        let out = common::output(command.stdin(std::process::Stdio::null())).unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A pipe gets plain text.
+    assert!(!run(&[], false).contains('\u{1b}'));
+    // Forced (as a terminal would get it): severities in colour, OK in green.
+    let forced = run(&[("CLICOLOR_FORCE", "1")], false);
+    assert!(forced.contains("\u{1b}[32mOK"), "{forced:?}");
+    // NO_COLOR wins, and JSON is never coloured.
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false).contains('\u{1b}'));
+    assert!(!run(&[("CLICOLOR_FORCE", "1")], true).contains('\u{1b}'));
+}
