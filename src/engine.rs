@@ -8,7 +8,8 @@
 
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::catalog::{Folder, GuardKind};
@@ -16,6 +17,7 @@ use crate::clock::Clock;
 use crate::folders::backup;
 use crate::folders::remove::{self, Failure};
 use crate::plan::{Change, FolderStep, Plan, ServiceAction, ServiceActionKind, Step};
+use crate::progress::{Meter, Quiet};
 use crate::report::{
     Action, BackupEvent, BackupRecord, EntryError, Mode, Outcome, ResetReport, ServicesReport,
     StepRecord, count,
@@ -33,6 +35,19 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&StepRecord),
 ) -> ResetReport {
+    run_shown(plan, sys, clock, cancel, progress, &Quiet)
+}
+
+/// [`run`], telling `meter` what a person waits on: services still stopping or starting, the
+/// entries a clear has removed so far.
+pub fn run_shown(
+    plan: &Plan,
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(&StepRecord),
+    meter: &dyn Meter,
+) -> ResetReport {
     let mut run = Run {
         plan,
         sys,
@@ -44,6 +59,7 @@ pub fn run(
         renamed: Vec::new(),
         stop_budget: plan.timeout,
         progress,
+        meter,
     };
     let mut interrupted = false;
     for step in &plan.steps {
@@ -121,6 +137,7 @@ struct Run<'a> {
     /// What is left of `--timeout` for stopping services, over the whole run.
     stop_budget: Duration,
     progress: &'a mut dyn FnMut(&StepRecord),
+    meter: &'a dyn Meter,
 }
 
 /// Why a batch of services is being stopped.
@@ -176,7 +193,8 @@ impl Run<'_> {
             return;
         }
         let began = self.clock.now();
-        let results = services::stop_all(self.sys, self.clock, names, self.stop_budget);
+        let results =
+            services::stop_all_shown(self.sys, self.clock, names, self.stop_budget, self.meter);
         let spent = self.clock.now().saturating_duration_since(began);
         self.stop_budget = self.stop_budget.saturating_sub(spent);
         for driven in results {
@@ -305,7 +323,20 @@ impl Run<'_> {
     }
 
     fn clear(&mut self, path: &Path) -> StepRecord {
-        let removal = remove::clear_contents(path, self.clock, self.plan.retry_for);
+        // A bar with a total needs the entries counted first: a quick read-only walk, done only
+        // when someone watches.
+        let counter = self.meter.watching().then(|| {
+            let counter = Arc::new(AtomicU64::new(0));
+            let total = crate::folders::stats::entries(path);
+            self.meter.clearing(path, total, Arc::clone(&counter));
+            counter
+        });
+        let watched = counter.is_some();
+        let removal =
+            remove::clear_contents_counted(path, self.clock, self.plan.retry_for, counter);
+        if watched {
+            self.meter.done();
+        }
         let target = path.display().to_string();
         if removal.failures.is_empty() {
             let detail = format!(
@@ -405,7 +436,9 @@ impl Run<'_> {
     }
 
     fn start_services(&mut self, names: &[String]) {
-        for driven in services::start_all(self.sys, self.clock, names, self.plan.timeout) {
+        let results =
+            services::start_all_shown(self.sys, self.clock, names, self.plan.timeout, self.meter);
+        for driven in results {
             let record = match driven.result {
                 // Running without being asked: it never stopped (it would not, or the run was
                 // interrupted first), or something else started it again.
@@ -889,6 +922,95 @@ mod tests {
             &AtomicBool::new(false),
             on_record,
         )
+    }
+
+    /// A meter that writes down what it was told.
+    #[derive(Default)]
+    struct Recorded {
+        events: std::sync::Mutex<Vec<String>>,
+        counters: std::sync::Mutex<Vec<(u64, Arc<AtomicU64>)>>,
+    }
+
+    impl Meter for Recorded {
+        fn services(&self, verb: &str, pending: &[&str]) {
+            let event = format!("{verb} {}", pending.join(","));
+            let mut events = self.events.lock().unwrap();
+            if events.last() != Some(&event) {
+                events.push(event);
+            }
+        }
+        fn watching(&self) -> bool {
+            true
+        }
+        fn clearing(&self, folder: &Path, total: u64, removed: Arc<AtomicU64>) {
+            let name = folder.file_name().unwrap().to_string_lossy();
+            self.events
+                .lock()
+                .unwrap()
+                .push(format!("clearing {name} of {total}"));
+            self.counters.lock().unwrap().push((total, removed));
+        }
+        fn done(&self) {
+            self.events.lock().unwrap().push("done".into());
+        }
+    }
+
+    #[test]
+    fn a_person_watching_sees_the_services_still_on_their_way_and_every_entry_cleared() {
+        let m = machine();
+        let sd = m.layout.path(Folder::SoftwareDistribution);
+        fs::create_dir_all(sd.join("Download/a")).unwrap();
+        fs::write(sd.join("Download/a/f.cab"), "x").unwrap();
+        // cryptsvc takes a few polls to stop: the others are done before it.
+        let sys = all_running().on_stop(
+            "cryptsvc",
+            OnStop::Pending {
+                polls: 3,
+                wait_hint: Duration::from_millis(100),
+            },
+        );
+        let plan = Plan::build(
+            &request(Method::Clear, false),
+            &m.layout,
+            &sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        let meter = Recorded::default();
+        run_shown(
+            &plan,
+            &sys,
+            &FakeClock::new(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+            &meter,
+        );
+        let events = meter.events.lock().unwrap().clone();
+        let first = events.first().unwrap();
+        assert!(
+            first.starts_with("stopping ") && first.contains("cryptsvc"),
+            "{events:?}"
+        );
+        assert!(
+            events.iter().any(|e| e == "stopping cryptsvc"),
+            "the names shrink to the one still stopping: {events:?}"
+        );
+        // SoftwareDistribution: data, Download, Download/a, Download/a/f.cab.
+        assert!(
+            events.contains(&"clearing SoftwareDistribution of 4".to_string()),
+            "{events:?}"
+        );
+        assert!(
+            events.iter().any(|e| e.starts_with("starting ")),
+            "{events:?}"
+        );
+        assert_eq!(events.last().unwrap(), "done");
+        for (total, removed) in meter.counters.lock().unwrap().iter() {
+            assert_eq!(
+                removed.load(Ordering::Relaxed),
+                *total,
+                "every counted entry removed"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod folders;
 pub mod menu;
 pub mod plan;
 pub mod printer;
+pub mod progress;
 pub mod report;
 pub mod request;
 pub mod services;
@@ -394,9 +395,14 @@ fn reset_on(
             plan.timeout.as_secs()
         ));
     }
-    let mut report = engine::run(&plan, sys, clock, cancel, &mut |record| {
-        printer.progress(record)
-    });
+    let mut report = engine::run_shown(
+        &plan,
+        sys,
+        clock,
+        cancel,
+        &mut |record| printer.progress(record),
+        printer,
+    );
     report.servicing = checks;
     report.forced = forced;
     printer.reset(&report);

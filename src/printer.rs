@@ -5,13 +5,19 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::diagnose::{DiagnoseReport, Severity};
 use crate::explain::ExplainReport;
+use crate::progress::Meter;
 use crate::report::{
     BackupEvent, ErrorReport, Mode, Outcome, ResetReport, ServiceSnapshot, StatusReport,
     StepRecord, size_text,
@@ -21,6 +27,15 @@ pub struct Printer {
     json: bool,
     /// A file that also gets the reset report (the elevated copy's, for the window that waits).
     report_copy: Option<std::path::PathBuf>,
+    /// The spinner or bar on stderr while a person waits; only on a terminal, never with JSON.
+    live: Mutex<Option<Live>>,
+}
+
+/// A spinner (services) or a bar (a folder being cleared) on screen.
+struct Live {
+    bar: ProgressBar,
+    /// For a bar: the thread that moves it as the removal count grows, and its stop flag.
+    follower: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
 }
 
 /// Why a question could not be asked.
@@ -32,6 +47,7 @@ impl Printer {
         Printer {
             json,
             report_copy: None,
+            live: Mutex::new(None),
         }
     }
 
@@ -67,9 +83,20 @@ impl Printer {
     }
 
     fn err(&self, text: &str) {
-        let mut err = anstream::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
+        let write = || {
+            let mut err = anstream::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        };
+        // A line printed while a spinner runs goes above it, not through it.
+        match &*self.live.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(live) => live.bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn shows_progress(&self) -> bool {
+        !self.json && io::stderr().is_terminal()
     }
 
     fn json_out<T: Serialize>(&self, value: &T) {
@@ -454,6 +481,69 @@ fn after_reset(report: &ResetReport) -> String {
         ),
     };
     text
+}
+
+impl Meter for Printer {
+    fn services(&self, verb: &str, pending: &[&str]) {
+        if !self.shows_progress() {
+            return;
+        }
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let live = live.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Live {
+                bar,
+                follower: None,
+            }
+        });
+        live.bar
+            .set_message(format!("{verb} {}", pending.join(", ")));
+    }
+
+    fn watching(&self) -> bool {
+        self.shows_progress()
+    }
+
+    fn clearing(&self, folder: &Path, total: u64, removed: Arc<AtomicU64>) {
+        self.done();
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} entries removed from {msg} ({elapsed})",
+                )
+                .expect("a valid template"),
+            )
+            .with_message(clean(&folder.display().to_string()).into_owned());
+        let stop = Arc::new(AtomicBool::new(false));
+        let follower = {
+            let (bar, stop) = (bar.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    bar.set_position(removed.load(Ordering::Relaxed));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        };
+        *self.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(Live {
+            bar,
+            follower: Some((stop, follower)),
+        });
+    }
+
+    fn done(&self) {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(live) = live {
+            if let Some((stop, follower)) = live.follower {
+                stop.store(true, Ordering::Relaxed);
+                let _ = follower.join();
+            }
+            live.bar.finish_and_clear();
+        }
+    }
 }
 
 /// Text as one line of output: control characters (a newline or an escape sequence in a file

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::catalog;
 use crate::clock::Clock;
+use crate::progress::{Meter, Quiet};
 use crate::report::ServiceSnapshot;
 use crate::sys::{Platform, ServiceInfo, ServiceState, ServiceStatus, SysError};
 
@@ -64,7 +65,18 @@ pub fn stop_all(
     names: &[String],
     timeout: Duration,
 ) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Stopped, timeout)
+    drive(sys, clock, names, Goal::Stopped, timeout, &Quiet)
+}
+
+/// [`stop_all`], telling `meter` which services are still on their way.
+pub fn stop_all_shown(
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    names: &[String],
+    timeout: Duration,
+    meter: &dyn Meter,
+) -> Vec<Driven> {
+    drive(sys, clock, names, Goal::Stopped, timeout, meter)
 }
 
 /// Start every service in `names`, all within `timeout`. One still stopping is started once
@@ -75,7 +87,18 @@ pub fn start_all(
     names: &[String],
     timeout: Duration,
 ) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Running, timeout)
+    drive(sys, clock, names, Goal::Running, timeout, &Quiet)
+}
+
+/// [`start_all`], telling `meter` which services are still on their way.
+pub fn start_all_shown(
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    names: &[String],
+    timeout: Duration,
+    meter: &dyn Meter,
+) -> Vec<Driven> {
+    drive(sys, clock, names, Goal::Running, timeout, meter)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -98,6 +121,13 @@ impl Goal {
         match self {
             Goal::Stopped => matches!(state, ServiceState::Running | ServiceState::Paused),
             Goal::Running => state == ServiceState::Stopped,
+        }
+    }
+
+    fn waiting(self) -> &'static str {
+        match self {
+            Goal::Stopped => "stopping",
+            Goal::Running => "starting",
         }
     }
 
@@ -163,6 +193,20 @@ fn drive(
     names: &[String],
     goal: Goal,
     timeout: Duration,
+    meter: &dyn Meter,
+) -> Vec<Driven> {
+    let driven = drive_inner(sys, clock, names, goal, timeout, meter);
+    meter.done();
+    driven
+}
+
+fn drive_inner(
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    names: &[String],
+    goal: Goal,
+    timeout: Duration,
+    meter: &dyn Meter,
 ) -> Vec<Driven> {
     let began = clock.now();
     let deadline = began + timeout;
@@ -217,6 +261,14 @@ fn drive(
                 Ok(status) => track.last = Some(status),
                 Err(err) => track.result = Some(Err(format!("cannot query it: {err}"))),
             }
+        }
+        let pending: Vec<&str> = tracks
+            .iter()
+            .filter(|t| t.result.is_none())
+            .map(|t| t.name)
+            .collect();
+        if !pending.is_empty() {
+            meter.services(goal.waiting(), &pending);
         }
 
         for track in tracks.iter_mut() {

@@ -561,3 +561,45 @@ fn colour_only_where_asked_for_and_never_in_json() {
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false).contains('\u{1b}'));
     assert!(!run(&[("CLICOLOR_FORCE", "1")], true).contains('\u{1b}'));
 }
+
+/// On a terminal, clearing draws a bar with the entry count; for a pipe, nothing of it.
+#[cfg(unix)]
+#[test]
+fn clearing_shows_a_bar_on_a_terminal_only() {
+    let vol = Volume::new(3000);
+    let exe = env!("CARGO_BIN_EXE_wufix");
+    let command = format!(
+        "'{exe}' reset --yes --method clear --only software-distribution --windows-dir '{}'",
+        vol.arg()
+    );
+    let out = common::output(
+        std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("TERM", "xterm")
+            .env_remove("NO_COLOR")
+            .stdin(std::process::Stdio::null()),
+    )
+    .expect("util-linux script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("entries removed from"), "{screen}");
+    assert!(fs::read_dir(vol.sd()).unwrap().next().is_none(), "cleared");
+
+    let vol = Volume::new(300);
+    let piped = wufix(&[
+        "reset",
+        "--yes",
+        "--method",
+        "clear",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped));
+    assert!(
+        !text(&piped).contains("entries removed from"),
+        "{}",
+        text(&piped)
+    );
+}

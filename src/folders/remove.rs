@@ -7,6 +7,8 @@
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::clock::Clock;
@@ -26,9 +28,18 @@ pub struct Removal {
     /// Entries removed: files, links and folders.
     pub removed: u64,
     pub failures: Vec<Failure>,
+    /// Counts removals as they happen, for a progress bar on another thread.
+    counter: Option<Arc<AtomicU64>>,
 }
 
 impl Removal {
+    fn removed_one(&mut self) {
+        self.removed += 1;
+        if let Some(counter) = &self.counter {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     fn fail(&mut self, path: PathBuf, error: io::Error) {
         self.failures.push(Failure { path, error });
     }
@@ -40,7 +51,17 @@ const MAX_RETRY_DELAY: Duration = Duration::from_millis(500);
 
 /// Delete everything inside `dir`, keeping `dir` itself.
 pub fn clear_contents(dir: &Path, clock: &dyn Clock, retry_for: Duration) -> Removal {
-    with_retries(clock, retry_for, |out| match Dir::open(dir) {
+    clear_contents_counted(dir, clock, retry_for, None)
+}
+
+/// [`clear_contents`], adding each removal to `counter` as it happens.
+pub fn clear_contents_counted(
+    dir: &Path,
+    clock: &dyn Clock,
+    retry_for: Duration,
+    counter: Option<Arc<AtomicU64>>,
+) -> Removal {
+    with_retries(clock, retry_for, counter, |out| match Dir::open(dir) {
         Ok(root) => {
             remove_below(root, dir, out);
         }
@@ -50,7 +71,7 @@ pub fn clear_contents(dir: &Path, clock: &dyn Clock, retry_for: Duration) -> Rem
 
 /// Delete `path` and everything inside it. A link is removed itself; a missing path is no error.
 pub fn remove_tree(path: &Path, clock: &dyn Clock, retry_for: Duration) -> Removal {
-    with_retries(clock, retry_for, |out| {
+    with_retries(clock, retry_for, None, |out| {
         let (Some(parent_path), Some(name)) = (path.parent(), path.file_name()) else {
             return out.fail(path.to_path_buf(), io::Error::other("not a removable path"));
         };
@@ -83,13 +104,17 @@ fn mount_point() -> io::Error {
 fn with_retries(
     clock: &dyn Clock,
     retry_for: Duration,
+    counter: Option<Arc<AtomicU64>>,
     mut pass: impl FnMut(&mut Removal),
 ) -> Removal {
     let deadline = clock.now() + retry_for;
     let mut removed = 0;
     let mut delay = FIRST_RETRY_DELAY;
     loop {
-        let mut out = Removal::default();
+        let mut out = Removal {
+            counter: counter.clone(),
+            ..Removal::default()
+        };
         pass(&mut out);
         removed += out.removed;
         let locked = out
@@ -100,6 +125,7 @@ fn with_retries(
             return Removal {
                 removed,
                 failures: out.failures,
+                counter: None,
             };
         }
         clock.sleep(delay);
@@ -111,7 +137,7 @@ fn with_retries(
 fn record(out: &mut Removal, path: PathBuf, result: io::Result<()>) -> bool {
     match result {
         Ok(()) => {
-            out.removed += 1;
+            out.removed_one();
             true
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => true,
@@ -190,7 +216,7 @@ fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
                 let path = || path_of(root_path, &stack, Some(&name));
                 match result {
                     Ok(()) => {
-                        out.removed += 1;
+                        out.removed_one();
                         true
                     }
                     Err(err) if err.kind() == io::ErrorKind::NotFound => true,

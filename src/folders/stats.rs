@@ -45,6 +45,25 @@ pub fn measure(root: &Path) -> Size {
     size
 }
 
+/// How many entries (files, links and folders) are below `root`: what clearing it removes. A link
+/// is counted, never entered.
+pub fn entries(root: &Path) -> u64 {
+    let mut count = 0;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            count += 1;
+            if entry
+                .file_type()
+                .is_ok_and(|ft| ft.is_dir() && !ft.is_symlink())
+            {
+                pending.push(entry.path());
+            }
+        }
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
