@@ -603,3 +603,24 @@ fn clearing_shows_a_bar_on_a_terminal_only() {
         text(&piped)
     );
 }
+
+/// The elevated copy saves its report for the window that started it: the same text it prints.
+#[test]
+fn the_report_file_holds_what_the_window_showed() {
+    let vol = Volume::new(3);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--windows-dir",
+        vol.arg(),
+        "--elevated-child",
+        "--report-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let saved = fs::read_to_string(&file).unwrap();
+    assert_eq!(saved, String::from_utf8_lossy(&out.stdout));
+    assert!(saved.contains("Reset complete."), "{saved}");
+}
