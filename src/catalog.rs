@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// A folder wufix can reset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Folder {
     /// `%windir%\SoftwareDistribution`: the update agent's download cache and history database.

@@ -11,6 +11,7 @@ pub mod elevation;
 pub mod engine;
 pub mod explain;
 pub mod folders;
+pub mod journal;
 pub mod menu;
 pub mod plan;
 pub mod printer;

@@ -34,7 +34,7 @@ pub fn size_text(files: u64, bytes: u64) -> String {
 }
 
 /// Whether a command acts on the running Windows or on a mounted one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Online,

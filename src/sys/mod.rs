@@ -23,7 +23,7 @@ mod fs;
 pub use fs::{free_space, is_sharing_violation};
 
 /// What a service is doing, as the service control manager reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceState {
     Stopped,
@@ -55,7 +55,7 @@ impl ServiceState {
 }
 
 /// How a service is configured to start. wufix reports it and never changes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StartType {
     Boot,

@@ -1,0 +1,215 @@
+//! The journal: what a run is about to change, written and synced to disk before it changes it,
+//! and how each change ended. `undo` and the recovery after a killed run read it; `status` shows
+//! the last run from it. One JSON Lines file per run: a `start` record, then `intent` / `outcome`
+//! pairs, then `finished` (or, written later by whoever recovered it, `recovered`).
+//!
+//! A crash can cut the file anywhere, and a file can be damaged or come from a newer wufix: such a
+//! file is set aside (`*.corrupt`) and reported, never trusted and never a panic.
+
+pub mod store;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Folder;
+use crate::report::Mode;
+use crate::sys::{ServiceState, StartType};
+
+pub use store::{Journal, Listing, SetAside, Store};
+
+/// The format written; a file with a higher version is set aside, not guessed at.
+pub const VERSION: u32 = 1;
+
+/// One line of a journal file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "kebab-case")]
+pub enum Record {
+    Start(Start),
+    /// About to make this change (synced before it is made).
+    Intent {
+        change: Change,
+    },
+    /// How the change ended.
+    Outcome {
+        change: Change,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        detail: String,
+    },
+    /// The run ended on its own (`ok`: every step succeeded).
+    Finished {
+        at: String,
+        ok: bool,
+    },
+    /// Another run put back what this one, interrupted, had left.
+    Recovered {
+        at: String,
+        by: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Start {
+    pub version: u32,
+    /// RFC 3339, UTC.
+    pub started: String,
+    /// `reset` or `undo`.
+    pub command: String,
+    pub mode: Mode,
+    pub windows_dir: String,
+    pub pid: u32,
+    /// Every service the run considers, as it was before anything changed.
+    pub services_before: Vec<ServiceBefore>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceBefore {
+    pub name: String,
+    pub state: Option<ServiceState>,
+    pub start_type: Option<StartType>,
+}
+
+/// A change a run makes, with what is needed to reverse it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Change {
+    StopService {
+        name: String,
+    },
+    StartService {
+        name: String,
+    },
+    /// `from` renamed to `to` (a backup; or, in an undo, a backup back to its folder).
+    Rename {
+        folder: Folder,
+        from: PathBuf,
+        to: PathBuf,
+    },
+    /// The contents of `path` deleted: cannot be reversed.
+    Clear {
+        folder: Folder,
+        path: PathBuf,
+    },
+    /// Old backups deleted: cannot be reversed.
+    Prune {
+        folder: Folder,
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// A journal file read back: its run and how far it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub path: PathBuf,
+    pub start: Start,
+    /// Each change announced, with its outcome if one was written.
+    pub changes: Vec<(Change, Option<bool>)>,
+    pub finished: Option<bool>,
+    pub recovered: bool,
+}
+
+impl Run {
+    /// Read from the records of one file; `Err` says why the file cannot be trusted.
+    pub fn from_records(path: PathBuf, records: Vec<Record>) -> Result<Run, String> {
+        let mut records = records.into_iter();
+        let start = match records.next() {
+            Some(Record::Start(start)) => start,
+            Some(_) => return Err("it does not begin with a start record".into()),
+            None => return Err("it is empty".into()),
+        };
+        if start.version > VERSION {
+            return Err(format!(
+                "it was written by a newer wufix (format {}, this one reads {VERSION})",
+                start.version
+            ));
+        }
+        let mut run = Run {
+            path,
+            start,
+            changes: Vec::new(),
+            finished: None,
+            recovered: false,
+        };
+        for record in records {
+            match record {
+                Record::Start(_) => return Err("it holds a second start record".into()),
+                Record::Intent { change } => run.changes.push((change, None)),
+                Record::Outcome { change, ok, .. } => {
+                    match run
+                        .changes
+                        .iter_mut()
+                        .rev()
+                        .find(|(c, outcome)| *c == change && outcome.is_none())
+                    {
+                        Some(entry) => entry.1 = Some(ok),
+                        None => return Err("an outcome has no intent before it".into()),
+                    }
+                }
+                Record::Finished { ok, .. } => run.finished = Some(ok),
+                Record::Recovered { .. } => run.recovered = true,
+            }
+        }
+        Ok(run)
+    }
+
+    /// Killed before it finished, and nobody has recovered it yet.
+    pub fn interrupted(&self) -> bool {
+        self.finished.is_none() && !self.recovered
+    }
+
+    /// Services this run stopped (or may have stopped: announced, no outcome) that were running
+    /// before it and that it did not start again.
+    pub fn left_stopped(&self) -> Vec<String> {
+        let was_running = |name: &str| {
+            self.start.services_before.iter().any(|s| {
+                s.name.eq_ignore_ascii_case(name)
+                    && matches!(
+                        s.state,
+                        Some(ServiceState::Running | ServiceState::StartPending)
+                    )
+            })
+        };
+        let mut out: Vec<String> = Vec::new();
+        for (change, outcome) in &self.changes {
+            match change {
+                Change::StopService { name } if *outcome != Some(false) && was_running(name) => {
+                    if !out.contains(name) {
+                        out.push(name.clone());
+                    }
+                }
+                Change::StartService { name } if *outcome == Some(true) => {
+                    out.retain(|n| n != name);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Renames this run made or may have made (announced, no outcome): (folder, from, to).
+    pub fn renames(&self) -> Vec<(Folder, PathBuf, PathBuf)> {
+        self.changes
+            .iter()
+            .filter(|(_, outcome)| *outcome != Some(false))
+            .filter_map(|(change, _)| match change {
+                Change::Rename { folder, from, to } => Some((*folder, from.clone(), to.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Folders this run cleared (not reversible).
+    pub fn cleared(&self) -> Vec<Folder> {
+        self.changes
+            .iter()
+            .filter_map(|(change, _)| match change {
+                Change::Clear { folder, .. } => Some(*folder),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

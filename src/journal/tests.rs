@@ -1,0 +1,209 @@
+use proptest::prelude::*;
+
+use super::store::{line, parse};
+use super::*;
+
+fn start(pid: u32) -> Start {
+    Start {
+        version: VERSION,
+        started: "2026-11-26T13:01:45Z".into(),
+        command: "reset".into(),
+        mode: Mode::Online,
+        windows_dir: r"C:\Windows".into(),
+        pid,
+        services_before: vec![
+            ServiceBefore {
+                name: "wuauserv".into(),
+                state: Some(ServiceState::Running),
+                start_type: Some(StartType::Demand),
+            },
+            ServiceBefore {
+                name: "bits".into(),
+                state: Some(ServiceState::Stopped),
+                start_type: Some(StartType::Demand),
+            },
+        ],
+    }
+}
+
+fn bytes(records: &[Record]) -> Vec<u8> {
+    records
+        .iter()
+        .map(|r| line(r).unwrap())
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let name = "[a-z]{1,8}";
+    let path = "[ -~]{0,12}|[^\\x00]{0,6}";
+    let folder = prop_oneof![Just(Folder::SoftwareDistribution), Just(Folder::Catroot2)];
+    prop_oneof![
+        name.prop_map(|name| Change::StopService { name }),
+        name.prop_map(|name| Change::StartService { name }),
+        (folder.clone(), path, path).prop_map(|(folder, from, to)| Change::Rename {
+            folder,
+            from: from.into(),
+            to: to.into()
+        }),
+        (folder.clone(), path).prop_map(|(folder, path)| Change::Clear {
+            folder,
+            path: path.into()
+        }),
+        (folder, proptest::collection::vec(path, 0..3)).prop_map(|(folder, paths)| {
+            Change::Prune {
+                folder,
+                paths: paths.into_iter().map(PathBuf::from).collect(),
+            }
+        }),
+    ]
+}
+
+/// A run as a crash could leave it: intents, most with outcomes, maybe a finish.
+fn records() -> impl Strategy<Value = Vec<Record>> {
+    (
+        any::<u32>(),
+        proptest::collection::vec((change(), proptest::option::of(any::<bool>())), 0..12),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_map(|(pid, changes, finished)| {
+            let mut records = vec![Record::Start(start(pid))];
+            for (change, outcome) in changes {
+                records.push(Record::Intent {
+                    change: change.clone(),
+                });
+                if let Some(ok) = outcome {
+                    records.push(Record::Outcome {
+                        change,
+                        ok,
+                        detail: String::new(),
+                    });
+                }
+            }
+            if let Some(ok) = finished {
+                records.push(Record::Finished {
+                    at: "2026-11-26T13:02:00Z".into(),
+                    ok,
+                });
+            }
+            records
+        })
+}
+
+proptest! {
+    #[test]
+    fn a_journal_reads_back_as_written(records in records()) {
+        let run = parse(PathBuf::from("j"), &bytes(&records)).unwrap();
+        let again = Run::from_records(PathBuf::from("j"), records).unwrap();
+        prop_assert_eq!(run, again);
+    }
+
+    #[test]
+    fn a_cut_or_flipped_journal_is_refused_never_trusted_never_a_panic(
+        records in records(),
+        cut in any::<prop::sample::Index>(),
+        flip in any::<(prop::sample::Index, u8)>(),
+    ) {
+        let whole = bytes(&records);
+        // Cut anywhere: refused unless the cut falls between two whole records (a crash between
+        // two writes), which reads as the records before it.
+        let at = cut.index(whole.len());
+        match parse(PathBuf::from("j"), &whole[..at]) {
+            Ok(run) => {
+                prop_assert!(at == 0 || whole[at - 1] == b'\n');
+                prop_assert!(run.changes.len() <= records.len());
+            }
+            Err(why) => prop_assert!(!why.is_empty()),
+        }
+        // One flipped bit anywhere: always refused.
+        let mut damaged = whole.clone();
+        let (index, bit) = flip;
+        let i = index.index(damaged.len());
+        damaged[i] ^= 1 << (bit % 8);
+        prop_assert!(parse(PathBuf::from("j"), &damaged).is_err());
+    }
+}
+
+#[test]
+fn a_newer_format_or_a_missing_start_is_refused() {
+    let mut newer = start(1);
+    newer.version = VERSION + 1;
+    let why = parse("j".into(), &bytes(&[Record::Start(newer)])).unwrap_err();
+    assert!(why.contains("newer wufix"), "{why}");
+    let why = parse(
+        "j".into(),
+        &bytes(&[Record::Finished {
+            at: "x".into(),
+            ok: true,
+        }]),
+    )
+    .unwrap_err();
+    assert!(why.contains("start record"), "{why}");
+}
+
+#[test]
+fn an_interrupted_run_names_what_it_left_stopped_and_renamed() {
+    let from = PathBuf::from(r"C:\Windows\SoftwareDistribution");
+    let to = PathBuf::from(r"C:\Windows\SoftwareDistribution.wufix-x.bak");
+    let rename = Change::Rename {
+        folder: Folder::SoftwareDistribution,
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let stop = |name: &str| Change::StopService { name: name.into() };
+    let records = vec![
+        Record::Start(start(7)),
+        Record::Intent {
+            change: stop("wuauserv"),
+        },
+        Record::Outcome {
+            change: stop("wuauserv"),
+            ok: true,
+            detail: String::new(),
+        },
+        // bits was stopped before the run: stopping it again leaves nothing to put back.
+        Record::Intent {
+            change: stop("bits"),
+        },
+        Record::Intent {
+            change: rename.clone(),
+        },
+    ];
+    let run = Run::from_records("j".into(), records).unwrap();
+    assert!(run.interrupted());
+    assert_eq!(run.left_stopped(), ["wuauserv"]);
+    // Announced without an outcome: it may have happened; the caller looks at the disk.
+    assert_eq!(run.renames(), [(Folder::SoftwareDistribution, from, to)]);
+}
+
+#[test]
+fn the_store_numbers_keeps_twenty_and_sets_a_damaged_file_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("journal"));
+    for pid in 0..25 {
+        let mut journal = store.create(start(pid)).unwrap();
+        journal
+            .write(&Record::Finished {
+                at: "t".into(),
+                ok: true,
+            })
+            .unwrap();
+    }
+    let listing = store.list().unwrap();
+    assert_eq!(listing.runs.len(), store::KEEP);
+    assert_eq!(listing.runs[0].start.pid, 24, "newest first, by number");
+    assert!(listing.set_aside.is_empty());
+
+    // Damage the newest: it is set aside and named; the others still read.
+    let newest = listing.runs[0].path.clone();
+    let mut bytes = std::fs::read(&newest).unwrap();
+    bytes[12] ^= 0x20;
+    std::fs::write(&newest, bytes).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.runs.len(), store::KEEP - 1);
+    assert_eq!(listing.set_aside.len(), 1);
+    assert!(listing.set_aside[0].path.ends_with(".corrupt"));
+    assert!(!newest.exists() && newest.with_extension("corrupt").exists());
+    // Set aside once: the next listing no longer mentions it.
+    assert!(store.list().unwrap().set_aside.is_empty());
+}
