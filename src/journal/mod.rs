@@ -173,10 +173,10 @@ impl Run {
         let mut out: Vec<String> = Vec::new();
         for (change, outcome) in &self.changes {
             match change {
-                Change::StopService { name } if *outcome != Some(false) && was_running(name) => {
-                    if !out.contains(name) {
-                        out.push(name.clone());
-                    }
+                Change::StopService { name }
+                    if *outcome != Some(false) && was_running(name) && !out.contains(name) =>
+                {
+                    out.push(name.clone());
                 }
                 Change::StartService { name } if *outcome == Some(true) => {
                     out.retain(|n| n != name);

@@ -120,7 +120,7 @@ impl Store {
     /// reported; the others are read regardless.
     pub fn list(&self) -> io::Result<Listing> {
         let mut numbers = self.numbered()?;
-        numbers.sort_by(|a, b| b.0.cmp(&a.0));
+        numbers.sort_by_key(|n| std::cmp::Reverse(n.0));
         let mut listing = Listing::default();
         for (_, path) in numbers {
             match read(&path) {
