@@ -16,6 +16,7 @@ use crate::catalog::{Folder, GuardKind};
 use crate::clock::Clock;
 use crate::folders::backup;
 use crate::folders::remove::{self, Failure};
+use crate::journal::{Change as Entry, Recorder, Unrecorded};
 use crate::plan::{Change, FolderStep, Plan, ServiceAction, ServiceActionKind, Step};
 use crate::progress::{Meter, Quiet};
 use crate::report::{
@@ -35,19 +36,41 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&StepRecord),
 ) -> ResetReport {
-    run_shown(plan, sys, clock, cancel, progress, &Quiet)
+    run_hooked(
+        plan,
+        sys,
+        clock,
+        cancel,
+        Hooks {
+            progress,
+            meter: &Quiet,
+            journal: &mut Unrecorded,
+        },
+    )
 }
 
-/// [`run`], telling `meter` what a person waits on: services still stopping or starting, the
-/// entries a clear has removed so far.
-pub fn run_shown(
+/// Who hears of a run as it goes: each record as it is made (the printer), what a person waits on
+/// (services still on their way, entries cleared so far), and the journal, which gets every change
+/// before it is made.
+pub struct Hooks<'a> {
+    pub progress: &'a mut dyn FnMut(&StepRecord),
+    pub meter: &'a dyn Meter,
+    pub journal: &'a mut dyn Recorder,
+}
+
+/// [`run`], with every hook.
+pub fn run_hooked(
     plan: &Plan,
     sys: &dyn Platform,
     clock: &dyn Clock,
     cancel: &AtomicBool,
-    progress: &mut dyn FnMut(&StepRecord),
-    meter: &dyn Meter,
+    hooks: Hooks,
 ) -> ResetReport {
+    let Hooks {
+        progress,
+        meter,
+        journal,
+    } = hooks;
     let mut run = Run {
         plan,
         sys,
@@ -60,6 +83,7 @@ pub fn run_shown(
         stop_budget: plan.timeout,
         progress,
         meter,
+        journal,
     };
     let mut interrupted = false;
     for step in &plan.steps {
@@ -138,6 +162,7 @@ struct Run<'a> {
     stop_budget: Duration,
     progress: &'a mut dyn FnMut(&StepRecord),
     meter: &'a dyn Meter,
+    journal: &'a mut dyn Recorder,
 }
 
 /// Why a batch of services is being stopped.
@@ -192,6 +217,26 @@ impl Run<'_> {
         if names.is_empty() {
             return;
         }
+        // Written down first; a stop the journal could not record is not sent.
+        let mut announced = Vec::new();
+        for name in names {
+            match self
+                .journal
+                .intent(&Entry::StopService { name: name.clone() })
+            {
+                Ok(()) => announced.push(name.clone()),
+                Err(why) => {
+                    self.unstoppable.push((name.clone(), why.clone()));
+                    self.push(StepRecord::new(
+                        Action::StopService,
+                        name,
+                        Outcome::Failed,
+                        format!("{why}; not stopped"),
+                    ));
+                }
+            }
+        }
+        let names = &announced[..];
         let began = self.clock.now();
         let results =
             services::stop_all_shown(self.sys, self.clock, names, self.stop_budget, self.meter);
@@ -199,6 +244,11 @@ impl Run<'_> {
         self.stop_budget = self.stop_budget.saturating_sub(spent);
         for driven in results {
             let name = driven.name;
+            self.journal.outcome(
+                &Entry::StopService { name: name.clone() },
+                driven.result.is_ok(),
+                driven.result.as_ref().err().map_or("", |e| e.as_str()),
+            );
             let record = match driven.result {
                 Ok(took) => {
                     let secs = took.as_secs_f64();
@@ -294,14 +344,29 @@ impl Run<'_> {
         }
         let record = match &step.change {
             Change::RenameTo(to) => self.rename(step.folder, &step.path, to),
-            Change::Clear => self.clear(&step.path),
+            Change::Clear => self.clear(step.folder, &step.path),
         };
         self.push(record);
     }
 
     fn rename(&mut self, folder: Folder, from: &Path, to: &Path) -> StepRecord {
         let target = from.display().to_string();
-        match backup::rename_aside(from, to, self.clock, self.plan.retry_for) {
+        let entry = Entry::Rename {
+            folder,
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+        };
+        if let Err(why) = self.journal.intent(&entry) {
+            return StepRecord::new(Action::RenameFolder, target, Outcome::Failed, why);
+        }
+        let result = backup::rename_aside(from, to, self.clock, self.plan.retry_for);
+        let detail = result
+            .as_ref()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        self.journal.outcome(&entry, result.is_ok(), &detail);
+        match result {
             Ok(()) => {
                 self.renamed.push(folder);
                 self.backups.push(BackupRecord {
@@ -322,7 +387,22 @@ impl Run<'_> {
         }
     }
 
-    fn clear(&mut self, path: &Path) -> StepRecord {
+    fn clear(&mut self, folder: Folder, path: &Path) -> StepRecord {
+        let entry = Entry::Clear {
+            folder,
+            path: path.to_path_buf(),
+        };
+        if let Err(why) = self.journal.intent(&entry) {
+            let target = path.display().to_string();
+            return StepRecord::new(Action::ClearFolder, target, Outcome::Failed, why);
+        }
+        let record = self.clear_now(path);
+        self.journal
+            .outcome(&entry, record.outcome == Outcome::Done, &record.detail);
+        record
+    }
+
+    fn clear_now(&mut self, path: &Path) -> StepRecord {
         // A bar with a total needs the entries counted first: a quick read-only walk, done only
         // when someone watches.
         let counter = self.meter.watching().then(|| {
@@ -377,6 +457,17 @@ impl Run<'_> {
             }
         };
         let doomed = backup::to_prune(&existing, created, keep);
+        let entry = Entry::Prune {
+            folder,
+            paths: doomed.iter().map(|d| d.path.clone()).collect(),
+        };
+        if doomed.is_empty() {
+            // Nothing to delete: nothing to write down.
+        } else if let Err(why) = self.journal.intent(&entry) {
+            return self.push(
+                StepRecord::new(Action::PruneBackups, target, Outcome::Failed, why).irreversible(),
+            );
+        }
         let mut errors = Vec::new();
         let mut pruned = 0;
         for old in &doomed {
@@ -431,14 +522,31 @@ impl Run<'_> {
         };
         let mut record =
             StepRecord::new(Action::PruneBackups, target, outcome, detail).irreversible();
+        if !doomed.is_empty() {
+            self.journal.outcome(&entry, errors.is_empty(), "");
+        }
         record.errors = errors;
         self.push(record);
     }
 
     fn start_services(&mut self, names: &[String]) {
+        // Putting services back is never held up by the journal: a failed write only loses the
+        // note (recovery then finds them running, which is what it wants).
+        for name in names {
+            let _ = self
+                .journal
+                .intent(&Entry::StartService { name: name.clone() });
+        }
         let results =
             services::start_all_shown(self.sys, self.clock, names, self.plan.timeout, self.meter);
         for driven in results {
+            self.journal.outcome(
+                &Entry::StartService {
+                    name: driven.name.clone(),
+                },
+                driven.result.is_ok(),
+                driven.result.as_ref().err().map_or("", |e| e.as_str()),
+            );
             let record = match driven.result {
                 // Running without being asked: it never stopped (it would not, or the run was
                 // interrupted first), or something else started it again.
@@ -955,6 +1063,119 @@ mod tests {
         }
     }
 
+    /// A journal in memory; it can refuse to write one kind of change.
+    #[derive(Default)]
+    struct Notes {
+        lines: Vec<String>,
+        refuse: Option<&'static str>,
+    }
+
+    impl Recorder for Notes {
+        fn intent(&mut self, change: &Entry) -> Result<(), String> {
+            let text = format!("{change:?}");
+            if self.refuse.is_some_and(|r| text.starts_with(r)) {
+                return Err("the disk is full".into());
+            }
+            self.lines.push(format!("intent {text}"));
+            Ok(())
+        }
+        fn outcome(&mut self, change: &Entry, ok: bool, _detail: &str) {
+            self.lines.push(format!("outcome {ok} {change:?}"));
+        }
+    }
+
+    fn journaled(m: &Machine, sys: &FakePlatform, notes: &mut Notes) -> ResetReport {
+        let plan = Plan::build(
+            &request(Method::Rename, false),
+            &m.layout,
+            sys,
+            "2026-11-25T23:15:00Z".parse().unwrap(),
+        );
+        run_hooked(
+            &plan,
+            sys,
+            &FakeClock::new(),
+            &AtomicBool::new(false),
+            Hooks {
+                progress: &mut |_| {},
+                meter: &Quiet,
+                journal: notes,
+            },
+        )
+    }
+
+    #[test]
+    fn every_change_is_written_down_before_it_is_made_and_its_outcome_after() {
+        let m = machine();
+        let sys = all_running();
+        let mut notes = Notes::default();
+        let report = journaled(&m, &sys, &mut notes);
+        assert!(report.ok);
+        let lines = &notes.lines;
+        let at = |prefix: &str| {
+            lines
+                .iter()
+                .position(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in {lines:#?}"))
+        };
+        for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+            let stop = format!("StopService {{ name: \"{name}\" }}");
+            assert!(at(&format!("intent {stop}")) < at(&format!("outcome true {stop}")));
+            let start = format!("StartService {{ name: \"{name}\" }}");
+            assert!(at(&format!("outcome true {stop}")) < at(&format!("intent {start}")));
+            assert!(at(&format!("intent {start}")) < at(&format!("outcome true {start}")));
+        }
+        let rename = at("intent Rename { folder: SoftwareDistribution");
+        assert!(at("outcome true StopService { name: \"wuauserv\" }") < rename);
+        assert!(rename < at("outcome true Rename { folder: SoftwareDistribution"));
+    }
+
+    #[test]
+    fn a_change_the_journal_cannot_record_is_not_made() {
+        let m = machine();
+        let sys = all_running();
+        let mut notes = Notes {
+            refuse: Some("Rename"),
+            ..Notes::default()
+        };
+        let report = journaled(&m, &sys, &mut notes);
+        assert!(!report.ok);
+        for folder in Folder::ALL {
+            assert!(
+                m.layout.path(folder).join("data").exists(),
+                "{folder:?} untouched"
+            );
+        }
+        let failed = report
+            .steps
+            .iter()
+            .find(|s| s.action == Action::RenameFolder)
+            .unwrap();
+        assert_eq!(failed.outcome, Outcome::Failed);
+        assert!(
+            failed.detail.contains("the disk is full"),
+            "{}",
+            failed.detail
+        );
+        // The services still come back.
+        assert_eq!(sys.state("wuauserv"), ServiceState::Running);
+
+        // A stop it cannot record is not sent: that service keeps running, its folder untouched.
+        let m = machine();
+        let sys = all_running();
+        let mut notes = Notes {
+            refuse: Some("StopService { name: \"cryptsvc\""),
+            ..Notes::default()
+        };
+        journaled(&m, &sys, &mut notes);
+        assert!(
+            !sys.requests().iter().any(|r| r.contains("stop cryptsvc")),
+            "{:?}",
+            sys.requests()
+        );
+        assert!(m.layout.path(Folder::Catroot2).join("data").exists());
+    }
+
     #[test]
     fn a_person_watching_sees_the_services_still_on_their_way_and_every_entry_cleared() {
         let m = machine();
@@ -976,13 +1197,16 @@ mod tests {
             "2026-11-25T23:15:00Z".parse().unwrap(),
         );
         let meter = Recorded::default();
-        run_shown(
+        run_hooked(
             &plan,
             &sys,
             &FakeClock::new(),
             &AtomicBool::new(false),
-            &mut |_| {},
-            &meter,
+            Hooks {
+                progress: &mut |_| {},
+                meter: &meter,
+                journal: &mut Unrecorded,
+            },
         );
         let events = meter.events.lock().unwrap().clone();
         let first = events.first().unwrap();

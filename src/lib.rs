@@ -396,14 +396,37 @@ fn reset_on(
             plan.timeout.as_secs()
         ));
     }
-    let mut report = engine::run_shown(
+    // Every change is written down before it is made; without a journal, nothing is changed.
+    let store = journal::Store::for_windows(&layout.windows_dir, mode);
+    let mut journal = match store.create(journal_start("reset", &plan)) {
+        Ok(journal) => journal,
+        Err(err) => {
+            sys::interrupts_finished();
+            printer.error(
+                "reset",
+                &format!(
+                    "cannot write the journal in {}: {err}; nothing was changed",
+                    store.dir().display()
+                ),
+            );
+            return Exit::Failed;
+        }
+    };
+    let mut report = engine::run_hooked(
         &plan,
         sys,
         clock,
         cancel,
-        &mut |record| printer.progress(record),
-        printer,
+        engine::Hooks {
+            progress: &mut |record| printer.progress(record),
+            meter: printer,
+            journal: &mut journal,
+        },
     );
+    let _ = journal.write(&journal::Record::Finished {
+        at: jiff::Timestamp::now().to_string(),
+        ok: report.ok,
+    });
     report.servicing = checks;
     report.forced = forced;
     printer.reset(&report);
@@ -414,6 +437,28 @@ fn reset_on(
     }
     offer_restart(req, &report, sys, printer);
     Exit::Ok
+}
+
+/// The journal's first record for a run of `plan`.
+fn journal_start(command: &str, plan: &Plan) -> journal::Start {
+    journal::Start {
+        version: journal::VERSION,
+        started: jiff::Timestamp::now().to_string(),
+        command: command.to_string(),
+        mode: plan.mode,
+        windows_dir: plan.layout.windows_dir.display().to_string(),
+        pid: std::process::id(),
+        services_before: plan
+            .services_before
+            .iter()
+            .filter(|s| s.exists)
+            .map(|s| journal::ServiceBefore {
+                name: s.name.clone(),
+                state: s.state,
+                start_type: s.start_type,
+            })
+            .collect(),
+    }
 }
 
 /// The standard procedure ends with a restart: offer it to a person who is there and did not

@@ -211,5 +211,46 @@ impl Run {
     }
 }
 
+/// Where the engine writes down each change before making it.
+pub trait Recorder {
+    /// About to make `change`: `Err` (the journal could not be written) means it must not be made.
+    fn intent(&mut self, change: &Change) -> Result<(), String>;
+    /// How it ended.
+    fn outcome(&mut self, change: &Change, ok: bool, detail: &str);
+}
+
+/// No journal (unit tests of the engine, and nothing else).
+pub struct Unrecorded;
+
+impl Recorder for Unrecorded {
+    fn intent(&mut self, _change: &Change) -> Result<(), String> {
+        Ok(())
+    }
+    fn outcome(&mut self, _change: &Change, _ok: bool, _detail: &str) {}
+}
+
+impl Recorder for Journal {
+    fn intent(&mut self, change: &Change) -> Result<(), String> {
+        self.write(&Record::Intent {
+            change: change.clone(),
+        })
+        .map_err(|err| {
+            format!(
+                "could not write the journal {}: {err}",
+                self.path().display()
+            )
+        })
+    }
+    fn outcome(&mut self, change: &Change, ok: bool, detail: &str) {
+        // The change is made: a journal that fails now only loses the outcome, which a reader
+        // treats as "may have happened" and checks on disk.
+        let _ = self.write(&Record::Outcome {
+            change: change.clone(),
+            ok,
+            detail: detail.to_string(),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -40,16 +40,21 @@ impl Store {
         Store { dir }
     }
 
-    /// The running Windows' journal folder.
-    pub fn online() -> Store {
-        let data = std::env::var_os("ProgramData")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"));
-        Store::at(data.join("wufix").join("journal"))
+    /// The journal folder for the Windows at `windows_dir`: online `%ProgramData%\wufix\journal`
+    /// (or, without that variable, ProgramData beside the Windows folder); offline the same path
+    /// on the mounted volume.
+    pub fn for_windows(windows_dir: &Path, mode: crate::report::Mode) -> Store {
+        let root = windows_dir.parent().unwrap_or(windows_dir);
+        match (mode, std::env::var_os("ProgramData")) {
+            (crate::report::Mode::Online, Some(data)) => {
+                Store::at(PathBuf::from(data).join("wufix").join("journal"))
+            }
+            _ => Store::offline(root),
+        }
     }
 
-    /// The journal folder on a mounted volume (`root` holds the Windows folder), found ignoring
-    /// case as Windows would.
+    /// The journal folder on a volume whose root is `root` (it holds the Windows folder), found
+    /// ignoring case as Windows would.
     pub fn offline(root: &Path) -> Store {
         let data = find_child(root, "ProgramData").unwrap_or_else(|| root.join("ProgramData"));
         let wufix = find_child(&data, "wufix").unwrap_or_else(|| data.join("wufix"));
