@@ -16,6 +16,7 @@ pub mod menu;
 pub mod plan;
 pub mod printer;
 pub mod progress;
+pub mod recovery;
 pub mod report;
 pub mod request;
 pub mod services;
@@ -381,6 +382,9 @@ fn reset_on(
             return Exit::Failed;
         }
     };
+    // A run killed before it finished comes first: start again what it left stopped.
+    let store = journal::Store::for_windows(&layout.windows_dir, mode);
+    let recovered = recover_first(&store, sys, clock, req.timeout, printer);
     // What the prompt showed may be stale: check and snapshot again, now that the lock is held.
     let Ok((checks, forced)) = servicing_gate(req, layout, sys, printer) else {
         return Exit::Refused;
@@ -397,7 +401,6 @@ fn reset_on(
         ));
     }
     // Every change is written down before it is made; without a journal, nothing is changed.
-    let store = journal::Store::for_windows(&layout.windows_dir, mode);
     let mut journal = match store.create(journal_start("reset", &plan)) {
         Ok(journal) => journal,
         Err(err) => {
@@ -429,6 +432,12 @@ fn reset_on(
     });
     report.servicing = checks;
     report.forced = forced;
+    if !recovered.is_empty() {
+        report.ok &= recovered
+            .iter()
+            .all(|r| r.outcome != report::Outcome::Failed);
+        report.steps.splice(0..0, recovered);
+    }
     printer.reset(&report);
     // The services are back: a console close held by the handler may now end the process.
     sys::interrupts_finished();
@@ -437,6 +446,48 @@ fn reset_on(
     }
     offer_restart(req, &report, sys, printer);
     Exit::Ok
+}
+
+/// Recover what interrupted runs left (the reset lock is held), saying so; journals set aside on
+/// the way are named. Returns the steps it took, for the report.
+fn recover_first(
+    store: &journal::Store,
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    timeout: std::time::Duration,
+    printer: &Printer,
+) -> Vec<report::StepRecord> {
+    let listing = match store.list() {
+        Ok(listing) => listing,
+        Err(err) => {
+            printer.note(&format!(
+                "wufix: the journal in {} cannot be read ({err}); going on without it",
+                store.dir().display()
+            ));
+            return Vec::new();
+        }
+    };
+    for aside in &listing.set_aside {
+        printer.note(&format!(
+            "wufix: set aside a damaged journal: {} ({})",
+            aside.path, aside.why
+        ));
+    }
+    let interrupted = recovery::interrupted(&listing, false);
+    if interrupted.is_empty() {
+        return Vec::new();
+    }
+    for run in &interrupted {
+        printer.note(&format!(
+            "wufix: the {} started at {} was interrupted; putting back the services it left stopped",
+            run.start.command, run.start.started
+        ));
+    }
+    let records = recovery::recover(store, &listing, sys, clock, timeout, "reset");
+    for record in &records {
+        printer.progress(record);
+    }
+    records
 }
 
 /// The journal's first record for a run of `plan`.
@@ -593,6 +644,77 @@ mod tests {
             );
             assert!(sys.relaunches().is_empty(), "{req:?}");
         }
+    }
+
+    /// A journal as a reset killed mid-way leaves it: wuauserv (running before) stopped.
+    fn killed_run(layout: &Layout) -> journal::Store {
+        let store = journal::Store::for_windows(&layout.windows_dir, Mode::Online);
+        let mut journal = store
+            .create(journal::Start {
+                version: journal::VERSION,
+                started: "2026-11-26T10:00:00Z".into(),
+                command: "reset".into(),
+                mode: Mode::Online,
+                windows_dir: layout.windows_dir.display().to_string(),
+                pid: 1,
+                services_before: vec![journal::ServiceBefore {
+                    name: "wuauserv".into(),
+                    state: Some(ServiceState::Running),
+                    start_type: Some(StartType::Demand),
+                }],
+            })
+            .unwrap();
+        let stop = journal::Change::StopService {
+            name: "wuauserv".into(),
+        };
+        journal
+            .write(&journal::Record::Intent {
+                change: stop.clone(),
+            })
+            .unwrap();
+        journal
+            .write(&journal::Record::Outcome {
+                change: stop,
+                ok: true,
+                detail: String::new(),
+            })
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn a_killed_run_is_shown_and_the_next_reset_starts_what_it_left_stopped_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().join("Windows"));
+        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
+        let store = killed_run(&layout);
+        let sys = FakePlatform::new()
+            .service("wuauserv", ServiceState::Stopped, StartType::Demand)
+            .service("cryptsvc", ServiceState::Running, StartType::Auto);
+
+        let view = recovery::view(&store, &sys);
+        let interrupted = view.interrupted.expect("shown as interrupted");
+        assert_eq!(interrupted.services_stopped, ["wuauserv"]);
+        assert_eq!(view.last_run.unwrap().outcome, "interrupted");
+
+        let exit = reset_on(
+            &clear_catroot2(),
+            &sys,
+            &layout,
+            &Printer::new(true),
+            &FakeClock::new(),
+        );
+        assert_eq!(exit, Exit::Ok);
+        // Recovery came first, before any stop.
+        assert_eq!(sys.requests()[0], "start wuauserv", "{:?}", sys.requests());
+        assert_eq!(sys.state("wuauserv"), ServiceState::Running);
+        // The killed run is marked recovered; this run finished.
+        let listing = store.list().unwrap();
+        assert!(listing.runs.iter().all(|r| !r.interrupted()));
+        assert_eq!(
+            recovery::view(&store, &sys).last_run.unwrap().outcome,
+            "finished"
+        );
     }
 
     #[test]

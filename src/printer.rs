@@ -392,8 +392,72 @@ impl Printer {
             };
             let _ = writeln!(text, "  {}  {size}", clean(&backup.path));
         }
+        text.push_str(&journal_text(&report.journal));
         self.out(&text);
     }
+}
+
+/// The last run, an interrupted one, and journals set aside, as `status` words them.
+fn journal_text(view: &crate::recovery::JournalView) -> String {
+    let mut text = String::from("\nLast run\n");
+    match &view.last_run {
+        Some(run) => {
+            let _ = writeln!(
+                text,
+                "  {} {}: {}",
+                clean(&run.started),
+                run.command,
+                run.outcome
+            );
+        }
+        None => text.push_str("  none recorded\n"),
+    }
+    if let Some(run) = &view.interrupted {
+        let _ = writeln!(
+            text,
+            "{}",
+            paint(
+                &format!(
+                    "  INTERRUPTED: the {} started at {} did not finish",
+                    run.command,
+                    clean(&run.started)
+                ),
+                RED
+            )
+        );
+        if !run.services_stopped.is_empty() {
+            let _ = writeln!(
+                text,
+                "    left stopped: {}",
+                run.services_stopped.join(", ")
+            );
+        }
+        for r in &run.renamed {
+            let _ = writeln!(
+                text,
+                "    {} {} -> {}",
+                if r.done { "renamed" } else { "was renaming" },
+                clean(&r.from),
+                clean(&r.to)
+            );
+        }
+        let _ = writeln!(
+            text,
+            "    fix: `wufix undo` puts everything back; `wufix reset` starts the services again first"
+        );
+    }
+    for aside in &view.set_aside {
+        let _ = writeln!(
+            text,
+            "  journal set aside: {} ({})",
+            clean(&aside.path),
+            clean(&aside.why)
+        );
+    }
+    if let Some(err) = &view.error {
+        let _ = writeln!(text, "  journal not readable: {}", clean(err));
+    }
+    text
 }
 
 fn method_name(report: &ResetReport) -> &'static str {

@@ -264,6 +264,9 @@ pub struct StatusReport {
     pub services: Vec<ServiceSnapshot>,
     pub folders: Vec<FolderStatus>,
     pub backups: Vec<BackupRecord>,
+    /// The last run, an interrupted one, and journal files set aside.
+    #[serde(flatten)]
+    pub journal: crate::recovery::JournalView,
 }
 
 /// A command that stopped before doing anything (refused, not elevated).

@@ -27,5 +27,9 @@ pub fn snapshot(layout: &Layout, sys: &dyn Platform, mode: Mode) -> StatusReport
         services,
         folders,
         backups,
+        journal: crate::recovery::view(
+            &crate::journal::Store::for_windows(&layout.windows_dir, mode),
+            sys,
+        ),
     }
 }

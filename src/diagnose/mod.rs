@@ -161,6 +161,8 @@ pub struct DiagnoseReport {
     pub needs_attention: bool,
     /// The one thing to do first, when anything needs doing.
     pub next_step: Option<String>,
+    /// A wufix run that was killed before it finished, and what it left; `null` when none.
+    pub interrupted: Option<crate::recovery::Interrupted>,
     pub findings: Vec<Finding>,
 }
 
@@ -174,6 +176,11 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(events::check(sys, jiff::Timestamp::now()));
     findings.extend(servicing_logs::check(layout, mode));
     findings.extend(policy::check(sys));
+    let journal = crate::recovery::view(
+        &crate::journal::Store::for_windows(&layout.windows_dir, mode),
+        sys,
+    );
+    findings.extend(journal_findings(&journal));
     DiagnoseReport {
         ok: true,
         command: "diagnose",
@@ -182,8 +189,56 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         needs_remediation: findings.iter().any(|f| f.reset_helps),
         needs_attention: findings.iter().any(Finding::needs_attention),
         next_step: next_step(&findings),
+        interrupted: journal.interrupted,
         findings,
     }
+}
+
+/// An interrupted run comes first of all: it may have left the update services stopped.
+fn journal_findings(view: &crate::recovery::JournalView) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(run) = &view.interrupted {
+        let mut what = Vec::new();
+        if !run.services_stopped.is_empty() {
+            what.push(format!("left {} stopped", run.services_stopped.join(", ")));
+        }
+        let renamed = run.renamed.iter().filter(|r| r.done).count();
+        if renamed > 0 {
+            what.push(format!(
+                "renamed {}",
+                crate::report::count(renamed as u64, "folder", "folders")
+            ));
+        }
+        let what = if what.is_empty() {
+            String::new()
+        } else {
+            format!(": it {}", what.join(" and "))
+        };
+        out.push(
+            Finding::new(
+                "interrupted-run",
+                Severity::Warn,
+                format!(
+                    "a wufix {} started at {} was interrupted{what}",
+                    run.command, run.started
+                ),
+                run.journal.clone(),
+            )
+            .remedy(
+                "Run `wufix undo` to put everything back as it was, or `wufix reset`, which starts the stopped services again first",
+            )
+            .reset_helps(),
+        );
+    }
+    for aside in &view.set_aside {
+        out.push(Finding::new(
+            "journal-set-aside",
+            Severity::Info,
+            format!("a damaged wufix journal was set aside ({})", aside.why),
+            aside.path.clone(),
+        ));
+    }
+    out
 }
 
 /// What to do first. Errors before warnings; within them, what blocks everything else comes
@@ -192,7 +247,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
 pub fn next_step(findings: &[Finding]) -> Option<String> {
     let needing: Vec<&Finding> = findings.iter().filter(|f| f.needs_attention()).collect();
     let rank = |f: &Finding| {
-        let area = if f.id.starts_with("service-") {
+        let area = if f.id == "interrupted-run" || f.id.starts_with("service-") {
             0
         } else if f.id == "pending-reboot" {
             1
