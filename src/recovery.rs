@@ -3,8 +3,6 @@
 //! or `undo` before it does anything else. A journal counts as interrupted only while no wufix
 //! holds the reset lock: a run in progress is not a dead one.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
 use crate::catalog::Folder;
@@ -176,12 +174,4 @@ pub fn recover(
         }
     }
     records
-}
-
-/// The renames of the newest interrupted run, for `undo`.
-pub fn interrupted_renames(listing: &Listing) -> Option<(&Run, Vec<(Folder, PathBuf, PathBuf)>)> {
-    interrupted(listing, false)
-        .into_iter()
-        .find(|r| !r.renames().is_empty())
-        .map(|r| (r, r.renames()))
 }
