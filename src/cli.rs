@@ -7,7 +7,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::request::{
     self, Command, DiagnoseRequest, ExplainRequest, Location, Method, Request, ResetArgs,
-    ResetRequest, StatusRequest, UsageError,
+    ResetRequest, StatusRequest, UndoRequest, UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -38,6 +38,34 @@ enum CliCommand {
     /// Check what is wrong before resetting: services, pending restart, disk, folders, recent
     /// failures, WSUS and proxy.
     Diagnose(DiagnoseCli),
+    /// Put back the folders the last reset renamed (from the journal, or the newest wufix
+    /// backups), setting aside what Windows made since.
+    Undo(UndoCli),
+}
+
+#[derive(Args, Debug)]
+struct UndoCli {
+    #[command(flatten)]
+    common: Common,
+    /// Put back only this folder (repeatable).
+    #[arg(long, value_enum, value_name = "FOLDER")]
+    only: Vec<CliFolder>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Seconds to wait for the services to stop, and again to start.
+    #[arg(long, value_name = "SECS", default_value_t = request::DEFAULT_TIMEOUT_SECS)]
+    timeout: u64,
+    /// Without administrator rights, stop with exit 3 instead of asking Windows for them.
+    #[arg(long)]
+    no_elevate: bool,
+    #[arg(long, hide = true)]
+    elevated_child: bool,
+    #[arg(long, hide = true, value_name = "FILE")]
+    report_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +159,15 @@ enum CliFolder {
     Catroot2,
 }
 
+impl CliFolder {
+    fn folder(self) -> Folder {
+        match self {
+            CliFolder::SoftwareDistribution => Folder::SoftwareDistribution,
+            CliFolder::Catroot2 => Folder::Catroot2,
+        }
+    }
+}
+
 impl Cli {
     pub fn json(&self) -> bool {
         match &self.command {
@@ -139,6 +176,7 @@ impl Cli {
             Some(CliCommand::Reset(r)) => r.common.json,
             Some(CliCommand::Explain(e)) => e.json,
             Some(CliCommand::Diagnose(d)) => d.common.json,
+            Some(CliCommand::Undo(u)) => u.common.json,
         }
     }
 
@@ -155,6 +193,7 @@ impl CliCommand {
             CliCommand::Reset(_) => "reset",
             CliCommand::Explain(_) => "explain",
             CliCommand::Diagnose(_) => "diagnose",
+            CliCommand::Undo(_) => "undo",
         }
     }
 }
@@ -213,6 +252,30 @@ impl Cli {
                     .map_or(Location::Online, Location::Offline),
                 exit_code: d.exit_code,
             }),
+            CliCommand::Undo(u) => {
+                report_copy = u.report_file.clone();
+                // Validated as a reset of the same folders would be.
+                let reset = ResetRequest::from_args(ResetArgs {
+                    windows_dir: u.common.windows_dir,
+                    only: u.only.into_iter().map(CliFolder::folder).collect(),
+                    dry_run: u.dry_run,
+                    yes: u.yes,
+                    timeout_secs: u.timeout,
+                    keep: request::DEFAULT_KEEP,
+                    no_elevate: u.no_elevate,
+                    elevated_child: u.elevated_child,
+                    ..ResetArgs::default()
+                })?;
+                Command::Undo(UndoRequest {
+                    location: reset.location,
+                    folders: reset.folders,
+                    dry_run: reset.dry_run,
+                    assume_yes: reset.assume_yes,
+                    timeout: reset.timeout,
+                    no_elevate: reset.no_elevate,
+                    elevated_child: reset.elevated_child,
+                })
+            }
             CliCommand::Status(s) => Command::Status(StatusRequest {
                 location: s
                     .common
@@ -247,7 +310,11 @@ impl Cli {
             }
         };
         // The elevated copy has a window of its own: it stays open until Enter.
-        let pause_at_end = matches!(&command, Command::Reset(r) if r.elevated_child);
+        let pause_at_end = match &command {
+            Command::Reset(r) => r.elevated_child,
+            Command::Undo(u) => u.elevated_child,
+            _ => false,
+        };
         Ok(Request {
             command,
             json,

@@ -6,6 +6,7 @@
 //! installed guard is queried again, and any that runs (a trigger started it), is starting or is
 //! stopping is stopped or waited out under what is left of the one stop budget.
 
+use std::fs;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
@@ -332,21 +333,102 @@ impl Run<'_> {
     }
 
     fn folder(&mut self, step: &FolderStep) {
-        if let Some(record) = step.not_ready(&self.plan.layout) {
-            return self.push(record);
+        let not_ready = step.not_ready(&self.plan.layout);
+        // An undo restores into an absent folder too (Windows has not made it again yet).
+        let absent = not_ready
+            .as_ref()
+            .is_some_and(|r| r.outcome == Outcome::Skipped);
+        if let Some(record) = not_ready {
+            self.push(record);
+            if !(absent && step.restore.is_some()) {
+                return;
+            }
         }
         let target = step.path.display().to_string();
         let action = step.action();
         let blockers = self.ensure_guards_stopped(step);
         if !blockers.is_empty() {
             let detail = format!("left untouched: {} not stopped", blockers.join(", "));
-            return self.push(StepRecord::new(action, target, Outcome::Skipped, detail));
+            if !absent {
+                self.push(StepRecord::new(action, target, Outcome::Skipped, &detail));
+            }
+            return self.skip_restore(step, &detail);
         }
-        let record = match &step.change {
-            Change::RenameTo(to) => self.rename(step.folder, &step.path, to),
-            Change::Clear => self.clear(step.folder, &step.path),
+        if !absent {
+            let record = match &step.change {
+                Change::RenameTo(to) => self.rename(step.folder, &step.path, to),
+                Change::Clear => self.clear(step.folder, &step.path),
+            };
+            let moved = record.outcome == Outcome::Done;
+            self.push(record);
+            if !moved {
+                return self.skip_restore(step, "the folder could not be set aside");
+            }
+        }
+        if let Some(backup) = &step.restore {
+            let record = self.restore(step.folder, backup, &step.path);
+            self.push(record);
+        }
+    }
+
+    fn skip_restore(&mut self, step: &FolderStep, why: &str) {
+        if let Some(backup) = &step.restore {
+            self.push(StepRecord::new(
+                Action::RestoreFolder,
+                backup.display().to_string(),
+                Outcome::Skipped,
+                format!("{why}; the backup is left as it is"),
+            ));
+        }
+    }
+
+    /// `undo`: rename `backup` back to `path`, which must be free.
+    fn restore(&mut self, folder: Folder, backup: &Path, path: &Path) -> StepRecord {
+        let target = backup.display().to_string();
+        if fs::symlink_metadata(path).is_ok() {
+            return StepRecord::new(
+                Action::RestoreFolder,
+                target,
+                Outcome::Failed,
+                format!(
+                    "{} is there again; the backup is left as it is",
+                    path.display()
+                ),
+            );
+        }
+        let entry = Entry::Rename {
+            folder,
+            from: backup.to_path_buf(),
+            to: path.to_path_buf(),
         };
-        self.push(record);
+        if let Err(why) = self.journal.intent(&entry) {
+            return StepRecord::new(Action::RestoreFolder, target, Outcome::Failed, why);
+        }
+        let result = backup::rename_aside(backup, path, self.clock, self.plan.retry_for);
+        let detail = result
+            .as_ref()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        self.journal.outcome(&entry, result.is_ok(), &detail);
+        match result {
+            Ok(()) => {
+                self.backups.push(BackupRecord {
+                    folder,
+                    path: target.clone(),
+                    event: BackupEvent::Restored,
+                    is_link: false,
+                    size: None,
+                });
+                StepRecord::new(
+                    Action::RestoreFolder,
+                    target,
+                    Outcome::Done,
+                    format!("renamed back to {}", path.display()),
+                )
+            }
+            Err(err) => failed(Action::RestoreFolder, target, backup, err),
+        }
     }
 
     fn rename(&mut self, folder: Folder, from: &Path, to: &Path) -> StepRecord {

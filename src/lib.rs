@@ -23,6 +23,7 @@ pub mod services;
 pub mod servicing;
 pub mod status;
 pub mod sys;
+pub mod undo;
 
 use clock::{Clock, SystemClock};
 use folders::Layout;
@@ -30,9 +31,10 @@ use plan::Plan;
 use printer::{NotInteractive, Printer};
 use report::{Mode, ResetReport, ServicesReport};
 use request::{
-    Command, DiagnoseRequest, Location, Request, ResetRequest, StatusRequest, UsageError,
+    Command, DiagnoseRequest, Location, Request, ResetRequest, StatusRequest, UndoRequest,
+    UsageError,
 };
-use sys::Platform;
+use sys::{Platform, ResetLock};
 
 /// The process exit codes, documented in the README and in `--help`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +90,7 @@ fn run_command(command: Command, printer: &Printer) -> Exit {
         Command::Status(req) => run_status(&req, printer),
         Command::Reset(req) => run_reset(&req, printer),
         Command::Diagnose(req) => run_diagnose(&req, printer),
+        Command::Undo(req) => run_undo(&req, printer),
         Command::Menu => menu::run(printer, run_command),
         Command::Explain(req) => {
             let codes = req
@@ -199,6 +202,120 @@ fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
     reset_on(req, &*target.sys, &target.layout, printer, &SystemClock)
 }
 
+fn run_undo(req: &UndoRequest, printer: &Printer) -> Exit {
+    let Some(target) = target_for(&req.location, "undo", printer) else {
+        return Exit::Usage;
+    };
+    undo_on(req, &*target.sys, &target.layout, printer, &SystemClock)
+}
+
+/// `wufix undo`: put back the folders the last reset renamed, the same way a reset works (rights,
+/// the plan shown and asked, one run at a time, recovery first, the journal, every step reported).
+fn undo_on(
+    req: &UndoRequest,
+    sys: &dyn Platform,
+    layout: &Layout,
+    printer: &Printer,
+    clock: &dyn Clock,
+) -> Exit {
+    let mode = mode_of(&req.location);
+    if mode == Mode::Online && !req.dry_run {
+        if let Err(exit) = ensure_rights(&Relaunch::undo(req), sys, printer) {
+            return exit;
+        }
+    }
+    let store = journal::Store::for_windows(&layout.windows_dir, mode);
+    let reset = req.as_reset();
+    let choose = |printer: &Printer| -> Result<undo::Selection, Exit> {
+        let listing = store.list().unwrap_or_default();
+        undo::select(&listing, layout, &req.folders).map_err(|why| {
+            printer.error("undo", &format!("{why}; nothing was changed"));
+            Exit::Failed
+        })
+    };
+    // Only the folders being put back are touched, and only their services stopped.
+    let plan_for = |pick: &undo::Selection| {
+        let mut reset = reset.clone();
+        reset.folders = pick.restores.iter().map(|(folder, _)| *folder).collect();
+        Plan::undo(&reset, layout, sys, jiff::Timestamp::now(), &pick.restores)
+    };
+    if req.dry_run || !req.assume_yes {
+        let pick = match choose(printer) {
+            Ok(pick) => pick,
+            Err(exit) => return exit,
+        };
+        if req.dry_run {
+            let mut report = plan_for(&pick).preview();
+            report.command = "undo";
+            let ok = report.ok;
+            printer.reset(&report);
+            return if ok { Exit::Ok } else { Exit::Failed };
+        }
+        if let Err(exit) = ask_first("undo", &plan_for(&pick), printer) {
+            return exit;
+        }
+    }
+    let _lock = match take_lock("undo", sys, printer) {
+        Ok(lock) => lock,
+        Err(exit) => return exit,
+    };
+    let recovered = recover_first(&store, sys, clock, req.timeout, printer);
+    // Chosen again under the lock: another run may have changed what there is to undo.
+    let pick = match choose(printer) {
+        Ok(pick) => pick,
+        Err(exit) => return exit,
+    };
+    if pick.journal.is_none() {
+        printer.note("wufix: no journal names a reset to undo; putting back the newest wufix backup of each folder");
+    }
+    let plan = plan_for(&pick);
+    let cancel = sys::catch_interrupts(note_interrupted);
+    let undoes = pick.journal.as_ref().map(|p| p.display().to_string());
+    let mut journal = match store.create(journal_start("undo", &plan, undoes)) {
+        Ok(journal) => journal,
+        Err(err) => {
+            sys::interrupts_finished();
+            printer.error(
+                "undo",
+                &format!(
+                    "cannot write the journal in {}: {err}; nothing was changed",
+                    store.dir().display()
+                ),
+            );
+            return Exit::Failed;
+        }
+    };
+    let mut report = engine::run_hooked(
+        &plan,
+        sys,
+        clock,
+        cancel,
+        engine::Hooks {
+            progress: &mut |record| printer.progress(record),
+            meter: printer,
+            journal: &mut journal,
+        },
+    );
+    let _ = journal.write(&journal::Record::Finished {
+        at: jiff::Timestamp::now().to_string(),
+        ok: report.ok,
+    });
+    report.command = "undo";
+    report.steps.splice(0..0, recovered);
+    report.ok &= report
+        .steps
+        .iter()
+        .all(|r| r.outcome != report::Outcome::Failed);
+    report.message = if report.ok {
+        "Undo complete: the folders are back as they were before the reset; what Windows had made since is kept as a wufix backup. Restart Windows to finish.".to_string()
+    } else {
+        report.message.replacen("Reset", "Undo", 1)
+    };
+    printer.reset(&report);
+    sys::interrupts_finished();
+    if report.ok { Exit::Ok } else { Exit::Failed }
+}
+
 /// A report for a reset refused before anything was touched.
 fn refused_report(
     req: &ResetRequest,
@@ -224,32 +341,110 @@ fn refused_report(
     }
 }
 
-/// A reset of the running Windows without administrator rights: ask Windows for them through an
-/// elevated copy when a person is there to answer the prompt, else stop with exit 3.
-fn without_rights(
-    req: &ResetRequest,
+/// What an elevated copy would be asked to do, and whether asking is allowed.
+struct Relaunch {
+    command: &'static str,
+    args: Vec<String>,
+    no_elevate: bool,
+    elevated_child: bool,
+}
+
+impl Relaunch {
+    fn reset(req: &ResetRequest) -> Relaunch {
+        Relaunch {
+            command: "reset",
+            args: req.to_args(),
+            no_elevate: req.no_elevate,
+            elevated_child: req.elevated_child,
+        }
+    }
+
+    fn undo(req: &UndoRequest) -> Relaunch {
+        Relaunch {
+            command: "undo",
+            args: req.to_args(),
+            no_elevate: req.no_elevate,
+            elevated_child: req.elevated_child,
+        }
+    }
+}
+
+/// Go on only with administrator rights: `Err` carries the exit when this process must stop
+/// (refused, or an elevated copy did the work).
+fn ensure_rights(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Result<(), Exit> {
+    match sys.is_elevated() {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(without_rights(ask, sys, printer, printer.can_ask())),
+        Err(err) => {
+            printer.error(
+                ask.command,
+                &format!("cannot tell whether wufix runs as administrator ({err}); {NOT_ELEVATED}"),
+            );
+            Err(Exit::NotElevated)
+        }
+    }
+}
+
+/// Show the plan and ask; `Err` carries the exit when the answer is no or nobody can answer.
+fn ask_first(command: &'static str, plan: &Plan, printer: &Printer) -> Result<(), Exit> {
+    match printer.confirm(&plan.describe(), "Proceed?") {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            printer.error(command, "cancelled; nothing was changed");
+            Err(Exit::Failed)
+        }
+        Err(NotInteractive) => {
+            printer.error(command, NOT_INTERACTIVE);
+            Err(Exit::Usage)
+        }
+    }
+}
+
+/// One reset or undo at a time: a second would snapshot the first one's half-stopped services
+/// and "restore" them wrongly.
+fn take_lock(
+    command: &'static str,
     sys: &dyn Platform,
     printer: &Printer,
-    can_ask: bool,
-) -> Exit {
+) -> Result<ResetLock, Exit> {
+    match sys.lock_reset() {
+        Ok(Some(lock)) => Ok(lock),
+        Ok(None) => {
+            printer.error(command, ANOTHER_RESET);
+            Err(Exit::Failed)
+        }
+        Err(err) => {
+            printer.error(
+                command,
+                &format!("cannot take the reset lock: {err}; nothing was changed"),
+            );
+            Err(Exit::Failed)
+        }
+    }
+}
+
+/// A reset of the running Windows without administrator rights: ask Windows for them through an
+/// elevated copy when a person is there to answer the prompt, else stop with exit 3.
+fn without_rights(ask: &Relaunch, sys: &dyn Platform, printer: &Printer, can_ask: bool) -> Exit {
+    let command = ask.command;
     let context = elevation::Context {
         elevated: false,
         json: printer.is_json(),
-        no_elevate: req.no_elevate,
-        elevated_child: req.elevated_child,
+        no_elevate: ask.no_elevate,
+        elevated_child: ask.elevated_child,
         can_ask,
     };
     let why = match elevation::decide(context) {
         elevation::Elevation::Relaunch => {
-            printer.note(
+            printer.note(&format!(
                 "wufix needs administrator rights: asking Windows for them (a UAC prompt)... \
-                 The reset runs in the window that opens, and shows its result there.",
-            );
+                 The {command} runs in the window that opens, and shows its result there."
+            ));
             let report =
                 std::env::temp_dir().join(format!("wufix-report-{}.txt", std::process::id()));
             // A report left by an earlier process with this number is not this run's.
             let _ = std::fs::remove_file(&report);
-            let mut args = req.to_args();
+            let mut args = ask.args.clone();
             args.extend([
                 "--elevated-child".to_string(),
                 "--report-file".to_string(),
@@ -271,14 +466,14 @@ fn without_rights(
                 }
                 Err(err) if err.is_cancelled() => {
                     printer.error(
-                        "reset",
+                        command,
                         "administrator rights were declined at the Windows prompt; nothing was changed",
                     );
                     Exit::NotElevated
                 }
                 Err(err) => {
                     printer.error(
-                        "reset",
+                        command,
                         &format!("could not start wufix as administrator ({err}); {NOT_ELEVATED}"),
                     );
                     Exit::NotElevated
@@ -294,7 +489,7 @@ fn without_rights(
         ),
         _ => NOT_ELEVATED.to_string(),
     };
-    printer.error("reset", &message);
+    printer.error(command, &message);
     Exit::NotElevated
 }
 
@@ -325,18 +520,8 @@ fn reset_on(
 ) -> Exit {
     let mode = mode_of(&req.location);
     if mode == Mode::Online && !req.dry_run {
-        match sys.is_elevated() {
-            Ok(true) => {}
-            Ok(false) => return without_rights(req, sys, printer, printer.can_ask()),
-            Err(err) => {
-                printer.error(
-                    "reset",
-                    &format!(
-                        "cannot tell whether wufix runs as administrator ({err}); {NOT_ELEVATED}"
-                    ),
-                );
-                return Exit::NotElevated;
-            }
+        if let Err(exit) = ensure_rights(&Relaunch::reset(req), sys, printer) {
+            return exit;
         }
     }
     // Mid-servicing, a reset does harm: refuse before anything is asked or touched.
@@ -354,33 +539,13 @@ fn reset_on(
     if !req.assume_yes {
         // The question may wait for minutes: no lock is held, and the plan is built again after.
         let shown = Plan::build(req, layout, sys, jiff::Timestamp::now());
-        match printer.confirm(&shown.describe(), "Proceed?") {
-            Ok(true) => {}
-            Ok(false) => {
-                printer.error("reset", "cancelled; nothing was changed");
-                return Exit::Failed;
-            }
-            Err(NotInteractive) => {
-                printer.error("reset", NOT_INTERACTIVE);
-                return Exit::Usage;
-            }
+        if let Err(exit) = ask_first("reset", &shown, printer) {
+            return exit;
         }
     }
-    // A second reset at the same time would snapshot the first one's half-stopped services and
-    // "restore" them wrongly.
-    let _lock = match sys.lock_reset() {
-        Ok(Some(lock)) => lock,
-        Ok(None) => {
-            printer.error("reset", ANOTHER_RESET);
-            return Exit::Failed;
-        }
-        Err(err) => {
-            printer.error(
-                "reset",
-                &format!("cannot take the reset lock: {err}; nothing was changed"),
-            );
-            return Exit::Failed;
-        }
+    let _lock = match take_lock("reset", sys, printer) {
+        Ok(lock) => lock,
+        Err(exit) => return exit,
     };
     // A run killed before it finished comes first: start again what it left stopped.
     let store = journal::Store::for_windows(&layout.windows_dir, mode);
@@ -401,7 +566,7 @@ fn reset_on(
         ));
     }
     // Every change is written down before it is made; without a journal, nothing is changed.
-    let mut journal = match store.create(journal_start("reset", &plan)) {
+    let mut journal = match store.create(journal_start("reset", &plan, None)) {
         Ok(journal) => journal,
         Err(err) => {
             sys::interrupts_finished();
@@ -491,8 +656,9 @@ fn recover_first(
 }
 
 /// The journal's first record for a run of `plan`.
-fn journal_start(command: &str, plan: &Plan) -> journal::Start {
+fn journal_start(command: &str, plan: &Plan, undoes: Option<String>) -> journal::Start {
     journal::Start {
+        undoes,
         version: journal::VERSION,
         started: jiff::Timestamp::now().to_string(),
         command: command.to_string(),
@@ -591,7 +757,10 @@ mod tests {
         // A person at a console: one elevated copy, whose exit code becomes ours.
         for (code, exit) in [(0, Exit::Ok), (1, Exit::Failed), (4, Exit::Refused)] {
             let sys = unelevated().elevated_copy_exits_with(code);
-            assert_eq!(without_rights(&clear_catroot2(), &sys, &text, true), exit);
+            assert_eq!(
+                without_rights(&Relaunch::reset(&clear_catroot2()), &sys, &text, true),
+                exit
+            );
             let relaunches = sys.relaunches();
             assert_eq!(relaunches.len(), 1);
             // The same reset, marked as the elevated copy, with a file for its report.
@@ -621,7 +790,7 @@ mod tests {
         // The prompt declined: exit 3, nothing touched, not asked again.
         let sys = unelevated();
         assert_eq!(
-            without_rights(&clear_catroot2(), &sys, &text, true),
+            without_rights(&Relaunch::reset(&clear_catroot2()), &sys, &text, true),
             Exit::NotElevated
         );
         assert_eq!(sys.relaunches().len(), 1);
@@ -639,7 +808,7 @@ mod tests {
         for (req, printer, can_ask) in cases {
             let sys = unelevated().elevated_copy_exits_with(0);
             assert_eq!(
-                without_rights(&req, &sys, &printer, can_ask),
+                without_rights(&Relaunch::reset(&req), &sys, &printer, can_ask),
                 Exit::NotElevated
             );
             assert!(sys.relaunches().is_empty(), "{req:?}");
@@ -662,6 +831,7 @@ mod tests {
                     state: Some(ServiceState::Running),
                     start_type: Some(StartType::Demand),
                 }],
+                undoes: None,
             })
             .unwrap();
         let stop = journal::Change::StopService {

@@ -77,6 +77,9 @@ pub struct FolderStep {
     pub change: Change,
     /// Services that must be stopped (hard) or should be (best-effort) before the folder is touched.
     pub guards: Vec<Guard>,
+    /// `undo`: once the folder is out of the way (renamed aside, or absent), rename this backup
+    /// back to it.
+    pub restore: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +89,30 @@ pub enum Change {
 }
 
 impl Plan {
+    /// An undo: the reset plan for the same folders (stop the guards, set the folder Windows
+    /// made since aside as a normal backup, start again what ran), with no pruning, and each
+    /// folder's `backup` renamed back once its place is free.
+    pub fn undo(
+        req: &ResetRequest,
+        layout: &Layout,
+        sys: &dyn Platform,
+        now: jiff::Timestamp,
+        restores: &[(Folder, PathBuf)],
+    ) -> Plan {
+        let mut plan = Plan::build(req, layout, sys, now);
+        plan.steps
+            .retain(|s| !matches!(s, Step::PruneBackups { .. }));
+        for step in &mut plan.steps {
+            if let Step::Folder(f) = step {
+                f.restore = restores
+                    .iter()
+                    .find(|(folder, _)| *folder == f.folder)
+                    .map(|(_, backup)| backup.clone());
+            }
+        }
+        plan
+    }
+
     /// Build the plan. Online, this queries the services (read-only); it changes nothing.
     pub fn build(
         req: &ResetRequest,
@@ -146,6 +173,7 @@ impl Plan {
                     path: path.clone(),
                     change: change.clone(),
                     guards,
+                    restore: None,
                 }));
                 steps.push(Step::PruneBackups {
                     folder,
@@ -159,6 +187,7 @@ impl Plan {
                     path,
                     change,
                     guards,
+                    restore: None,
                 }));
             }
         }
@@ -278,7 +307,16 @@ impl Plan {
                         }
                     }
                 };
-                vec![record]
+                let mut records = vec![record];
+                if let Some(backup) = &f.restore {
+                    records.push(StepRecord::new(
+                        Action::RestoreFolder,
+                        backup.display().to_string(),
+                        Outcome::Planned,
+                        format!("rename back to {}", f.path.display()),
+                    ));
+                }
+                records
             }
             Step::PruneBackups {
                 folder,

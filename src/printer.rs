@@ -200,10 +200,13 @@ impl Printer {
             let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
         }
         if report.dry_run && report.refused.is_none() {
+            let what = match report.command {
+                "reset" => format!("reset ({})", method_name(report)),
+                other => other.to_string(),
+            };
             let _ = writeln!(
                 text,
-                "Dry run: nothing will be changed. wufix reset ({}) on {} would:",
-                method_name(report),
+                "Dry run: nothing will be changed. wufix {what} on {} would:",
                 clean(&report.windows_dir)
             );
             for record in &report.steps {
@@ -247,7 +250,7 @@ impl Printer {
             }
         }
         let _ = writeln!(text, "\n{}", clean(&report.message));
-        if !report.dry_run && report.ok && report.reboot_recommended {
+        if report.command == "reset" && !report.dry_run && report.ok && report.reboot_recommended {
             text.push_str(&after_reset(report));
         }
         self.report_out(&text);
@@ -740,6 +743,7 @@ fn backup_event(event: BackupEvent) -> &'static str {
         BackupEvent::Kept => "kept",
         BackupEvent::Pruned => "deleted",
         BackupEvent::Present => "present",
+        BackupEvent::Restored => "restored",
     }
 }
 

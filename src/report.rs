@@ -58,6 +58,8 @@ pub enum Action {
     RenameFolder,
     ClearFolder,
     PruneBackups,
+    /// `undo`: a backup renamed back to its folder.
+    RestoreFolder,
     StartService,
     RestartWindows,
 }
@@ -71,12 +73,16 @@ impl Action {
             Action::PruneBackups => "prune-backups",
             Action::StartService => "start-service",
             Action::RestartWindows => "restart-windows",
+            Action::RestoreFolder => "restore-folder",
         }
     }
 
     /// A step that changes a folder.
     pub fn touches_folder(self) -> bool {
-        matches!(self, Action::RenameFolder | Action::ClearFolder)
+        matches!(
+            self,
+            Action::RenameFolder | Action::ClearFolder | Action::RestoreFolder
+        )
     }
 }
 
@@ -180,6 +186,8 @@ pub struct ServicesReport {
 #[serde(rename_all = "kebab-case")]
 pub enum BackupEvent {
     Created,
+    /// `undo` renamed it back to its folder.
+    Restored,
     Planned,
     Kept,
     Pruned,

@@ -131,12 +131,63 @@ impl ExplainRequest {
     }
 }
 
+/// `wufix undo`: put back the folders the last reset renamed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoRequest {
+    pub location: Location,
+    /// The folders to put back, each once, in catalog order.
+    pub folders: Vec<Folder>,
+    pub dry_run: bool,
+    pub assume_yes: bool,
+    pub timeout: Duration,
+    pub no_elevate: bool,
+    pub elevated_child: bool,
+}
+
+impl UndoRequest {
+    /// The reset whose plan an undo reuses: the same folders renamed aside (the folder Windows
+    /// made since becomes a normal backup), never pruned, services put back.
+    pub fn as_reset(&self) -> ResetRequest {
+        ResetRequest {
+            location: self.location.clone(),
+            method: Method::Rename,
+            folders: self.folders.clone(),
+            dry_run: self.dry_run,
+            assume_yes: self.assume_yes,
+            timeout: self.timeout,
+            keep: MAX_KEEP,
+            reboot: false,
+            force: false,
+            no_elevate: self.no_elevate,
+            elevated_child: self.elevated_child,
+        }
+    }
+
+    /// The command line for this same undo (the elevated copy's).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["undo".to_string()];
+        if self.folders.len() != Folder::ALL.len() {
+            for folder in &self.folders {
+                args.extend(["--only".into(), folder_arg(*folder).into()]);
+            }
+        }
+        if self.timeout != Duration::from_secs(DEFAULT_TIMEOUT_SECS) {
+            args.extend(["--timeout".into(), self.timeout.as_secs().to_string()]);
+        }
+        if self.assume_yes {
+            args.push("--yes".into());
+        }
+        args
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Command {
     Status(StatusRequest),
     Reset(ResetRequest),
     Explain(ExplainRequest),
     Diagnose(DiagnoseRequest),
+    Undo(UndoRequest),
     /// The double-click menu of quick fixes.
     Menu,
 }

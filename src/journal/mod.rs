@@ -61,6 +61,9 @@ pub struct Start {
     pub pid: u32,
     /// Every service the run considers, as it was before anything changed.
     pub services_before: Vec<ServiceBefore>,
+    /// For an `undo`: the journal of the run it reverses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

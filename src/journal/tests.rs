@@ -23,6 +23,7 @@ fn start(pid: u32) -> Start {
                 start_type: Some(StartType::Demand),
             },
         ],
+        undoes: None,
     }
 }
 
