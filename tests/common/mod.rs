@@ -114,6 +114,23 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Option<u64>> {
     map
 }
 
+/// Every file below `dir` with a hash of its contents (folders as `None`): what "the same
+/// contents" means for undo.
+pub fn digest(dir: &Path) -> BTreeMap<String, Option<u64>> {
+    use std::hash::{Hash, Hasher};
+    tree(dir)
+        .into_iter()
+        .map(|(rel, size)| {
+            let hash = size.map(|_| {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                fs::read(dir.join(&rel)).unwrap().hash(&mut hasher);
+                hasher.finish()
+            });
+            (rel, hash)
+        })
+        .collect()
+}
+
 /// The steps of a JSON report with this action, as (target, outcome, detail).
 pub fn steps<'a>(report: &'a serde_json::Value, action: &str) -> Vec<&'a serde_json::Value> {
     report["steps"]

@@ -1,0 +1,192 @@
+//! `wufix undo`, the journal and recovery, with the real binary on real temporary folders in
+//! offline mode (natively, and under Wine for the Windows build).
+
+mod common;
+
+use std::fs;
+use std::path::PathBuf;
+
+use common::volume::{Volume, wufix_backups};
+use common::{digest, json, populate, text, wufix};
+
+fn journal_dir(vol: &Volume) -> PathBuf {
+    vol.root.path().join("ProgramData/wufix/journal")
+}
+
+fn journals(vol: &Volume) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(journal_dir(vol))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn undo_puts_back_exactly_what_the_reset_moved_and_can_itself_be_undone() {
+    let vol = Volume::new(30);
+    let (sd_before, cat_before) = (digest(&vol.sd()), digest(&vol.catroot2()));
+    let out = wufix(&["reset", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Windows makes the folder again before the undo.
+    populate(&vol.sd(), 3);
+    let made_since = digest(&vol.sd());
+
+    let out = wufix(&["undo", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["command"], "undo");
+    assert_eq!(
+        digest(&vol.sd()),
+        sd_before,
+        "SoftwareDistribution as before the reset"
+    );
+    assert_eq!(
+        digest(&vol.catroot2()),
+        cat_before,
+        "catroot2 as before the reset"
+    );
+    // What Windows made since is a normal wufix backup.
+    let aside = wufix_backups(&vol.windows(), "SoftwareDistribution");
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(digest(&vol.windows().join(&aside[0])), made_since);
+
+    // An undo is in the journal like a reset: undoing it brings back what it set aside.
+    let out = wufix(&[
+        "undo",
+        "--yes",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(digest(&vol.sd()), made_since);
+    assert_eq!(
+        digest(&vol.catroot2()),
+        cat_before,
+        "--only: catroot2 untouched"
+    );
+
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert_eq!(status["last_run"]["command"], "undo");
+    assert_eq!(status["last_run"]["outcome"], "finished");
+    assert!(status["interrupted"].is_null());
+}
+
+#[test]
+fn undo_refuses_a_clear_a_vanished_backup_and_nothing_at_all_changing_nothing() {
+    let vol = Volume::new(5);
+    let out = wufix(&["undo", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("nothing to undo"), "{}", text(&out));
+
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--method",
+        "clear",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let before = digest(vol.root.path());
+    let out = wufix(&["undo", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("a clear cannot be undone"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(digest(vol.root.path()), before, "nothing changed");
+
+    let vol = Volume::new(5);
+    assert_eq!(
+        wufix(&["reset", "--yes", "--windows-dir", vol.arg()])
+            .status
+            .code(),
+        Some(0)
+    );
+    for backup in wufix_backups(&vol.windows(), "SoftwareDistribution") {
+        fs::remove_dir_all(vol.windows().join(backup)).unwrap();
+    }
+    let out = wufix(&["undo", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let error = json(&out)["error"].as_str().unwrap().to_string();
+    assert!(error.contains("no longer exists"), "{error}");
+}
+
+#[test]
+fn a_run_killed_after_a_rename_is_shown_and_undone_from_its_journal() {
+    let vol = Volume::new(12);
+    let before = digest(&vol.sd());
+    assert_eq!(
+        wufix(&["reset", "--yes", "--windows-dir", vol.arg()])
+            .status
+            .code(),
+        Some(0)
+    );
+    // As if killed right after the rename of SoftwareDistribution: everything after it is lost.
+    let journal = journals(&vol).pop().unwrap();
+    let kept: Vec<String> = fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&journal, kept.concat()).unwrap();
+
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    let interrupted = &status["interrupted"];
+    assert_eq!(interrupted["command"], "reset", "{status:#}");
+    assert_eq!(interrupted["renamed"][0]["folder"], "software-distribution");
+    assert_eq!(interrupted["renamed"][0]["done"], true);
+    let diagnose = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+    assert!(
+        diagnose["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "interrupted-run" && f["severity"] == "warn"),
+        "{diagnose:#}"
+    );
+
+    let out = wufix(&[
+        "undo",
+        "--yes",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(digest(&vol.sd()), before);
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert!(status["interrupted"].is_null(), "recovered: {status:#}");
+}
+
+#[test]
+fn a_damaged_journal_is_set_aside_and_named_and_every_command_still_works() {
+    let vol = Volume::new(3);
+    let dir = journal_dir(&vol);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("000007-20261126T000000Z.jsonl"), "\u{0}garbage\n").unwrap();
+    let status = wufix(&["status", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(status.status.code(), Some(0));
+    let set_aside = &json(&status)["journal_set_aside"];
+    assert!(
+        set_aside[0]["path"].as_str().unwrap().ends_with(".corrupt"),
+        "{set_aside:#}"
+    );
+    assert!(dir.join("000007-20261126T000000Z.corrupt").exists());
+    for args in [
+        &["diagnose", "--json"][..],
+        &["reset", "--yes", "--json"][..],
+        &["undo", "--yes", "--json"][..],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--windows-dir", vol.arg()]);
+        let out = wufix(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+}
