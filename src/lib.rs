@@ -239,7 +239,11 @@ fn undo_on(
         reset.folders = pick.restores.iter().map(|(folder, _)| *folder).collect();
         Plan::undo(&reset, layout, sys, jiff::Timestamp::now(), &pick.restores)
     };
-    if req.dry_run || !req.assume_yes {
+    // With an interrupted run to recover, there is work even when no folder can be put back.
+    let pending_recovery = store
+        .list()
+        .is_ok_and(|l| !recovery::interrupted(&l, false).is_empty());
+    if req.dry_run || (!req.assume_yes && !pending_recovery) {
         let pick = match choose(printer) {
             Ok(pick) => pick,
             Err(exit) => return exit,
@@ -259,11 +263,29 @@ fn undo_on(
         Ok(lock) => lock,
         Err(exit) => return exit,
     };
-    let recovered = recover_first(&store, sys, clock, req.timeout, printer);
+    let recovered = recover_first(&store, sys, clock, req.timeout, printer, "undo");
     // Chosen again under the lock: another run may have changed what there is to undo.
-    let pick = match choose(printer) {
+    let listing = store.list().unwrap_or_default();
+    let pick = match undo::select(&listing, layout, &req.folders) {
         Ok(pick) => pick,
-        Err(exit) => return exit,
+        // An interrupted run that moved no folder: putting its services back was the whole undo.
+        Err(why) if recovered.runs > 0 => {
+            let ok = recovered
+                .steps
+                .iter()
+                .all(|r| r.outcome != report::Outcome::Failed);
+            let mut report = bare_report("undo", layout, mode, recovered.steps);
+            report.ok = ok;
+            report.message = format!(
+                "The interrupted run is recovered: the services it had stopped are running again. No folder to put back ({why})."
+            );
+            printer.reset(&report);
+            return if ok { Exit::Ok } else { Exit::Failed };
+        }
+        Err(why) => {
+            printer.error("undo", &format!("{why}; nothing was changed"));
+            return Exit::Failed;
+        }
     };
     if pick.journal.is_none() {
         printer.note("wufix: no journal names a reset to undo; putting back the newest wufix backup of each folder");
@@ -301,7 +323,7 @@ fn undo_on(
         ok: report.ok,
     });
     report.command = "undo";
-    report.steps.splice(0..0, recovered);
+    report.steps.splice(0..0, recovered.steps);
     report.ok &= report
         .steps
         .iter()
@@ -336,6 +358,31 @@ fn refused_report(
         servicing,
         message: format!("Refused; nothing was changed. {}", refusal.reason),
         refused: Some(refusal),
+        forced: false,
+        reboot_recommended: false,
+    }
+}
+
+/// A report of steps taken outside a plan (recovery alone).
+fn bare_report(
+    command: &'static str,
+    layout: &Layout,
+    mode: Mode,
+    steps: Vec<report::StepRecord>,
+) -> ResetReport {
+    ResetReport {
+        ok: true,
+        command,
+        mode,
+        windows_dir: layout.windows_dir.display().to_string(),
+        method: request::Method::Rename,
+        dry_run: false,
+        steps,
+        services: ServicesReport::default(),
+        backups: Vec::new(),
+        servicing: Vec::new(),
+        message: String::new(),
+        refused: None,
         forced: false,
         reboot_recommended: false,
     }
@@ -549,7 +596,7 @@ fn reset_on(
     };
     // A run killed before it finished comes first: start again what it left stopped.
     let store = journal::Store::for_windows(&layout.windows_dir, mode);
-    let recovered = recover_first(&store, sys, clock, req.timeout, printer);
+    let recovered = recover_first(&store, sys, clock, req.timeout, printer, "reset").steps;
     // What the prompt showed may be stale: check and snapshot again, now that the lock is held.
     let Ok((checks, forced)) = servicing_gate(req, layout, sys, printer) else {
         return Exit::Refused;
@@ -613,15 +660,25 @@ fn reset_on(
     Exit::Ok
 }
 
+/// What recovering interrupted runs did.
+#[derive(Default)]
+struct Recovered {
+    /// The services started again, as steps for the report.
+    steps: Vec<report::StepRecord>,
+    /// How many interrupted runs there were.
+    runs: usize,
+}
+
 /// Recover what interrupted runs left (the reset lock is held), saying so; journals set aside on
-/// the way are named. Returns the steps it took, for the report.
+/// the way are named.
 fn recover_first(
     store: &journal::Store,
     sys: &dyn Platform,
     clock: &dyn Clock,
     timeout: std::time::Duration,
     printer: &Printer,
-) -> Vec<report::StepRecord> {
+    by: &str,
+) -> Recovered {
     let listing = match store.list() {
         Ok(listing) => listing,
         Err(err) => {
@@ -629,7 +686,7 @@ fn recover_first(
                 "wufix: the journal in {} cannot be read ({err}); going on without it",
                 store.dir().display()
             ));
-            return Vec::new();
+            return Recovered::default();
         }
     };
     for aside in &listing.set_aside {
@@ -639,20 +696,21 @@ fn recover_first(
         ));
     }
     let interrupted = recovery::interrupted(&listing, false);
-    if interrupted.is_empty() {
-        return Vec::new();
-    }
     for run in &interrupted {
         printer.note(&format!(
             "wufix: the {} started at {} was interrupted; putting back the services it left stopped",
             run.start.command, run.start.started
         ));
     }
-    let records = recovery::recover(store, &listing, sys, clock, timeout, "reset");
-    for record in &records {
+    let runs = interrupted.len();
+    if runs == 0 {
+        return Recovered::default();
+    }
+    let steps = recovery::recover(store, &listing, sys, clock, timeout, by);
+    for record in &steps {
         printer.progress(record);
     }
-    records
+    Recovered { steps, runs }
 }
 
 /// The journal's first record for a run of `plan`.

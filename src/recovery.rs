@@ -137,9 +137,11 @@ pub fn recover(
         let stopped: Vec<String> = run
             .left_stopped()
             .into_iter()
+            // Stopped, or still stopping (the dead run's request outlives it): started once stopped.
             .filter(|name| {
-                sys.service_status(name)
-                    .is_ok_and(|s| s.state == ServiceState::Stopped)
+                sys.service_status(name).is_ok_and(|s| {
+                    matches!(s.state, ServiceState::Stopped | ServiceState::StopPending)
+                })
             })
             .collect();
         let mut all_back = true;

@@ -114,6 +114,9 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Option<u64>> {
     map
 }
 
+/// A folder's entries with their sizes or hashes.
+pub type Tree = BTreeMap<String, Option<u64>>;
+
 /// Every file below `dir` with a hash of its contents (folders as `None`): what "the same
 /// contents" means for undo.
 pub fn digest(dir: &Path) -> BTreeMap<String, Option<u64>> {

@@ -10,6 +10,8 @@ use super::{output, populate, steps, text};
 
 pub const HELPER: &str = r"C:\wufix-test\testsvc.exe";
 pub const SERVICES: [&str; 4] = ["wuauserv", "bits", "cryptsvc", "msiserver"];
+/// Where wufix keeps its journals on the running (Wine) Windows.
+pub const JOURNAL: &str = r"C:\ProgramData\wufix\journal";
 
 pub fn windows() -> PathBuf {
     PathBuf::from(r"C:\windows")
@@ -33,6 +35,8 @@ pub fn serial() -> MutexGuard<'static, ()> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     set_on_stop("cryptsvc", "obey");
+    // Journals of earlier tests (an interrupted one above all) must not steer this one.
+    let _ = fs::remove_dir_all(JOURNAL);
     let _ = fs::remove_file(r"C:\wufix-test\cryptsvc.onstart");
     let _ = fs::remove_file(r"C:\windows\winsxs\pending.xml");
     if query("TrustedInstaller").0 != "Stopped" {

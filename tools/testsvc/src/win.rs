@@ -139,6 +139,25 @@ fn service_main(arguments: Vec<OsString>) {
         );
         return;
     }
+    // `NAME.onstart` = `delay SECS`: report start-pending that long before running (a slow start,
+    // for a test that needs the start phase to last).
+    if let Some(secs) = on_start
+        .trim()
+        .strip_prefix("delay ")
+        .and_then(|c| c.trim().parse::<u64>().ok())
+    {
+        let until = Instant::now() + Duration::from_secs(secs);
+        let mut checkpoint = 1;
+        while Instant::now() < until {
+            report(
+                ServiceState::StartPending,
+                checkpoint,
+                Duration::from_secs(2),
+            );
+            checkpoint += 1;
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
     report(ServiceState::Running, 0, Duration::ZERO);
     loop {
         std::thread::sleep(Duration::from_millis(50));
