@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,8 +21,8 @@ use crate::journal::{Change as Entry, Recorder, Unrecorded};
 use crate::plan::{Change, FolderStep, Plan, ServiceAction, ServiceActionKind, Step};
 use crate::progress::{Meter, Quiet};
 use crate::report::{
-    Action, BackupEvent, BackupRecord, EntryError, Mode, Outcome, ResetReport, ServicesReport,
-    StepRecord, count,
+    Action, BackupEvent, BackupRecord, EntryError, Holder, Mode, Outcome, ResetReport,
+    ServicesReport, StepRecord, count,
 };
 use crate::services;
 use crate::sys::{Platform, ServiceState};
@@ -175,8 +175,54 @@ enum Pass {
     BeforeFolder,
 }
 
+/// Windows errors that mean "something holds a file open": access denied, sharing and lock
+/// violations. (Elsewhere the platform has no one to ask, and the lookup fails harmlessly.)
+fn is_held(code: i32) -> bool {
+    matches!(code, 5 | 32 | 33)
+}
+
+/// Files the Restart Manager is asked about at most, for a folder that would not rename.
+const MAX_ASKED: usize = 256;
+
+/// A failed rename or delete, with who holds its files when Windows can tell: "held by
+/// Microsoft Defender Antivirus Service (pid 3120, service WinDefend)". A failed lookup leaves the
+/// record as it was.
+fn name_holders(mut record: StepRecord, sys: &dyn Platform) -> StepRecord {
+    if record.outcome != Outcome::Failed || !record.action.touches_folder() {
+        return record;
+    }
+    let held: Vec<&EntryError> = record
+        .errors
+        .iter()
+        .filter(|e| e.code.is_some_and(is_held))
+        .collect();
+    if held.is_empty() {
+        return record;
+    }
+    let paths: Vec<PathBuf> = match record.action {
+        // A folder that would not move: any file inside it may be the one held.
+        Action::RenameFolder | Action::RestoreFolder => {
+            crate::folders::stats::files_below(Path::new(&held[0].path), MAX_ASKED)
+        }
+        _ => held
+            .iter()
+            .take(MAX_ASKED)
+            .map(|e| PathBuf::from(&e.path))
+            .collect(),
+    };
+    if let Ok(holders) = sys.holders(&paths) {
+        if !holders.is_empty() {
+            let names: Vec<String> = holders.iter().map(Holder::describe).collect();
+            record.detail = format!("{}; held by {}", record.detail, names.join(", "));
+            record.holders = holders;
+        }
+    }
+    record
+}
+
 impl Run<'_> {
     fn push(&mut self, record: StepRecord) {
+        let record = name_holders(record, self.sys);
         (self.progress)(&record);
         self.records.push(record);
     }
@@ -1112,6 +1158,50 @@ mod tests {
             &AtomicBool::new(false),
             on_record,
         )
+    }
+
+    #[test]
+    fn a_file_held_open_is_reported_with_who_holds_it_and_a_failed_lookup_changes_nothing() {
+        let held = |code| {
+            let mut record = StepRecord::new(
+                Action::ClearFolder,
+                "C:\\Windows\\SoftwareDistribution",
+                Outcome::Failed,
+                "removed 3 entries; 1 could not be removed",
+            );
+            record.errors.push(EntryError {
+                path: "C:\\Windows\\SoftwareDistribution\\DataStore\\DataStore.edb".into(),
+                error: "in use".into(),
+                code: Some(code),
+            });
+            record
+        };
+        let defender = Holder {
+            pid: 3120,
+            name: "Microsoft Defender Antivirus Service".into(),
+            service: Some("WinDefend".into()),
+        };
+        let sys = FakePlatform::new().held_by(
+            Path::new("C:\\Windows\\SoftwareDistribution\\DataStore\\DataStore.edb"),
+            defender.clone(),
+        );
+        let named = name_holders(held(32), &sys);
+        assert_eq!(named.holders, [defender]);
+        assert!(
+            named.detail.ends_with(
+                "; held by Microsoft Defender Antivirus Service (pid 3120, service WinDefend)"
+            ),
+            "{}",
+            named.detail
+        );
+        // Not a "held" error (file not found): nobody is asked.
+        assert_eq!(name_holders(held(2), &sys), held(2));
+        // Nobody found, or the lookup fails (Wine's stub, offline): the plain error stands.
+        assert_eq!(name_holders(held(32), &FakePlatform::new()), held(32));
+        let offline = crate::sys::offline::Offline {
+            windows_dir: PathBuf::from("w"),
+        };
+        assert_eq!(name_holders(held(33), &offline), held(33));
     }
 
     /// A meter that writes down what it was told.

@@ -117,6 +117,25 @@ pub struct EntryError {
     pub code: Option<i32>,
 }
 
+/// A process that holds a file open, as the Restart Manager names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub pid: u32,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+impl Holder {
+    /// `Microsoft Defender Antivirus Service (pid 3120, service WinDefend)`.
+    pub fn describe(&self) -> String {
+        match &self.service {
+            Some(service) => format!("{} (pid {}, service {service})", self.name, self.pid),
+            None => format!("{} (pid {})", self.name, self.pid),
+        }
+    }
+}
+
 /// One line of the report: what was done to what, and how it went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StepRecord {
@@ -128,6 +147,9 @@ pub struct StepRecord {
     pub reversible: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<EntryError>,
+    /// Who holds the files that could not be renamed or deleted, when Windows can tell.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<Holder>,
 }
 
 impl StepRecord {
@@ -144,6 +166,7 @@ impl StepRecord {
             detail: detail.into(),
             reversible: true,
             errors: Vec::new(),
+            holders: Vec::new(),
         }
     }
 

@@ -64,6 +64,26 @@ pub fn entries(root: &Path) -> u64 {
     count
 }
 
+/// Up to `limit` files below `root` (links not entered): the candidates a process may hold open
+/// when the folder itself cannot be renamed.
+pub fn files_below(root: &Path, limit: usize) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if files.len() >= limit {
+                return files;
+            }
+            match entry.file_type() {
+                Ok(ft) if ft.is_dir() && !ft.is_symlink() => pending.push(entry.path()),
+                Ok(_) => files.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,8 @@ struct Inner {
     /// declines the prompt).
     relaunches: Vec<Vec<String>>,
     relaunch_answer: Option<u32>,
+    /// Who holds which file, for the Restart Manager question.
+    holders: Vec<(std::path::PathBuf, crate::report::Holder)>,
     keys: BTreeSet<String>,
     values: BTreeMap<(String, String), RegValue>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
@@ -262,6 +264,16 @@ impl FakePlatform {
     /// The elevated copy, when started, exits with `code`; without this the user declines.
     pub fn elevated_copy_exits_with(self, code: u32) -> Self {
         self.inner.lock().unwrap().relaunch_answer = Some(code);
+        self
+    }
+
+    /// `holder` holds `path` open.
+    pub fn held_by(self, path: &std::path::Path, holder: crate::report::Holder) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .holders
+            .push((path.to_path_buf(), holder));
         self
     }
 
@@ -460,6 +472,19 @@ impl Platform for FakePlatform {
     fn restart_windows(&self) -> Result<(), SysError> {
         self.inner.lock().unwrap().restarts += 1;
         Ok(())
+    }
+
+    fn holders(
+        &self,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Vec<crate::report::Holder>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .holders
+            .iter()
+            .filter(|(path, _)| paths.contains(path))
+            .map(|(_, holder)| holder.clone())
+            .collect())
     }
 
     fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {

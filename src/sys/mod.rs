@@ -181,6 +181,16 @@ pub trait Platform: Sync {
         let _ = args;
         Err(SysError::Offline)
     }
+
+    /// The processes holding any of `paths` open (the Restart Manager on Windows). Only asked
+    /// after a rename or delete failed because something held a file.
+    fn holders(
+        &self,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Vec<crate::report::Holder>, SysError> {
+        let _ = paths;
+        Err(SysError::Offline)
+    }
     /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError>;
     /// The value `name` of `HKEY_LOCAL_MACHINE\{key}`; `None` when the key or value is absent.

@@ -14,6 +14,7 @@ pub mod console;
 pub mod dir;
 mod elevate;
 mod events;
+mod holders;
 mod lock;
 pub mod message;
 mod processes;
@@ -75,6 +76,12 @@ impl Platform for Windows {
     }
     fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
         Ok(elevate::relaunch_elevated(args)?)
+    }
+    fn holders(
+        &self,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Vec<crate::report::Holder>, SysError> {
+        Ok(holders::holders(paths)?)
     }
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
         Ok(registry::key_exists(key)?)
