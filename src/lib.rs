@@ -695,14 +695,19 @@ fn recover_first(
             aside.path, aside.why
         ));
     }
-    let interrupted = recovery::interrupted(&listing, false);
-    for run in &interrupted {
+    let pending: Vec<&journal::Run> = listing.runs.iter().filter(|r| r.needs_recovery()).collect();
+    for run in &pending {
+        let how = if run.interrupted() {
+            "was interrupted"
+        } else {
+            "could not start everything again"
+        };
         printer.note(&format!(
-            "wufix: the {} started at {} was interrupted; putting back the services it left stopped",
+            "wufix: the {} started at {} {how}; putting back the services it left stopped",
             run.start.command, run.start.started
         ));
     }
-    let runs = interrupted.len();
+    let runs = pending.len();
     if runs == 0 {
         return Recovered::default();
     }
@@ -755,6 +760,9 @@ fn note_interrupted() {
     Printer::new(false)
         .note("wufix: interrupted; finishing the current step, then putting the services back");
 }
+
+#[cfg(test)]
+mod fault_tests;
 
 #[cfg(test)]
 mod tests {

@@ -133,7 +133,7 @@ pub fn recover(
     by: &str,
 ) -> Vec<StepRecord> {
     let mut records = Vec::new();
-    for run in interrupted(listing, false) {
+    for run in listing.runs.iter().filter(|r| r.needs_recovery()) {
         let stopped: Vec<String> = run
             .left_stopped()
             .into_iter()
@@ -145,7 +145,20 @@ pub fn recover(
             })
             .collect();
         let mut all_back = true;
-        for driven in services::start_all(sys, clock, &stopped, timeout) {
+        let mut results = services::start_all(sys, clock, &stopped, timeout);
+        // One more try for a service that stopped again at once: after a crash, what it waits
+        // on is often just not up yet.
+        let failed: Vec<String> = results
+            .iter()
+            .filter(|d| d.result.is_err())
+            .map(|d| d.name.clone())
+            .collect();
+        if !failed.is_empty() {
+            let again = services::start_all(sys, clock, &failed, timeout);
+            results.retain(|d| d.result.is_ok());
+            results.extend(again);
+        }
+        for driven in results {
             let (outcome, detail) = match driven.result {
                 Ok(_) => (
                     Outcome::Done,

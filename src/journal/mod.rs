@@ -161,6 +161,12 @@ impl Run {
         self.finished.is_none() && !self.recovered
     }
 
+    /// Left something to put back and nobody has yet: killed before it finished, or finished
+    /// with a service it could not start again.
+    pub fn needs_recovery(&self) -> bool {
+        !self.recovered && (self.finished.is_none() || !self.left_stopped().is_empty())
+    }
+
     /// Services this run stopped (or may have stopped: announced, no outcome) that were running
     /// before it and that it did not start again.
     pub fn left_stopped(&self) -> Vec<String> {

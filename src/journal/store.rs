@@ -45,10 +45,13 @@ impl Store {
     /// on the mounted volume.
     pub fn for_windows(windows_dir: &Path, mode: crate::report::Mode) -> Store {
         let root = windows_dir.parent().unwrap_or(windows_dir);
-        match (mode, std::env::var_os("ProgramData")) {
-            (crate::report::Mode::Online, Some(data)) => {
-                Store::at(PathBuf::from(data).join("wufix").join("journal"))
-            }
+        // The journal lives with the Windows it describes: %ProgramData% belongs to the running
+        // one only.
+        let running = mode == crate::report::Mode::Online
+            && crate::sys::running_windows_dir()
+                .is_some_and(|w| same_file::is_same_file(w, windows_dir).unwrap_or(false));
+        match (running, std::env::var_os("ProgramData")) {
+            (true, Some(data)) => Store::at(PathBuf::from(data).join("wufix").join("journal")),
             _ => Store::offline(root),
         }
     }

@@ -46,6 +46,8 @@ struct FakeService {
     protected: bool,
     /// A start that "succeeds" and leaves the service stopped with these exit codes.
     start_fails: Option<(u32, u32)>,
+    /// Starts that fail (as `start_fails` does) before one succeeds.
+    failing_starts: u32,
     exit_codes: (u32, u32),
     /// The control handler never answers STOP.
     hangs: bool,
@@ -109,6 +111,7 @@ impl FakePlatform {
                 refuse_stop: None,
                 protected: false,
                 start_fails: None,
+                failing_starts: 0,
                 exit_codes: (0, 0),
                 hangs: false,
                 answers_late: false,
@@ -188,6 +191,12 @@ impl FakePlatform {
             .get_mut(name)
             .expect("service defined first")
             .state = state;
+    }
+
+    /// The next `count` starts of `name` succeed as requests but the service stops at once (exit
+    /// 1067); later ones work.
+    pub fn fails_to_start_times(self, name: &str, count: u32) -> Self {
+        self.edit(name, |s| s.failing_starts = count)
     }
 
     /// The next `count` requests to `name` fail with an unexpected OS error.
@@ -428,6 +437,10 @@ impl Platform for FakePlatform {
         }
         match service.start_fails {
             Some(codes) => service.exit_codes = codes,
+            None if service.failing_starts > 0 => {
+                service.failing_starts -= 1;
+                service.exit_codes = (1067, 0);
+            }
             None => service.state = ServiceState::Running,
         }
         Ok(())
