@@ -342,7 +342,57 @@ mod tests {
         }
     }
 
+    fn token() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(vec![
+                "reset",
+                "undo",
+                "explain",
+                "diagnose",
+                "status",
+                "--only",
+                "catroot2",
+                "software-distribution",
+                "--timeout",
+                "0",
+                "3601",
+                "60",
+                "--keep",
+                "101",
+                "--windows-dir",
+                "/",
+                "--method",
+                "clear",
+                "rename",
+                "--json",
+                "--yes",
+                "--dry-run",
+                "--force",
+                "--no-elevate",
+                "--reboot",
+                "--exit-code",
+                "0x800f0922",
+                "--",
+                "-1",
+                "--help",
+            ])
+            .prop_map(String::from),
+            "\\PC{0,12}",
+        ]
+    }
+
     proptest! {
+        /// Any command line is accepted or refused with an error: never a panic.
+        #[test]
+        fn any_command_line_is_accepted_or_refused_never_a_panic(
+            args in proptest::collection::vec(token(), 0..7),
+        ) {
+            let argv = std::iter::once("wufix".to_string()).chain(args);
+            if let Ok(cli) = Cli::try_parse_from(argv) {
+                let _ = cli.into_request();
+            }
+        }
+
         /// The elevated copy is started with `to_args()`: it must ask for exactly the same reset.
         #[test]
         fn the_elevated_copy_gets_the_same_reset(

@@ -181,6 +181,28 @@ pub fn rename_aside(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a folder holds, reading its names never panics.
+        #[test]
+        fn any_name_is_read_or_refused_never_a_panic(dir in "\\PC{0,24}", file in "\\PC{0,64}") {
+            let _ = parse(&dir, &file);
+        }
+
+        /// Every name wufix writes reads back as what it wrote, whatever the case on disk.
+        #[test]
+        fn names_written_read_back(
+            digits in "[0-9]{8}T[0-9]{6}Z",
+            seq in 1u32..10_000,
+            upper: bool,
+        ) {
+            let name = name_for("SoftwareDistribution", &digits, seq);
+            let name = if upper { name.to_ascii_uppercase() } else { name };
+            let digits_read = if upper { digits.to_ascii_uppercase() } else { digits.clone() };
+            prop_assert_eq!(parse("SoftwareDistribution", &name), Some((digits_read, seq)));
+        }
+    }
 
     #[test]
     fn stamp_is_compact_utc() {
