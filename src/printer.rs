@@ -512,41 +512,24 @@ fn after_reset(report: &ResetReport) -> String {
          scans again (installed updates are still listed under \"Uninstall updates\"), and that \
          first check for updates takes longer than usual.\n",
     );
-    let undo: Vec<String> = report
+    let made: Vec<String> = report
         .backups
         .iter()
         .filter(|b| b.event == BackupEvent::Created)
-        .map(|b| {
-            let name = b.folder.dir_name();
-            let folder = std::path::Path::new(&b.path).with_file_name(name);
-            match report.mode {
-                Mode::Online => format!(
-                    "  rmdir /s /q \"{}\" & ren \"{}\" {name}",
-                    clean(&folder.display().to_string()),
-                    clean(&b.path)
-                ),
-                Mode::Offline => format!(
-                    "  {} → {name} (after removing any {name} made since)",
-                    clean(&b.path)
-                ),
-            }
-        })
+        .map(|b| format!("  {}", clean(&b.path)))
         .collect();
-    if undo.is_empty() {
+    if made.is_empty() {
         return text;
     }
-    let _ = match report.mode {
-        Mode::Online => writeln!(
-            text,
-            "To undo, from an elevated Command Prompt: net stop wuauserv & net stop bits & net stop cryptsvc, then\n{}\nand restart Windows.",
-            undo.join("\n")
-        ),
-        Mode::Offline => writeln!(
-            text,
-            "To undo, rename each backup back:\n{}",
-            undo.join("\n")
-        ),
+    let target = match report.mode {
+        Mode::Online => String::new(),
+        Mode::Offline => format!(" --windows-dir {}", clean(&report.windows_dir)),
     };
+    let _ = writeln!(
+        text,
+        "To undo: `wufix undo{target}` puts these backups back (what Windows made meanwhile is kept as a backup):\n{}",
+        made.join("\n")
+    );
     text
 }
 
