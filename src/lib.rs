@@ -290,6 +290,23 @@ fn undo_on(
     if pick.journal.is_none() {
         printer.note("wufix: no journal names a reset to undo; putting back the newest wufix backup of each folder");
     }
+    // What that run pruned is gone for good: say so rather than let it seem restored.
+    let pruned: usize = listing
+        .runs
+        .iter()
+        .filter(|r| pick.journal.as_ref() == Some(&r.path))
+        .flat_map(|r| &r.changes)
+        .filter_map(|(change, ok)| match change {
+            journal::Change::Prune { paths, .. } if *ok == Some(true) => Some(paths.len()),
+            _ => None,
+        })
+        .sum();
+    if pruned > 0 {
+        printer.note(&format!(
+            "wufix: that run also deleted {} of older wufix backups; those cannot come back",
+            report::count(pruned as u64, "folder", "folders")
+        ));
+    }
     let plan = plan_for(&pick);
     let cancel = sys::catch_interrupts(note_interrupted);
     let undoes = pick.journal.as_ref().map(|p| p.display().to_string());

@@ -190,3 +190,31 @@ fn a_damaged_journal_is_set_aside_and_named_and_every_command_still_works() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
     }
 }
+
+#[test]
+fn undo_says_which_pruned_backups_cannot_come_back() {
+    let vol = Volume::new(3);
+    for stamp in ["20200101T000000Z", "20210101T000000Z", "20220101T000000Z"] {
+        fs::create_dir(
+            vol.windows()
+                .join(format!("SoftwareDistribution.wufix-{stamp}.bak")),
+        )
+        .unwrap();
+    }
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--only",
+        "software-distribution",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = wufix(&["undo", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("deleted 1 folder of older wufix backups; those cannot come back"),
+        "{}",
+        text(&out)
+    );
+}
