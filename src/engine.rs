@@ -442,42 +442,32 @@ impl Run<'_> {
                 ),
             );
         }
-        let entry = Entry::Rename {
+        if let Err(record) = self.move_folder(Action::RestoreFolder, folder, backup, path) {
+            return record;
+        }
+        self.backups.push(BackupRecord {
             folder,
-            from: backup.to_path_buf(),
-            to: path.to_path_buf(),
-        };
-        if let Err(why) = self.journal.intent(&entry) {
-            return StepRecord::new(Action::RestoreFolder, target, Outcome::Failed, why);
-        }
-        let result = backup::rename_aside(backup, path, self.clock, self.plan.retry_for);
-        let detail = result
-            .as_ref()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        self.journal.outcome(&entry, result.is_ok(), &detail);
-        match result {
-            Ok(()) => {
-                self.backups.push(BackupRecord {
-                    folder,
-                    path: target.clone(),
-                    event: BackupEvent::Restored,
-                    is_link: false,
-                    size: None,
-                });
-                StepRecord::new(
-                    Action::RestoreFolder,
-                    target,
-                    Outcome::Done,
-                    format!("renamed back to {}", path.display()),
-                )
-            }
-            Err(err) => failed(Action::RestoreFolder, target, backup, err),
-        }
+            path: target.clone(),
+            event: BackupEvent::Restored,
+            is_link: false,
+            size: None,
+        });
+        StepRecord::new(
+            Action::RestoreFolder,
+            target,
+            Outcome::Done,
+            format!("renamed back to {}", path.display()),
+        )
     }
 
-    fn rename(&mut self, folder: Folder, from: &Path, to: &Path) -> StepRecord {
+    /// Rename `from` to `to`, written down first and its outcome after; `Err` is the failed step.
+    fn move_folder(
+        &mut self,
+        action: Action,
+        folder: Folder,
+        from: &Path,
+        to: &Path,
+    ) -> Result<(), StepRecord> {
         let target = from.display().to_string();
         let entry = Entry::Rename {
             folder,
@@ -485,7 +475,7 @@ impl Run<'_> {
             to: to.to_path_buf(),
         };
         if let Err(why) = self.journal.intent(&entry) {
-            return StepRecord::new(Action::RenameFolder, target, Outcome::Failed, why);
+            return Err(StepRecord::new(action, target, Outcome::Failed, why));
         }
         let result = backup::rename_aside(from, to, self.clock, self.plan.retry_for);
         let detail = result
@@ -494,25 +484,27 @@ impl Run<'_> {
             .map(|e| e.to_string())
             .unwrap_or_default();
         self.journal.outcome(&entry, result.is_ok(), &detail);
-        match result {
-            Ok(()) => {
-                self.renamed.push(folder);
-                self.backups.push(BackupRecord {
-                    folder,
-                    path: to.display().to_string(),
-                    event: BackupEvent::Created,
-                    is_link: false,
-                    size: None,
-                });
-                StepRecord::new(
-                    Action::RenameFolder,
-                    target,
-                    Outcome::Done,
-                    format!("renamed to {}", to.display()),
-                )
-            }
-            Err(err) => failed(Action::RenameFolder, target, from, err),
+        result.map_err(|err| failed(action, target, from, err))
+    }
+
+    fn rename(&mut self, folder: Folder, from: &Path, to: &Path) -> StepRecord {
+        if let Err(record) = self.move_folder(Action::RenameFolder, folder, from, to) {
+            return record;
         }
+        self.renamed.push(folder);
+        self.backups.push(BackupRecord {
+            folder,
+            path: to.display().to_string(),
+            event: BackupEvent::Created,
+            is_link: false,
+            size: None,
+        });
+        StepRecord::new(
+            Action::RenameFolder,
+            from.display().to_string(),
+            Outcome::Done,
+            format!("renamed to {}", to.display()),
+        )
     }
 
     fn clear(&mut self, folder: Folder, path: &Path) -> StepRecord {

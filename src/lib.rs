@@ -310,35 +310,11 @@ fn undo_on(
     let plan = plan_for(&pick);
     let cancel = sys::catch_interrupts(note_interrupted);
     let undoes = pick.journal.as_ref().map(|p| p.display().to_string());
-    let mut journal = match store.create(journal_start("undo", &plan, undoes)) {
-        Ok(journal) => journal,
-        Err(err) => {
-            sys::interrupts_finished();
-            printer.error(
-                "undo",
-                &format!(
-                    "cannot write the journal in {}: {err}; nothing was changed",
-                    store.dir().display()
-                ),
-            );
-            return Exit::Failed;
-        }
+    let mut report = match journaled_run("undo", &plan, undoes, &store, sys, clock, cancel, printer)
+    {
+        Ok(report) => report,
+        Err(exit) => return exit,
     };
-    let mut report = engine::run_hooked(
-        &plan,
-        sys,
-        clock,
-        cancel,
-        engine::Hooks {
-            progress: &mut |record| printer.progress(record),
-            meter: printer,
-            journal: &mut journal,
-        },
-    );
-    let _ = journal.write(&journal::Record::Finished {
-        at: jiff::Timestamp::now().to_string(),
-        ok: report.ok,
-    });
     report.command = "undo";
     report.steps.splice(0..0, recovered.steps);
     report.ok &= report
@@ -630,35 +606,11 @@ fn reset_on(
         ));
     }
     // Every change is written down before it is made; without a journal, nothing is changed.
-    let mut journal = match store.create(journal_start("reset", &plan, None)) {
-        Ok(journal) => journal,
-        Err(err) => {
-            sys::interrupts_finished();
-            printer.error(
-                "reset",
-                &format!(
-                    "cannot write the journal in {}: {err}; nothing was changed",
-                    store.dir().display()
-                ),
-            );
-            return Exit::Failed;
-        }
+    let mut report = match journaled_run("reset", &plan, None, &store, sys, clock, cancel, printer)
+    {
+        Ok(report) => report,
+        Err(exit) => return exit,
     };
-    let mut report = engine::run_hooked(
-        &plan,
-        sys,
-        clock,
-        cancel,
-        engine::Hooks {
-            progress: &mut |record| printer.progress(record),
-            meter: printer,
-            journal: &mut journal,
-        },
-    );
-    let _ = journal.write(&journal::Record::Finished {
-        at: jiff::Timestamp::now().to_string(),
-        ok: report.ok,
-    });
     report.servicing = checks;
     report.forced = forced;
     if !recovered.is_empty() {
@@ -733,6 +685,51 @@ fn recover_first(
         printer.progress(record);
     }
     Recovered { steps, runs }
+}
+
+/// Run `plan` with every change written down before it is made (without a journal, nothing is
+/// changed: `Err` is the exit), and the journal marked finished after.
+#[allow(clippy::too_many_arguments)]
+fn journaled_run(
+    command: &'static str,
+    plan: &Plan,
+    undoes: Option<String>,
+    store: &journal::Store,
+    sys: &dyn Platform,
+    clock: &dyn Clock,
+    cancel: &std::sync::atomic::AtomicBool,
+    printer: &Printer,
+) -> Result<ResetReport, Exit> {
+    let mut journal = match store.create(journal_start(command, plan, undoes)) {
+        Ok(journal) => journal,
+        Err(err) => {
+            sys::interrupts_finished();
+            printer.error(
+                command,
+                &format!(
+                    "cannot write the journal in {}: {err}; nothing was changed",
+                    store.dir().display()
+                ),
+            );
+            return Err(Exit::Failed);
+        }
+    };
+    let report = engine::run_hooked(
+        plan,
+        sys,
+        clock,
+        cancel,
+        engine::Hooks {
+            progress: &mut |record| printer.progress(record),
+            meter: printer,
+            journal: &mut journal,
+        },
+    );
+    let _ = journal.write(&journal::Record::Finished {
+        at: jiff::Timestamp::now().to_string(),
+        ok: report.ok,
+    });
+    Ok(report)
 }
 
 /// The journal's first record for a run of `plan`.
