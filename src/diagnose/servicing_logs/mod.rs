@@ -39,25 +39,20 @@ pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
         )];
     }
     let mut evidence = Evidence::default();
-    let mut files: Vec<&Path> = Vec::new();
     let mut unread: Vec<String> = Vec::new();
-    for path in &logs.cbs {
-        let file = files.len();
-        files.push(path);
-        let mut reader = cbs::CbsReader::new(file);
-        let result = read_records(path, |line| {
-            evidence.saw(line.time);
-            reader.feed(line, &mut evidence);
-        });
-        reader.finish(&mut evidence);
-        if let Err(err) = result {
-            unread.push(format!("{}: {err}", path.display()));
-        }
-    }
-    if let Some(path) = &logs.dism {
-        let file = files.len();
-        files.push(path);
-        let mut reader = dism::DismReader::new(file);
+    // CBS logs oldest first, then dism.log; a reader's file number is its place in `files`.
+    let files: Vec<&Path> = logs
+        .cbs
+        .iter()
+        .chain(&logs.dism)
+        .map(PathBuf::as_path)
+        .collect();
+    for (file, path) in files.iter().enumerate() {
+        let mut reader: Box<dyn LogReader> = if file < logs.cbs.len() {
+            Box::new(cbs::CbsReader::new(file))
+        } else {
+            Box::new(dism::DismReader::new(file))
+        };
         let result = read_records(path, |line| {
             evidence.saw(line.time);
             reader.feed(line, &mut evidence);
@@ -68,6 +63,31 @@ pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
         }
     }
     findings(&evidence, &files, &unread, logs.cabs, layout, mode)
+}
+
+/// What turns one log's lines into operations.
+trait LogReader {
+    fn feed(&mut self, line: &line::Line, evidence: &mut Evidence);
+    /// The file ended: whatever is still open is complete.
+    fn finish(&mut self, evidence: &mut Evidence);
+}
+
+impl LogReader for cbs::CbsReader {
+    fn feed(&mut self, line: &line::Line, evidence: &mut Evidence) {
+        cbs::CbsReader::feed(self, line, evidence);
+    }
+    fn finish(&mut self, evidence: &mut Evidence) {
+        cbs::CbsReader::finish(self, evidence);
+    }
+}
+
+impl LogReader for dism::DismReader {
+    fn feed(&mut self, line: &line::Line, evidence: &mut Evidence) {
+        dism::DismReader::feed(self, line, evidence);
+    }
+    fn finish(&mut self, evidence: &mut Evidence) {
+        dism::DismReader::finish(self, evidence);
+    }
 }
 
 /// The logs present, oldest first, and how many compressed ones were left unread.
