@@ -79,8 +79,8 @@ fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>,
     }
 }
 
-/// On Windows (WinPE) the machine-wide reset mutex serves: one reset at a time.
+/// On Windows (WinPE) a named mutex per installation (its path's checksum in the name).
 #[cfg(windows)]
-fn lock_installation(_windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
-    Ok(super::windows::lock_machine()?.map(|handle| ResetLock(Box::new(handle))))
+fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
+    Ok(super::windows::lock_installation(windows_dir)?.map(|handle| ResetLock(Box::new(handle))))
 }

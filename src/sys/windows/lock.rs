@@ -50,7 +50,19 @@ fn descriptor() -> io::Result<Descriptor> {
 
 /// The held lock, or `None` when another process holds it. Released when the handle closes.
 pub fn acquire() -> io::Result<Option<OwnedHandle>> {
-    let name: Vec<u16> = NAME.encode_utf16().chain(Some(0)).collect();
+    acquire_named(NAME)
+}
+
+/// The lock of one mounted installation (WinPE: two resets of one disk must not interleave, two
+/// disks may be repaired side by side): the machine name plus a checksum of its path, as Windows
+/// compares paths (ignoring case).
+pub fn acquire_for(windows_dir: &std::path::Path) -> io::Result<Option<OwnedHandle>> {
+    let path = windows_dir.display().to_string().to_lowercase();
+    acquire_named(&format!("{NAME}-{:08x}", crc32fast::hash(path.as_bytes())))
+}
+
+fn acquire_named(name: &str) -> io::Result<Option<OwnedHandle>> {
+    let name: Vec<u16> = name.encode_utf16().chain(Some(0)).collect();
     let sd = descriptor()?;
     let attributes = SECURITY_ATTRIBUTES {
         nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,

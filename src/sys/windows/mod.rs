@@ -107,6 +107,13 @@ pub fn lock_machine() -> io::Result<Option<std::os::windows::io::OwnedHandle>> {
     lock::acquire()
 }
 
+/// The lock of one mounted installation, or `None` when another process holds it.
+pub fn lock_installation(
+    windows_dir: &std::path::Path,
+) -> io::Result<Option<std::os::windows::io::OwnedHandle>> {
+    lock::acquire_for(windows_dir)
+}
+
 /// Whether this process is alone on its console: Explorer made the console for it (a
 /// double-click), and it closes the moment wufix exits.
 pub fn console_is_ours() -> bool {
