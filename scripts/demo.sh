@@ -17,7 +17,7 @@ done
 log "populating SoftwareDistribution and catroot2"
 windir="$WINEPREFIX/drive_c/windows"
 # Start from known contents: drop what earlier runs (or the test suite) left.
-rm -rf "$windir"/SoftwareDistribution* "$windir"/system32/catroot2*
+rm -rf "$windir"/SoftwareDistribution* "$windir"/system32/catroot2* "$WINEPREFIX/drive_c/ProgramData/wufix"
 mkdir -p "$windir/SoftwareDistribution/DataStore/Logs" "$windir/SoftwareDistribution/Download/0a1b" \
     "$windir/system32/catroot2/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
 head -c 65536 /dev/urandom >"$windir/SoftwareDistribution/DataStore/DataStore.edb"
@@ -30,3 +30,5 @@ log "wufix status"
 "$WINE64" "$WIN_OUT/wufix.exe" status </dev/null
 log "wufix reset --yes $*"
 "$WINE64" "$WIN_OUT/wufix.exe" reset --yes "$@" </dev/null
+log "wufix undo --yes (puts the folders back from the journal)"
+"$WINE64" "$WIN_OUT/wufix.exe" undo --yes </dev/null

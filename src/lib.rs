@@ -321,8 +321,19 @@ fn undo_on(
         .steps
         .iter()
         .all(|r| r.outcome != report::Outcome::Failed);
+    let set_aside = report
+        .backups
+        .iter()
+        .any(|b| b.event == report::BackupEvent::Created);
     report.message = if report.ok {
-        "Undo complete: the folders are back as they were before the reset; what Windows had made since is kept as a wufix backup. Restart Windows to finish.".to_string()
+        format!(
+            "Undo complete: the folders are back as they were before the reset{}. Restart Windows to finish.",
+            if set_aside {
+                "; what Windows had made since is kept as a wufix backup"
+            } else {
+                ""
+            }
+        )
     } else {
         report.message.replacen("Reset", "Undo", 1)
     };
