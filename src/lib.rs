@@ -259,7 +259,7 @@ fn undo_on(
             return exit;
         }
     }
-    let _lock = match take_lock("undo", sys, printer) {
+    let _lock = match take_lock("undo", sys, printer, clock) {
         Ok(lock) => lock,
         Err(exit) => return exit,
     };
@@ -457,8 +457,19 @@ fn take_lock(
     command: &'static str,
     sys: &dyn Platform,
     printer: &Printer,
+    clock: &dyn Clock,
 ) -> Result<ResetLock, Exit> {
-    match sys.lock_reset() {
+    // `status` and `diagnose` hold it for an instant when they look for a dead run: a second
+    // is given before concluding another reset runs.
+    let mut answer = sys.lock_reset();
+    for _ in 0..10 {
+        if !matches!(answer, Ok(None)) {
+            break;
+        }
+        clock.sleep(std::time::Duration::from_millis(100));
+        answer = sys.lock_reset();
+    }
+    match answer {
         Ok(Some(lock)) => Ok(lock),
         Ok(None) => {
             printer.error(command, ANOTHER_RESET);
@@ -594,7 +605,7 @@ fn reset_on(
             return exit;
         }
     }
-    let _lock = match take_lock("reset", sys, printer) {
+    let _lock = match take_lock("reset", sys, printer, clock) {
         Ok(lock) => lock,
         Err(exit) => return exit,
     };
@@ -976,6 +987,24 @@ mod tests {
             recovery::view(&store, &sys).last_run.unwrap().outcome,
             "finished"
         );
+    }
+
+    #[test]
+    fn a_lock_held_for_an_instant_by_a_status_run_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().to_path_buf());
+        fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
+        let sys = FakePlatform::new()
+            .service("cryptsvc", ServiceState::Running, StartType::Auto)
+            .locked_for(3);
+        let exit = reset_on(
+            &clear_catroot2(),
+            &sys,
+            &layout,
+            &Printer::new(true),
+            &FakeClock::new(),
+        );
+        assert_eq!(exit, Exit::Ok);
     }
 
     #[test]

@@ -68,6 +68,8 @@ struct Inner {
     elevated: bool,
     /// Another reset holds the machine.
     locked: bool,
+    /// Lock attempts that find it held before it comes free.
+    locked_attempts: u32,
     restarts: u32,
     /// The arguments of each elevated copy started, and what each returns (`None`: the user
     /// declines the prompt).
@@ -251,6 +253,12 @@ impl FakePlatform {
     }
 
     /// Another reset is running.
+    /// The lock is held for the next `attempts` tries, then free (a `status` run's instant).
+    pub fn locked_for(self, attempts: u32) -> Self {
+        self.inner.lock().unwrap().locked_attempts = attempts;
+        self
+    }
+
     pub fn locked(self) -> Self {
         self.inner.lock().unwrap().locked = true;
         self
@@ -509,7 +517,12 @@ impl Platform for FakePlatform {
     }
 
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
-        Ok((!self.inner.lock().unwrap().locked).then(|| ResetLock(Box::new(()))))
+        let mut inner = self.inner.lock().unwrap();
+        if inner.locked_attempts > 0 {
+            inner.locked_attempts -= 1;
+            return Ok(None);
+        }
+        Ok((!inner.locked).then(|| ResetLock(Box::new(()))))
     }
 
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
