@@ -7,7 +7,7 @@ use crate::catalog::Folder;
 use crate::printer::Printer;
 use crate::request::{
     Command, DEFAULT_KEEP, DEFAULT_TIMEOUT_SECS, DiagnoseRequest, ExplainRequest, Location,
-    ResetArgs, ResetRequest, StatusRequest,
+    ResetArgs, ResetRequest, StatusRequest, UndoRequest,
 };
 
 pub const MENU: &str = "\
@@ -18,6 +18,7 @@ wufix — repair Windows Update
   4  Diagnose: what is wrong here?
   5  Explain an error code
   6  Show status and backups
+  7  Undo the last reset (put the folders back)
   Q  Quit
 ";
 
@@ -27,6 +28,7 @@ pub enum Choice {
     Diagnose,
     Explain,
     Status,
+    Undo,
     Quit,
 }
 
@@ -39,6 +41,7 @@ pub fn parse(answer: &str) -> Option<Choice> {
         "4" => Choice::Diagnose,
         "5" => Choice::Explain,
         "6" => Choice::Status,
+        "7" => Choice::Undo,
         "q" | "quit" | "exit" => Choice::Quit,
         _ => return None,
     })
@@ -55,17 +58,30 @@ pub fn reset_of(folders: &[Folder]) -> ResetRequest {
     .expect("the defaults are valid")
 }
 
+/// The undo an entry stands for: every folder, asked before it acts.
+pub fn undo_of_all() -> UndoRequest {
+    UndoRequest {
+        location: Location::Online,
+        folders: Folder::ALL.to_vec(),
+        dry_run: false,
+        assume_yes: false,
+        timeout: std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+        no_elevate: false,
+        elevated_child: false,
+    }
+}
+
 /// Run the menu until Q (or the end of input). The exit code is the last action's.
 pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -> Exit {
     let mut last = Exit::Ok;
     loop {
         printer.note(&format!("\n{MENU}"));
-        let Some(answer) = printer.read_line("Choose 1-6, or Q to quit: ") else {
+        let Some(answer) = printer.read_line("Choose 1-7, or Q to quit: ") else {
             return last;
         };
         let command = match parse(&answer) {
             None => {
-                printer.note("Type a number from 1 to 6, or Q.");
+                printer.note("Type a number from 1 to 7, or Q.");
                 continue;
             }
             Some(Choice::Quit) => return last,
@@ -77,6 +93,7 @@ pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -
             Some(Choice::Status) => Command::Status(StatusRequest {
                 location: Location::Online,
             }),
+            Some(Choice::Undo) => Command::Undo(undo_of_all()),
             Some(Choice::Explain) => {
                 let code = printer
                     .read_line("Error code (for example 0x800f0922): ")
@@ -110,8 +127,9 @@ mod tests {
         assert_eq!(parse("4"), Some(Choice::Diagnose));
         assert_eq!(parse("5"), Some(Choice::Explain));
         assert_eq!(parse("6"), Some(Choice::Status));
+        assert_eq!(parse("7"), Some(Choice::Undo));
         assert_eq!(parse("Q"), Some(Choice::Quit));
-        for other in ["", "0", "7", "12", "y", "reset"] {
+        for other in ["", "0", "8", "12", "y", "reset"] {
             assert_eq!(parse(other), None, "{other:?}");
         }
     }
@@ -127,5 +145,7 @@ mod tests {
             ["reset", "--only", "software-distribution"]
         );
         assert_eq!(reset_of(&Folder::ALL).to_args(), ["reset"]);
+        // The undo entry asks first, like the command line without --yes.
+        assert_eq!(undo_of_all().to_args(), ["undo"]);
     }
 }

@@ -205,7 +205,7 @@ fn ctl(verb: &str, name: &str) {
     assert!(ok, "ctl {verb} {name}");
 }
 
-const MENU_PROMPT: &str = "Choose 1-6, or Q to quit:";
+const MENU_PROMPT: &str = "Choose 1-7, or Q to quit:";
 const BACK: &str = "Press Enter to return to the menu.";
 
 #[test]
@@ -218,7 +218,7 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     // A console's Enter is a carriage return. Anything but an entry is asked again.
     session.type_keys("9\r");
-    session.wait_for("Type a number from 1 to 6, or Q.", Duration::from_secs(30));
+    session.wait_for("Type a number from 1 to 7, or Q.", Duration::from_secs(30));
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     session.type_keys("1\r");
     let mark = session.mark();
@@ -245,7 +245,7 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
 }
 
 #[test]
-fn the_menu_diagnoses_then_resets_the_cache_only_and_restores_the_services() {
+fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_services() {
     let _machine = serial();
     if std::env::var("WUFIX_WINE_EXE").is_err() {
         eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
@@ -299,11 +299,6 @@ fn the_menu_diagnoses_then_resets_the_cache_only_and_restores_the_services() {
     assert!(done.contains("To undo"), "{done}");
     session.type_keys("n\r");
     session.wait_for(BACK, Duration::from_secs(30));
-    session.type_keys("\r");
-    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
-    session.type_keys("q\r");
-    assert_eq!(session.wait_exit(Duration::from_secs(30)), 0);
-
     // One new backup (older ones beyond --keep's 3 may have been pruned).
     let new: Vec<String> = backups(&windows)
         .into_iter()
@@ -311,6 +306,30 @@ fn the_menu_diagnoses_then_resets_the_cache_only_and_restores_the_services() {
         .collect();
     assert_eq!(new.len(), 1, "one new backup: {new:?}");
     assert!(!sd.exists() || !sd.join("DataStore.edb").exists());
+    assert!(catroot2.join("catdb").exists(), "catroot2 untouched");
+
+    // 7: the undo entry puts the cache back, asking first.
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("7\r");
+    let mark = session.mark();
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    assert!(
+        session.since(mark).contains("restore-folder"),
+        "{}",
+        session.since(mark)
+    );
+    session.type_keys("y\r");
+    session.wait_for("Undo complete", Duration::from_secs(90));
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
+    assert_eq!(session.wait_exit(Duration::from_secs(30)), 0);
+    assert_eq!(
+        std::fs::read_to_string(sd.join("DataStore.edb")).unwrap(),
+        "x"
+    );
     assert!(catroot2.join("catdb").exists(), "catroot2 untouched");
     for name in ["wuauserv", "bits", "cryptsvc"] {
         let state = Command::new(wine64())
