@@ -386,7 +386,10 @@ impl Run<'_> {
             .is_some_and(|r| r.outcome == Outcome::Skipped);
         if let Some(record) = not_ready {
             self.push(record);
-            if !(absent && step.restore.is_some()) {
+            if !absent {
+                return self.skip_restore(step, "its place is not safe to act on");
+            }
+            if step.restore.is_none() {
                 return;
             }
         }

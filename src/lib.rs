@@ -990,6 +990,48 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_cannot_make_recovery_start_a_service_wufix_does_not_manage() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::online(dir.path().join("Windows"));
+        let store = journal::Store::for_windows(&layout.windows_dir, Mode::Online);
+        let mut journal = store
+            .create(journal::Start {
+                version: journal::VERSION,
+                started: "t".into(),
+                command: "reset".into(),
+                mode: Mode::Online,
+                windows_dir: layout.windows_dir.display().to_string(),
+                pid: 1,
+                services_before: vec![journal::ServiceBefore {
+                    name: "RemoteRegistry".into(),
+                    state: Some(ServiceState::Running),
+                    start_type: Some(StartType::Demand),
+                }],
+                undoes: None,
+            })
+            .unwrap();
+        let stop = journal::Change::StopService {
+            name: "RemoteRegistry".into(),
+        };
+        journal
+            .write(&journal::Record::Intent { change: stop })
+            .unwrap();
+        let sys =
+            FakePlatform::new().service("RemoteRegistry", ServiceState::Stopped, StartType::Demand);
+        let listing = store.list().unwrap();
+        let steps = recovery::recover(
+            &store,
+            &listing,
+            &sys,
+            &FakeClock::new(),
+            Duration::from_secs(5),
+            "reset",
+        );
+        assert!(steps.is_empty(), "{steps:?}");
+        assert!(sys.requests().is_empty(), "{:?}", sys.requests());
+    }
+
+    #[test]
     fn a_lock_held_for_an_instant_by_a_status_run_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::online(dir.path().to_path_buf());

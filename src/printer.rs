@@ -409,7 +409,7 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
                 text,
                 "  {} {}: {}",
                 clean(&run.started),
-                run.command,
+                clean(&run.command),
                 run.outcome
             );
         }
@@ -422,7 +422,7 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
             paint(
                 &format!(
                     "  INTERRUPTED: the {} started at {} did not finish",
-                    run.command,
+                    clean(&run.command),
                     clean(&run.started)
                 ),
                 RED
@@ -432,7 +432,7 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
             let _ = writeln!(
                 text,
                 "    left stopped: {}",
-                run.services_stopped.join(", ")
+                clean(&run.services_stopped.join(", "))
             );
         }
         for r in &run.renamed {

@@ -134,9 +134,12 @@ pub fn recover(
 ) -> Vec<StepRecord> {
     let mut records = Vec::new();
     for run in listing.runs.iter().filter(|r| r.needs_recovery()) {
+        // Only the services wufix itself stops: a journal cannot make it start anything else.
+        let ours = crate::catalog::all_services();
         let stopped: Vec<String> = run
             .left_stopped()
             .into_iter()
+            .filter(|name| ours.iter().any(|o| o.eq_ignore_ascii_case(name)))
             // Stopped, or still stopping (the dead run's request outlives it): started once stopped.
             .filter(|name| {
                 sys.service_status(name).is_ok_and(|s| {

@@ -63,7 +63,17 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
                 names.join(" and ")
             ));
         }
-        for (_, backup) in &moved {
+        for (folder, backup) in &moved {
+            // The journal folder may be writable by others than administrators: a journal is
+            // trusted only to name a wufix backup beside the folder, never a folder elsewhere.
+            if !backup::is_backup_of(backup, layout.path(*folder)) {
+                return Err(format!(
+                    "the journal {} names {} as the backup of {}, which is not a wufix backup beside it; it is not trusted",
+                    run.path.display(),
+                    backup.display(),
+                    layout.path(*folder).display()
+                ));
+            }
             if !is_real_dir(backup) {
                 return Err(format!(
                     "the backup {} no longer exists (pruned or deleted); there is nothing to put back",
@@ -204,6 +214,29 @@ mod tests {
         assert_eq!(pick.journal.as_deref(), Some(Path::new("u1")));
         assert_eq!(pick.restores, [(sd, b3)]);
         let _ = b1;
+    }
+
+    #[test]
+    fn a_journal_naming_a_folder_elsewhere_is_not_trusted() {
+        let d = disk();
+        let sd = Folder::SoftwareDistribution;
+        let planted = d.layout.windows_dir.parent().unwrap().join("attacker");
+        fs::create_dir_all(&planted).unwrap();
+        let listing = Listing {
+            runs: vec![run(
+                "r1",
+                "reset",
+                None,
+                vec![Change::Rename {
+                    folder: sd,
+                    from: d.layout.path(sd).to_path_buf(),
+                    to: planted,
+                }],
+            )],
+            ..Listing::default()
+        };
+        let why = select(&listing, &d.layout, &[sd]).unwrap_err();
+        assert!(why.contains("not trusted"), "{why}");
     }
 
     #[test]

@@ -39,6 +39,21 @@ fn name_for(dir_name: &str, stamp: &str, seq: u32) -> String {
     }
 }
 
+/// Whether `path` is named as a wufix backup of `original` and sits beside it: the only place
+/// `undo` will take a folder from, whatever a journal says.
+pub fn is_backup_of(path: &Path, original: &Path) -> bool {
+    let (Some(name), Some(dir_name)) = (path.file_name(), original.file_name()) else {
+        return false;
+    };
+    let same_parent = match (path.parent(), original.parent()) {
+        (Some(a), Some(b)) => a
+            .to_string_lossy()
+            .eq_ignore_ascii_case(&b.to_string_lossy()),
+        _ => false,
+    };
+    same_parent && parse(&dir_name.to_string_lossy(), &name.to_string_lossy()).is_some()
+}
+
 /// `(stamp, seq)` when `file_name` is a backup of `dir_name`, ignoring case as Windows does.
 fn parse(dir_name: &str, file_name: &str) -> Option<(String, u32)> {
     let head = file_name.get(..dir_name.len() + MARK.len())?;
