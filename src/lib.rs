@@ -226,37 +226,47 @@ fn undo_on(
     }
     let store = journal::Store::for_windows(&layout.windows_dir, mode);
     let reset = req.as_reset();
-    let choose = |printer: &Printer| -> Result<undo::Selection, Exit> {
-        let listing = store.list().unwrap_or_default();
-        undo::select(&listing, layout, &req.folders).map_err(|why| {
-            printer.error("undo", &format!("{why}; nothing was changed"));
-            Exit::Failed
-        })
-    };
     // Only the folders being put back are touched, and only their services stopped.
     let plan_for = |pick: &undo::Selection| {
         let mut reset = reset.clone();
         reset.folders = pick.restores.iter().map(|(folder, _)| *folder).collect();
         Plan::undo(&reset, layout, sys, jiff::Timestamp::now(), &pick.restores)
     };
-    // With an interrupted run to recover, there is work even when no folder can be put back.
-    let pending_recovery = store
-        .list()
-        .is_ok_and(|l| !recovery::interrupted(&l, false).is_empty());
-    if req.dry_run || (!req.assume_yes && !pending_recovery) {
-        let pick = match choose(printer) {
-            Ok(pick) => pick,
-            Err(exit) => return exit,
-        };
-        if req.dry_run {
-            let mut report = plan_for(&pick).preview();
-            report.command = "undo";
-            let ok = report.ok;
-            printer.reset(&report);
-            return if ok { Exit::Ok } else { Exit::Failed };
-        }
-        if let Err(exit) = ask_first("undo", &plan_for(&pick), printer) {
-            return exit;
+    if req.dry_run || !req.assume_yes {
+        let listing = store.list().unwrap_or_default();
+        match undo::select(&listing, layout, &req.folders) {
+            Ok(pick) if req.dry_run => {
+                let mut report = plan_for(&pick).preview();
+                report.command = "undo";
+                let ok = report.ok;
+                printer.reset(&report);
+                return if ok { Exit::Ok } else { Exit::Failed };
+            }
+            Ok(pick) => {
+                if let Err(exit) = ask_first("undo", &plan_for(&pick), printer) {
+                    return exit;
+                }
+            }
+            // No folder to put back, but a dead run left services stopped: that is the undo.
+            Err(_) if !req.dry_run && listing.runs.iter().any(|r| r.needs_recovery()) => {
+                match printer.ask(
+                    "No folder to put back, but an interrupted wufix run left services stopped. Start them again?",
+                ) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        printer.error("undo", "cancelled; nothing was changed");
+                        return Exit::Failed;
+                    }
+                    Err(NotInteractive) => {
+                        printer.error("undo", NOT_INTERACTIVE);
+                        return Exit::Usage;
+                    }
+                }
+            }
+            Err(why) => {
+                printer.error("undo", &format!("{why}; nothing was changed"));
+                return Exit::Failed;
+            }
         }
     }
     let _lock = match take_lock("undo", sys, printer, clock) {

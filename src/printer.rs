@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::fs::OpenOptions;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -61,7 +62,16 @@ impl Printer {
     fn report_out(&self, text: &str) {
         self.out(text);
         if let Some(path) = &self.report_copy {
-            if let Err(err) = std::fs::write(path, text) {
+            // Written by an elevated copy into the user's temp folder: a new file only, so a name
+            // planted there in advance (a link to a system file) is refused, never written through.
+            // Plain text: colour codes are for terminals.
+            let plain = anstream::adapter::strip_str(text).to_string();
+            let written = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(plain.as_bytes()));
+            if let Err(err) = written {
                 self.err(&format!(
                     "wufix: cannot save the report to {}: {err}\n",
                     path.display()
@@ -523,7 +533,7 @@ fn after_reset(report: &ResetReport) -> String {
     }
     let target = match report.mode {
         Mode::Online => String::new(),
-        Mode::Offline => format!(" --windows-dir {}", clean(&report.windows_dir)),
+        Mode::Offline => format!(" --windows-dir \"{}\"", clean(&report.windows_dir)),
     };
     let _ = writeln!(
         text,

@@ -623,4 +623,24 @@ fn the_report_file_holds_what_the_window_showed() {
     let saved = fs::read_to_string(&file).unwrap();
     assert_eq!(saved, String::from_utf8_lossy(&out.stdout));
     assert!(saved.contains("Reset complete."), "{saved}");
+
+    // A name already there (planted before the elevated copy writes) is never written through.
+    let vol = Volume::new(3);
+    fs::write(&file, "planted").unwrap();
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--windows-dir",
+        vol.arg(),
+        "--elevated-child",
+        "--report-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fs::read_to_string(&file).unwrap(), "planted");
+    assert!(
+        text(&out).contains("cannot save the report"),
+        "{}",
+        text(&out)
+    );
 }

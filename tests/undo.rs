@@ -218,3 +218,30 @@ fn undo_says_which_pruned_backups_cannot_come_back() {
         text(&out)
     );
 }
+
+/// A run left to recover never lets an undo skip its question.
+#[test]
+fn undo_asks_first_even_when_a_dead_run_waits_for_recovery() {
+    let vol = Volume::new(4);
+    assert_eq!(
+        wufix(&["reset", "--yes", "--windows-dir", vol.arg()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let journal = journals(&vol).pop().unwrap();
+    let kept: String = fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&journal, kept).unwrap();
+    // No --yes and nobody to answer: refused (exit 2), nothing put back.
+    let out = wufix(&["undo", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        !vol.sd().exists(),
+        "the folder stays where the reset put it"
+    );
+}

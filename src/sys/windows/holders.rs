@@ -61,7 +61,8 @@ pub fn holders(paths: &[PathBuf]) -> io::Result<Vec<Holder>> {
         )
     })?;
     let mut infos: Vec<RM_PROCESS_INFO> = Vec::new();
-    loop {
+    // The list can grow between the size query and the read: ask again, a few times at most.
+    for attempt in 0.. {
         let mut needed = 0u32;
         let mut count = infos.len() as u32;
         let mut reasons = 0u32;
@@ -75,7 +76,7 @@ pub fn holders(paths: &[PathBuf]) -> io::Result<Vec<Holder>> {
                 &mut reasons,
             )
         };
-        if code == ERROR_MORE_DATA {
+        if code == ERROR_MORE_DATA && attempt < 4 {
             infos.resize(needed as usize, RM_PROCESS_INFO::default());
             continue;
         }
