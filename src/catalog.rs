@@ -13,24 +13,53 @@ pub enum Folder {
     SoftwareDistribution,
     /// `%windir%\System32\catroot2`: CryptSvc's catalog database.
     Catroot2,
+    /// `%ProgramData%\Microsoft\Network\Downloader`: the BITS job queue (`qmgr.db` and its
+    /// logs; `qmgr*.dat` on old builds). Set aside by `repair`, never by a plain `reset`.
+    BitsQueue,
+}
+
+/// Where a folder's path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// The Windows folder.
+    Windows,
+    /// ProgramData (`%ALLUSERSPROFILE%`).
+    ProgramData,
 }
 
 impl Folder {
+    /// The folders a reset acts on.
     pub const ALL: [Folder; 2] = [Folder::SoftwareDistribution, Folder::Catroot2];
+    /// Every folder wufix knows: a reset's, and the BITS queue that `repair` sets aside too.
+    pub const EVERY: [Folder; 3] = [
+        Folder::SoftwareDistribution,
+        Folder::Catroot2,
+        Folder::BitsQueue,
+    ];
 
     /// The name used on the command line and in reports.
     pub fn id(self) -> &'static str {
         match self {
             Folder::SoftwareDistribution => "software-distribution",
             Folder::Catroot2 => "catroot2",
+            Folder::BitsQueue => "bits-queue",
         }
     }
 
-    /// Path below the Windows directory, one component each.
+    /// Where [`Folder::relative_path`] starts.
+    pub fn base(self) -> Base {
+        match self {
+            Folder::BitsQueue => Base::ProgramData,
+            _ => Base::Windows,
+        }
+    }
+
+    /// Path below its [`Folder::base`], one component each.
     pub fn relative_path(self) -> &'static [&'static str] {
         match self {
             Folder::SoftwareDistribution => &["SoftwareDistribution"],
             Folder::Catroot2 => &["System32", "catroot2"],
+            Folder::BitsQueue => &["Microsoft", "Network", "Downloader"],
         }
     }
 
@@ -51,9 +80,11 @@ impl Folder {
             Guard::hard("bits"),
         ];
         const CATROOT2: [Guard; 1] = [Guard::hard("cryptsvc")];
+        const BITS_QUEUE: [Guard; 1] = [Guard::hard("bits")];
         match self {
             Folder::SoftwareDistribution => &SOFTWARE_DISTRIBUTION,
             Folder::Catroot2 => &CATROOT2,
+            Folder::BitsQueue => &BITS_QUEUE,
         }
     }
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
+use wufix::repair::Rung;
 use wufix::request::{
-    self, Command, DiagnoseRequest, ExplainRequest, Location, Method, Request, ResetArgs,
-    ResetRequest, StatusRequest, UndoRequest, UsageError,
+    self, Command, DiagnoseRequest, ExplainRequest, Location, Method, RepairArgs, RepairRequest,
+    Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -41,6 +42,73 @@ enum CliCommand {
     /// Put back the folders the last reset renamed (from the journal, or the newest wufix
     /// backups), setting aside what Windows made since.
     Undo(UndoCli),
+    /// Repair step by step when a reset is not enough: light (the folders and the BITS queue),
+    /// full (service permissions, the WSUS identity, the update DLLs; Winsock and the proxy with
+    /// --network), deep (DISM, sfc). A Windows Update scan after each rung decides whether to
+    /// climb. Works on the running Windows only.
+    Repair(RepairCli),
+}
+
+#[derive(Args, Debug)]
+struct RepairCli {
+    /// Start where this error code points (wufix explain shows where).
+    #[arg(long = "for", value_name = "CODE", allow_hyphen_values = true)]
+    for_code: Option<String>,
+    /// Start at this rung, whatever the evidence says.
+    #[arg(long, value_enum, value_name = "RUNG")]
+    from: Option<CliRung>,
+    /// The highest rung to climb to. deep runs DISM and sfc, which take long: it must be asked for.
+    #[arg(long, value_enum, value_name = "RUNG", default_value_t = CliRung::Full)]
+    up_to: CliRung,
+    /// For DISM: an install.wim or install.esd of the same Windows build (a mounted ISO), as
+    /// PATH or PATH:INDEX; Windows Update is then not asked for files.
+    #[arg(long, value_name = "PATH[:INDEX]")]
+    source: Option<String>,
+    /// Also reset Winsock and the WinHTTP proxy (can break VPN clients; the proxy is saved for undo).
+    #[arg(long)]
+    network: bool,
+    /// Print every rung's plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Do not scan between rungs: run every rung from the first to --up-to.
+    #[arg(long)]
+    no_verify: bool,
+    /// Seconds to wait for the services to stop (and again to start), per rung.
+    #[arg(long, value_name = "SECS", default_value_t = request::DEFAULT_TIMEOUT_SECS)]
+    timeout: u64,
+    /// Repair even while Windows is in the middle of servicing.
+    #[arg(long)]
+    force: bool,
+    /// Without administrator rights, stop with exit 3 instead of asking Windows for them.
+    #[arg(long)]
+    no_elevate: bool,
+    #[arg(long, hide = true)]
+    elevated_child: bool,
+    #[arg(long, hide = true, value_name = "FILE")]
+    report_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CliRung {
+    Light,
+    Full,
+    Deep,
+}
+
+impl CliRung {
+    fn rung(self) -> Rung {
+        match self {
+            CliRung::Light => Rung::Light,
+            CliRung::Full => Rung::Full,
+            CliRung::Deep => Rung::Deep,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -49,7 +117,7 @@ struct UndoCli {
     common: Common,
     /// Put back only this folder (repeatable).
     #[arg(long, value_enum, value_name = "FOLDER")]
-    only: Vec<CliFolder>,
+    only: Vec<UndoFolder>,
     /// Print the plan and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -159,6 +227,24 @@ enum CliFolder {
     Catroot2,
 }
 
+/// What `undo` can put back: a reset's folders, and the BITS queue `repair` sets aside.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum UndoFolder {
+    SoftwareDistribution,
+    Catroot2,
+    BitsQueue,
+}
+
+impl UndoFolder {
+    fn folder(self) -> Folder {
+        match self {
+            UndoFolder::SoftwareDistribution => Folder::SoftwareDistribution,
+            UndoFolder::Catroot2 => Folder::Catroot2,
+            UndoFolder::BitsQueue => Folder::BitsQueue,
+        }
+    }
+}
+
 impl CliFolder {
     fn folder(self) -> Folder {
         match self {
@@ -177,6 +263,7 @@ impl Cli {
             Some(CliCommand::Explain(e)) => e.json,
             Some(CliCommand::Diagnose(d)) => d.common.json,
             Some(CliCommand::Undo(u)) => u.common.json,
+            Some(CliCommand::Repair(r)) => r.json,
         }
     }
 
@@ -194,6 +281,7 @@ impl CliCommand {
             CliCommand::Explain(_) => "explain",
             CliCommand::Diagnose(_) => "diagnose",
             CliCommand::Undo(_) => "undo",
+            CliCommand::Repair(_) => "repair",
         }
     }
 }
@@ -219,7 +307,7 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
         .skip(1)
         .filter_map(|a| a.to_str())
         .find_map(|a| {
-            ["status", "reset", "explain", "diagnose"]
+            ["status", "reset", "explain", "diagnose", "undo", "repair"]
                 .into_iter()
                 .find(|name| *name == a)
         })
@@ -254,10 +342,11 @@ impl Cli {
             }),
             CliCommand::Undo(u) => {
                 report_copy = u.report_file.clone();
+                let every = u.only.is_empty();
                 // Validated as a reset of the same folders would be.
                 let reset = ResetRequest::from_args(ResetArgs {
                     windows_dir: u.common.windows_dir,
-                    only: u.only.into_iter().map(CliFolder::folder).collect(),
+                    only: u.only.into_iter().map(UndoFolder::folder).collect(),
                     dry_run: u.dry_run,
                     yes: u.yes,
                     timeout_secs: u.timeout,
@@ -268,13 +357,34 @@ impl Cli {
                 })?;
                 Command::Undo(UndoRequest {
                     location: reset.location,
-                    folders: reset.folders,
+                    folders: if every {
+                        Folder::EVERY.to_vec()
+                    } else {
+                        reset.folders
+                    },
                     dry_run: reset.dry_run,
                     assume_yes: reset.assume_yes,
                     timeout: reset.timeout,
                     no_elevate: reset.no_elevate,
                     elevated_child: reset.elevated_child,
                 })
+            }
+            CliCommand::Repair(r) => {
+                report_copy = r.report_file.clone();
+                Command::Repair(RepairRequest::from_args(RepairArgs {
+                    for_code: r.for_code,
+                    from: r.from.map(CliRung::rung),
+                    up_to: Some(r.up_to.rung()),
+                    source: r.source,
+                    network: r.network,
+                    dry_run: r.dry_run,
+                    yes: r.yes,
+                    no_verify: r.no_verify,
+                    timeout_secs: r.timeout,
+                    force: r.force,
+                    no_elevate: r.no_elevate,
+                    elevated_child: r.elevated_child,
+                })?)
             }
             CliCommand::Status(s) => Command::Status(StatusRequest {
                 location: s
@@ -290,14 +400,7 @@ impl Cli {
                         CliMethod::Rename => Method::Rename,
                         CliMethod::Clear => Method::Clear,
                     },
-                    only: r
-                        .only
-                        .into_iter()
-                        .map(|f| match f {
-                            CliFolder::SoftwareDistribution => Folder::SoftwareDistribution,
-                            CliFolder::Catroot2 => Folder::Catroot2,
-                        })
-                        .collect(),
+                    only: r.only.into_iter().map(CliFolder::folder).collect(),
                     dry_run: r.dry_run,
                     yes: r.yes,
                     timeout_secs: r.timeout,
@@ -313,6 +416,7 @@ impl Cli {
         let pause_at_end = match &command {
             Command::Reset(r) => r.elevated_child,
             Command::Undo(u) => u.elevated_child,
+            Command::Repair(r) => r.elevated_child,
             _ => false,
         };
         Ok(Request {

@@ -106,6 +106,17 @@ pub fn run_hooked(
                 created,
                 keep,
             } => run.prune(*folder, path, created, *keep),
+            Step::Repair(step) => {
+                let record = crate::repair::exec::run(
+                    step,
+                    &mut crate::repair::exec::Context {
+                        sys,
+                        journal: &mut *run.journal,
+                        meter: run.meter,
+                    },
+                );
+                run.push(record);
+            }
             Step::StartServices(names) => run.start_services(names),
             Step::RestartWindows => run.restart_windows(),
         }
@@ -464,6 +475,8 @@ impl Run<'_> {
     }
 
     /// Rename `from` to `to`, written down first and its outcome after; `Err` is the failed step.
+    // The error is the step's whole record, made once per folder: its size costs nothing here.
+    #[allow(clippy::result_large_err)]
     fn move_folder(
         &mut self,
         action: Action,

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod printer;
 pub mod progress;
 pub mod recovery;
+pub mod repair;
 pub mod report;
 pub mod request;
 pub mod services;
@@ -91,6 +92,7 @@ fn run_command(command: Command, printer: &Printer) -> Exit {
         Command::Reset(req) => run_reset(&req, printer),
         Command::Diagnose(req) => run_diagnose(&req, printer),
         Command::Undo(req) => run_undo(&req, printer),
+        Command::Repair(req) => run_repair(&req, printer),
         Command::Menu => menu::run(printer, run_command),
         Command::Explain(req) => {
             let codes = req
@@ -202,6 +204,13 @@ fn run_reset(req: &ResetRequest, printer: &Printer) -> Exit {
     reset_on(req, &*target.sys, &target.layout, printer, &SystemClock)
 }
 
+fn run_repair(req: &request::RepairRequest, printer: &Printer) -> Exit {
+    let Some(target) = target_for(&Location::Online, "repair", printer) else {
+        return Exit::Usage;
+    };
+    repair::run::repair_on(req, &*target.sys, &target.layout, printer, &SystemClock)
+}
+
 fn run_undo(req: &UndoRequest, printer: &Printer) -> Exit {
     let Some(target) = target_for(&req.location, "undo", printer) else {
         return Exit::Usage;
@@ -230,7 +239,14 @@ fn undo_on(
     let plan_for = |pick: &undo::Selection| {
         let mut reset = reset.clone();
         reset.folders = pick.restores.iter().map(|(folder, _)| *folder).collect();
-        Plan::undo(&reset, layout, sys, jiff::Timestamp::now(), &pick.restores)
+        Plan::undo(
+            &reset,
+            layout,
+            sys,
+            jiff::Timestamp::now(),
+            &pick.restores,
+            &pick.settings,
+        )
     };
     if req.dry_run || !req.assume_yes {
         let listing = store.list().unwrap_or_default();
@@ -403,7 +419,7 @@ fn bare_report(
 }
 
 /// What an elevated copy would be asked to do, and whether asking is allowed.
-struct Relaunch {
+pub(crate) struct Relaunch {
     command: &'static str,
     args: Vec<String>,
     no_elevate: bool,
@@ -414,6 +430,15 @@ impl Relaunch {
     fn reset(req: &ResetRequest) -> Relaunch {
         Relaunch {
             command: "reset",
+            args: req.to_args(),
+            no_elevate: req.no_elevate,
+            elevated_child: req.elevated_child,
+        }
+    }
+
+    pub(crate) fn repair(req: &request::RepairRequest) -> Relaunch {
+        Relaunch {
+            command: "repair",
             args: req.to_args(),
             no_elevate: req.no_elevate,
             elevated_child: req.elevated_child,
@@ -432,7 +457,11 @@ impl Relaunch {
 
 /// Go on only with administrator rights: `Err` carries the exit when this process must stop
 /// (refused, or an elevated copy did the work).
-fn ensure_rights(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Result<(), Exit> {
+pub(crate) fn ensure_rights(
+    ask: &Relaunch,
+    sys: &dyn Platform,
+    printer: &Printer,
+) -> Result<(), Exit> {
     match sys.is_elevated() {
         Ok(true) => Ok(()),
         Ok(false) => Err(without_rights(ask, sys, printer, printer.can_ask())),
@@ -463,7 +492,7 @@ fn ask_first(command: &'static str, plan: &Plan, printer: &Printer) -> Result<()
 
 /// One reset or undo at a time: a second would snapshot the first one's half-stopped services
 /// and "restore" them wrongly.
-fn take_lock(
+pub(crate) fn take_lock(
     command: &'static str,
     sys: &dyn Platform,
     printer: &Printer,
@@ -663,16 +692,16 @@ fn reset_on(
 
 /// What recovering interrupted runs did.
 #[derive(Default)]
-struct Recovered {
+pub(crate) struct Recovered {
     /// The services started again, as steps for the report.
-    steps: Vec<report::StepRecord>,
+    pub(crate) steps: Vec<report::StepRecord>,
     /// How many interrupted runs there were.
     runs: usize,
 }
 
 /// Recover what interrupted runs left (the reset lock is held), saying so; journals set aside on
 /// the way are named.
-fn recover_first(
+pub(crate) fn recover_first(
     store: &journal::Store,
     sys: &dyn Platform,
     clock: &dyn Clock,
@@ -765,7 +794,7 @@ fn journaled_run(
 }
 
 /// The journal's first record for a run of `plan`.
-fn journal_start(command: &str, plan: &Plan, undoes: Option<String>) -> journal::Start {
+pub(crate) fn journal_start(command: &str, plan: &Plan, undoes: Option<String>) -> journal::Start {
     journal::Start {
         undoes,
         version: journal::VERSION,
@@ -790,8 +819,14 @@ fn journal_start(command: &str, plan: &Plan, undoes: Option<String>) -> journal:
 /// The standard procedure ends with a restart: offer it to a person who is there and did not
 /// ask for one already (`--reboot`) nor for no questions (`--yes`).
 fn offer_restart(req: &ResetRequest, report: &ResetReport, sys: &dyn Platform, printer: &Printer) {
-    let person = !req.assume_yes && !printer.is_json() && printer.can_ask();
-    if !(report.reboot_recommended && !req.reboot && report.mode == Mode::Online && person) {
+    if report.reboot_recommended && !req.reboot && report.mode == Mode::Online {
+        offer_restart_to(req.assume_yes, sys, printer);
+    }
+}
+
+/// Ask a person who is there (no `--yes`, no `--json`, a console) whether to restart now.
+pub(crate) fn offer_restart_to(assume_yes: bool, sys: &dyn Platform, printer: &Printer) {
+    if assume_yes || printer.is_json() || !printer.can_ask() {
         return;
     }
     if let Ok(true) = printer.ask("Restart Windows now to finish the repair?") {
@@ -802,7 +837,7 @@ fn offer_restart(req: &ResetRequest, report: &ResetReport, sys: &dyn Platform, p
     }
 }
 
-fn note_interrupted() {
+pub(crate) fn note_interrupted() {
     Printer::new(false)
         .note("wufix: interrupted; finishing the current step, then putting the services back");
 }

@@ -62,7 +62,7 @@ pub fn reset_of(folders: &[Folder]) -> ResetRequest {
 pub fn undo_of_all() -> UndoRequest {
     UndoRequest {
         location: Location::Online,
-        folders: Folder::ALL.to_vec(),
+        folders: Folder::EVERY.to_vec(),
         dry_run: false,
         assume_yes: false,
         timeout: std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS),

@@ -41,6 +41,9 @@ pub enum Step {
         created: PathBuf,
         keep: usize,
     },
+    /// A `repair` step beyond folders and services (permissions, registry, programs), or an
+    /// undo of one.
+    Repair(crate::repair::RepairStep),
     /// Start again the services that were running before and were stopped.
     StartServices(Vec<String>),
     RestartWindows,
@@ -98,8 +101,14 @@ impl Plan {
         sys: &dyn Platform,
         now: jiff::Timestamp,
         restores: &[(Folder, PathBuf)],
+        settings: &[crate::journal::Change],
     ) -> Plan {
-        let mut plan = Plan::build(req, layout, sys, now);
+        let reverts = settings
+            .iter()
+            .map(|c| Step::Repair(crate::repair::RepairStep::Revert(c.clone())))
+            .collect();
+        let services = catalog::services_for(&req.folders);
+        let mut plan = Plan::build_with(req, layout, sys, now, &services, reverts);
         plan.steps
             .retain(|s| !matches!(s, Step::PruneBackups { .. }));
         for step in &mut plan.steps {
@@ -120,6 +129,20 @@ impl Plan {
         sys: &dyn Platform,
         now: jiff::Timestamp,
     ) -> Plan {
+        let services = catalog::services_for(&req.folders);
+        Plan::build_with(req, layout, sys, now, &services, Vec::new())
+    }
+
+    /// [`Plan::build`] stopping `services` (in order) and running `extra` after the folders,
+    /// before the services start again.
+    pub fn build_with(
+        req: &ResetRequest,
+        layout: &Layout,
+        sys: &dyn Platform,
+        now: jiff::Timestamp,
+        services: &[&str],
+        extra: Vec<Step>,
+    ) -> Plan {
         let mode = match req.location {
             Location::Online => Mode::Online,
             Location::Offline(_) => Mode::Offline,
@@ -138,10 +161,7 @@ impl Plan {
         };
 
         if mode == Mode::Online {
-            let names: Vec<String> = catalog::services_for(&req.folders)
-                .into_iter()
-                .map(String::from)
-                .collect();
+            let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
             services_before = services::snapshot(sys, &names);
             let mut actions: Vec<ServiceAction> = services_before
                 .iter()
@@ -192,6 +212,7 @@ impl Plan {
             }
         }
 
+        steps.extend(extra);
         if mode == Mode::Online {
             steps.push(Step::StartServices(restart_list(&steps)));
         }
@@ -352,6 +373,7 @@ impl Plan {
                 };
                 vec![record.irreversible()]
             }
+            Step::Repair(step) => vec![step.describe()],
             Step::StartServices(names) => names
                 .iter()
                 .map(|n| {

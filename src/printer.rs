@@ -39,6 +39,8 @@ struct Live {
     follower: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
 }
 
+mod repair;
+
 /// Why a question could not be asked.
 #[derive(Debug)]
 pub struct NotInteractive;
@@ -192,13 +194,17 @@ impl Printer {
         }
     }
 
+    /// A command's report as JSON on stdout (and in the report copy).
+    fn json_out_report<T: Serialize>(&self, report: &T) {
+        match to_ascii_json(report) {
+            Ok(text) => self.report_out(&format!("{text}\n")),
+            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        }
+    }
+
     pub fn reset(&self, report: &ResetReport) {
         if self.json {
-            match to_ascii_json(report) {
-                Ok(text) => self.report_out(&format!("{text}\n")),
-                Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
-            }
-            return;
+            return self.json_out_report(report);
         }
         let mut text = String::new();
         for check in report.servicing.iter().filter(|c| c.found) {
@@ -306,6 +312,9 @@ impl Printer {
             let _ = writeln!(text, "  {:<14} {}", "Anatomy", e.anatomy.describe());
             if let Some(message) = &e.system_message {
                 let _ = writeln!(text, "  {:<14} {message}", "Windows says");
+            }
+            if let Some(hint) = &e.repair {
+                let _ = writeln!(text, "  {:<14} {}", "wufix repair", hint.note);
             }
         }
         self.out(&text);
@@ -566,6 +575,24 @@ impl Meter for Printer {
 
     fn watching(&self) -> bool {
         self.shows_progress()
+    }
+
+    fn percent(&self, what: &str, percent: f32) {
+        if !self.shows_progress() {
+            return;
+        }
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let live = live.get_or_insert_with(|| Live {
+            bar: ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template("{bar:30} {msg} ({elapsed})")
+                        .expect("a valid template"),
+                ),
+            follower: None,
+        });
+        live.bar.set_position((percent * 10.0) as u64);
+        live.bar
+            .set_message(format!("{} {percent:.1}%", clean(what)));
     }
 
     fn clearing(&self, folder: &Path, total: u64, removed: Arc<AtomicU64>) {

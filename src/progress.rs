@@ -15,6 +15,8 @@ pub trait Meter: Sync {
     }
     /// Clearing `folder` begins: `removed` counts entries as they go, out of `total`.
     fn clearing(&self, _folder: &Path, _total: u64, _removed: Arc<AtomicU64>) {}
+    /// A program (DISM, sfc) reports `percent` done.
+    fn percent(&self, _what: &str, _percent: f32) {}
     /// The wait or the clearing is over.
     fn done(&self) {}
 }

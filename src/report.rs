@@ -62,6 +62,22 @@ pub enum Action {
     RestoreFolder,
     StartService,
     RestartWindows,
+    /// `repair`: a service's permissions compared with Windows' default (and restored).
+    ServicePermissions,
+    /// `repair`: the WSUS client identity reset.
+    WsusIdentity,
+    /// `repair`: the update DLLs re-registered.
+    RegisterDlls,
+    /// `repair --network`: the Winsock catalogue reset.
+    WinsockReset,
+    /// `repair --network`: the WinHTTP proxy reset to direct access.
+    ProxyReset,
+    /// `repair`: DISM /RestoreHealth.
+    Dism,
+    /// `repair`: sfc /scannow.
+    Sfc,
+    /// `undo`: a setting a repair changed, put back.
+    RestoreSetting,
 }
 
 impl Action {
@@ -74,6 +90,14 @@ impl Action {
             Action::StartService => "start-service",
             Action::RestartWindows => "restart-windows",
             Action::RestoreFolder => "restore-folder",
+            Action::ServicePermissions => "service-permissions",
+            Action::WsusIdentity => "wsus-identity",
+            Action::RegisterDlls => "register-dlls",
+            Action::WinsockReset => "winsock-reset",
+            Action::ProxyReset => "proxy-reset",
+            Action::Dism => "dism",
+            Action::Sfc => "sfc",
+            Action::RestoreSetting => "restore-setting",
         }
     }
 
@@ -150,6 +174,9 @@ pub struct StepRecord {
     /// Who holds the files that could not be renamed or deleted, when Windows can tell.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub holders: Vec<Holder>,
+    /// The last lines a program printed (DISM, sfc, netsh), for the report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
 }
 
 impl StepRecord {
@@ -167,6 +194,7 @@ impl StepRecord {
             reversible: true,
             errors: Vec::new(),
             holders: Vec::new(),
+            output: Vec::new(),
         }
     }
 

@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::catalog::Folder;
 
+mod repair;
+pub use repair::{Origin, RepairArgs, RepairRequest};
+
 /// Where the Windows installation is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
@@ -57,7 +60,7 @@ pub struct ResetRequest {
 impl ResetRequest {
     /// A full reset (both folders) also stops msiserver, as the standard procedure does.
     pub fn is_full(&self) -> bool {
-        self.folders.len() == Folder::ALL.len()
+        Folder::ALL.iter().all(|f| self.folders.contains(f))
     }
 
     /// The command line (after the program name) that asks for this same reset of the running
@@ -96,6 +99,7 @@ pub fn folder_arg(folder: Folder) -> &'static str {
     match folder {
         Folder::SoftwareDistribution => "software-distribution",
         Folder::Catroot2 => "catroot2",
+        Folder::BitsQueue => "bits-queue",
     }
 }
 
@@ -166,7 +170,7 @@ impl UndoRequest {
     /// The command line for this same undo (the elevated copy's).
     pub fn to_args(&self) -> Vec<String> {
         let mut args = vec!["undo".to_string()];
-        if self.folders.len() != Folder::ALL.len() {
+        if self.folders.len() != Folder::EVERY.len() {
             for folder in &self.folders {
                 args.extend(["--only".into(), folder_arg(*folder).into()]);
             }
@@ -188,6 +192,7 @@ pub enum Command {
     Explain(ExplainRequest),
     Diagnose(DiagnoseRequest),
     Undo(UndoRequest),
+    Repair(RepairRequest),
     /// The double-click menu of quick fixes.
     Menu,
 }

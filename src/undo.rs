@@ -20,6 +20,9 @@ pub struct Selection {
     pub journal: Option<PathBuf>,
     /// Each folder with the backup to rename back to it.
     pub restores: Vec<(Folder, PathBuf)>,
+    /// Settings a `repair` changed (service permissions, registry values), each with the value
+    /// it had before, to put back.
+    pub settings: Vec<Change>,
 }
 
 /// Choose what to undo for `folders`. `Err` says why nothing can be.
@@ -36,8 +39,17 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
         }
         let mut moved: Vec<(Folder, PathBuf)> = Vec::new();
         let mut cleared: Vec<Folder> = Vec::new();
+        let mut settings: Vec<Change> = Vec::new();
         for (change, outcome) in &run.changes {
             match change {
+                // Announced and not known to have failed: putting the old value back is safe
+                // either way. The first change of a setting holds its value before the run.
+                Change::ServiceDacl { .. } | Change::RegistryValue { .. }
+                    if *outcome != Some(false)
+                        && !settings.iter().any(|s| same_setting(s, change)) =>
+                {
+                    settings.push(change.clone());
+                }
                 Change::Rename { folder, from, to }
                     if folders.contains(folder)
                         && same_path(from, layout.path(*folder))
@@ -52,10 +64,10 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
                 _ => {}
             }
         }
-        if moved.is_empty() && cleared.is_empty() {
+        if moved.is_empty() && cleared.is_empty() && settings.is_empty() {
             continue;
         }
-        if moved.is_empty() {
+        if moved.is_empty() && settings.is_empty() {
             let names: Vec<&str> = cleared.iter().map(|f| f.dir_name()).collect();
             return Err(format!(
                 "the last reset ({}) cleared {} instead of renaming: a clear cannot be undone",
@@ -82,9 +94,12 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
             }
         }
         moved.sort();
+        // The last change first.
+        settings.reverse();
         return Ok(Selection {
             journal: Some(run.path.clone()),
             restores: moved,
+            settings,
         });
     }
     from_disk(layout, folders)
@@ -108,7 +123,26 @@ fn from_disk(layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
     Ok(Selection {
         journal: None,
         restores,
+        settings: Vec::new(),
     })
+}
+
+/// Whether two changes are to the same setting.
+fn same_setting(a: &Change, b: &Change) -> bool {
+    match (a, b) {
+        (Change::ServiceDacl { name: x, .. }, Change::ServiceDacl { name: y, .. }) => {
+            x.eq_ignore_ascii_case(y)
+        }
+        (
+            Change::RegistryValue {
+                key: k1, name: n1, ..
+            },
+            Change::RegistryValue {
+                key: k2, name: n2, ..
+            },
+        ) => k1.eq_ignore_ascii_case(k2) && n1.eq_ignore_ascii_case(n2),
+        _ => false,
+    }
 }
 
 fn is_real_dir(path: &Path) -> bool {

@@ -172,6 +172,7 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
     );
     finding.remedy = remedy;
     finding.reset_helps = standing == Standing::Current && cured_by_reset;
+    finding.code = event.error_code;
     finding
 }
 

@@ -4,9 +4,10 @@
 
 mod events;
 mod policy;
+pub use policy::{WinHttpProxy, decode_winhttp};
 mod reboot;
 mod services;
-mod servicing_logs;
+pub(crate) mod servicing_logs;
 mod storage;
 mod version;
 
@@ -46,6 +47,10 @@ pub struct Finding {
     pub remedy: Option<String>,
     /// Whether a `wufix reset` is what this finding calls for (the `--exit-code` contract).
     pub reset_helps: bool,
+    /// The error code of a failure (an update's event, a servicing operation); `repair` starts
+    /// where the newest standing one points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
 }
 
 impl Finding {
@@ -62,6 +67,7 @@ impl Finding {
             evidence: evidence.into(),
             remedy: None,
             reset_helps: false,
+            code: None,
         }
     }
 

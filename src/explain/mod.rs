@@ -7,6 +7,7 @@ mod curated;
 mod families;
 mod generated;
 mod parse;
+pub mod rungs;
 
 use serde::Serialize;
 
@@ -104,6 +105,8 @@ pub struct Explanation {
     pub anatomy: Anatomy,
     /// Windows' own text for the code (FormatMessage), on Windows only.
     pub system_message: Option<String>,
+    /// Where `wufix repair --for` this code starts, or that wufix cannot repair it.
+    pub repair: Option<rungs::RepairHint>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -153,6 +156,7 @@ pub fn explain(input: &str, code: u32) -> Explanation {
         fix: advice.map(|a| a.fix).or(family.map(|f| f.fix)),
         anatomy: Anatomy::of(code),
         system_message: crate::sys::system_message(code),
+        repair: if success { None } else { rungs::hint(key) },
     }
 }
 

@@ -5,21 +5,22 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::Folder;
+use crate::catalog::{Base, Folder};
 
-/// The Windows directory and the full path of each update folder in it.
+/// The Windows directory and the full path of each update folder.
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub windows_dir: PathBuf,
-    /// Where the checks for links start: the folder the user named offline, the Windows folder
-    /// online. Every component below it, down to each update folder, must be a real folder.
-    root: PathBuf,
     folders: Vec<Place>,
 }
 
 #[derive(Clone, Debug)]
 struct Place {
     folder: Folder,
+    /// Where the checks for links start: the folder the user named offline, the Windows folder
+    /// (or ProgramData) online. Every component below it, down to the folder, must be a real
+    /// folder.
+    root: PathBuf,
     path: PathBuf,
     /// Entries that differ only by case where one was expected (`SoftwareDistribution` and
     /// `softwaredistribution` on a case-sensitive mount): wufix will not pick one.
@@ -41,20 +42,42 @@ pub enum Preflight {
 
 impl Layout {
     /// The running Windows: its file system ignores case, so the names are used as they are.
+    /// ProgramData is where the running Windows says (`%ProgramData%`), else beside the Windows
+    /// folder.
     pub fn online(windows_dir: PathBuf) -> Self {
-        let folders = Folder::ALL
+        let program_data = std::env::var_os("ProgramData")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| {
+                windows_dir
+                    .parent()
+                    .unwrap_or(&windows_dir)
+                    .join("ProgramData")
+            });
+        Layout::online_with(windows_dir, program_data)
+    }
+
+    /// [`Layout::online`] with ProgramData given.
+    pub fn online_with(windows_dir: PathBuf, program_data: PathBuf) -> Self {
+        let folders = Folder::EVERY
             .iter()
-            .map(|&folder| Place {
-                folder,
-                path: folder
-                    .relative_path()
-                    .iter()
-                    .fold(windows_dir.clone(), |p, c| p.join(c)),
-                conflict: Vec::new(),
+            .map(|&folder| {
+                let root = match folder.base() {
+                    Base::Windows => windows_dir.clone(),
+                    Base::ProgramData => program_data.clone(),
+                };
+                Place {
+                    folder,
+                    path: folder
+                        .relative_path()
+                        .iter()
+                        .fold(root.clone(), |p, c| p.join(c)),
+                    root,
+                    conflict: Vec::new(),
+                }
             })
             .collect();
         Layout {
-            root: windows_dir.clone(),
             windows_dir,
             folders,
         }
@@ -93,12 +116,30 @@ impl Layout {
                 ));
             }
         };
-        let folders = Folder::ALL
+        // ProgramData is on the volume: beside the Windows folder, wherever `dir` pointed.
+        let volume = windows_dir.parent().unwrap_or(&windows_dir).to_path_buf();
+        let folders = Folder::EVERY
             .iter()
             .map(|&folder| {
-                let (path, conflict) = resolve(&windows_dir, folder.relative_path());
+                let (root, (path, conflict)) = match folder.base() {
+                    Base::Windows => (
+                        dir.to_path_buf(),
+                        resolve(&windows_dir, folder.relative_path()),
+                    ),
+                    Base::ProgramData => {
+                        let root = if windows_dir == dir {
+                            volume.clone()
+                        } else {
+                            dir.to_path_buf()
+                        };
+                        let mut below = vec!["ProgramData"];
+                        below.extend(folder.relative_path());
+                        (root, resolve(&volume, &below))
+                    }
+                };
                 Place {
                     folder,
+                    root,
                     path,
                     conflict,
                 }
@@ -106,7 +147,6 @@ impl Layout {
             .collect();
         Ok(Layout {
             windows_dir,
-            root: dir.to_path_buf(),
             folders,
         })
     }
@@ -133,8 +173,10 @@ impl Layout {
                 list(&place.conflict)
             ));
         }
-        let below = place.path.strip_prefix(&self.root).unwrap_or(&place.path);
-        let mut at = self.root.clone();
+        let Ok(below) = place.path.strip_prefix(&place.root) else {
+            return Preflight::Refused(format!("is not below {}", place.root.display()));
+        };
+        let mut at = place.root.clone();
         let mut components = below.components().peekable();
         while let Some(component) = components.next() {
             if components.peek().is_none() {

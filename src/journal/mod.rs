@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Folder;
 use crate::report::Mode;
-use crate::sys::{ServiceState, StartType};
+use crate::sys::{RegValue, ServiceState, StartType};
 
 pub use store::{Journal, Listing, SetAside, Store};
 
@@ -98,6 +98,28 @@ pub enum Change {
     Prune {
         folder: Folder,
         paths: Vec<PathBuf>,
+    },
+    /// `repair`: a service's DACL replaced; `undo` writes `before` back.
+    ServiceDacl {
+        name: String,
+        before: String,
+        after: String,
+    },
+    /// `repair`: a value under HKEY_LOCAL_MACHINE written or deleted (`None`); `undo` puts
+    /// `before` back.
+    RegistryValue {
+        key: String,
+        name: String,
+        before: Option<RegValue>,
+        after: Option<RegValue>,
+    },
+    /// `repair`: a program run for what it changes, which wufix cannot reverse (Winsock reset,
+    /// DISM, sfc, regsvr32). `saved` is the state recorded before, for the record.
+    Program {
+        exe: PathBuf,
+        args: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        saved: Vec<String>,
     },
 }
 

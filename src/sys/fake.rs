@@ -85,6 +85,17 @@ struct Inner {
     processes: Vec<String>,
     /// Answers never sent: the senders of hung stop requests, kept so their channels stay open.
     hung: Vec<Sender<Result<(), SysError>>>,
+    /// Each service's DACL as SDDL, and every DACL written (service, SDDL).
+    dacls: BTreeMap<String, String>,
+    dacl_writes: Vec<(String, String)>,
+    domain: Option<String>,
+    /// What each program (by file name, lower case) prints and exits with.
+    programs: BTreeMap<String, (Vec<String>, u32)>,
+    /// Every program run: its path and arguments.
+    runs: Vec<(std::path::PathBuf, Vec<String>)>,
+    /// Scan results, in order; the last repeats. None scripted: the scan fails with E_FAIL.
+    scans: std::collections::VecDeque<super::Scan>,
+    scans_asked: u32,
 }
 
 pub struct FakePlatform {
@@ -240,6 +251,48 @@ impl FakePlatform {
             .values
             .insert((key.to_ascii_lowercase(), name.to_ascii_lowercase()), value);
         this
+    }
+
+    /// `service`'s DACL.
+    pub fn dacl(self, service: &str, sddl: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .dacls
+            .insert(service.to_ascii_lowercase(), sddl.to_string());
+        self
+    }
+
+    pub fn dacl_writes(&self) -> Vec<(String, String)> {
+        self.inner.lock().unwrap().dacl_writes.clone()
+    }
+
+    pub fn joined_to(self, domain: &str) -> Self {
+        self.inner.lock().unwrap().domain = Some(domain.to_string());
+        self
+    }
+
+    /// The program named `exe` (a file name) prints `lines` and exits with `code`.
+    pub fn program(self, exe: &str, lines: &[&str], code: u32) -> Self {
+        self.inner.lock().unwrap().programs.insert(
+            exe.to_ascii_lowercase(),
+            (lines.iter().map(|l| l.to_string()).collect(), code),
+        );
+        self
+    }
+
+    pub fn runs(&self) -> Vec<(std::path::PathBuf, Vec<String>)> {
+        self.inner.lock().unwrap().runs.clone()
+    }
+
+    /// The scans answer these, in order (the last repeats).
+    pub fn scans(self, scans: &[super::Scan]) -> Self {
+        self.inner.lock().unwrap().scans = scans.iter().copied().collect();
+        self
+    }
+
+    pub fn scans_asked(&self) -> u32 {
+        self.inner.lock().unwrap().scans_asked
     }
 
     /// The events `channel` holds (newest first), or `None` for a log that cannot be read.
@@ -540,6 +593,107 @@ impl Platform for FakePlatform {
             .values
             .get(&(key.to_ascii_lowercase(), name.to_ascii_lowercase()))
             .cloned())
+    }
+
+    fn service_dacl(&self, name: &str) -> Result<String, SysError> {
+        let inner = self.inner.lock().unwrap();
+        if !inner.services.contains_key(&name.to_ascii_lowercase()) {
+            return Err(SysError::NoSuchService);
+        }
+        Ok(inner
+            .dacls
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| "D:".into()))
+    }
+
+    fn set_service_dacl(&self, name: &str, sddl: &str) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner
+            .dacls
+            .insert(name.to_ascii_lowercase(), sddl.to_string());
+        inner.dacl_writes.push((name.to_string(), sddl.to_string()));
+        Ok(())
+    }
+
+    fn set_registry_value(
+        &self,
+        key: &str,
+        name: &str,
+        value: Option<&RegValue>,
+    ) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        let at = (key.to_ascii_lowercase(), name.to_ascii_lowercase());
+        match value {
+            Some(v) => {
+                inner.keys.insert(key.to_ascii_lowercase());
+                inner.values.insert(at, v.clone());
+            }
+            None => {
+                inner.values.remove(&at);
+            }
+        }
+        Ok(())
+    }
+
+    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
+        let prefix = format!("{}\\", key.to_ascii_lowercase());
+        let inner = self.inner.lock().unwrap();
+        let mut names: Vec<String> = inner
+            .keys
+            .iter()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('\\'))
+            .map(str::to_string)
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn run_program(
+        &self,
+        exe: &std::path::Path,
+        args: &[String],
+        line: &mut dyn FnMut(&str),
+    ) -> Result<u32, SysError> {
+        let name = exe
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let answer = {
+            let mut inner = self.inner.lock().unwrap();
+            inner.runs.push((exe.to_path_buf(), args.to_vec()));
+            inner.programs.get(&name).cloned()
+        };
+        let (lines, code) = answer.ok_or_else(|| {
+            SysError::Os(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such program",
+            ))
+        })?;
+        for l in &lines {
+            line(l);
+        }
+        Ok(code)
+    }
+
+    fn scan_for_updates(&self, _timeout: Duration) -> Result<super::Scan, SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner.scans_asked += 1;
+        let scan = if inner.scans.len() > 1 {
+            inner.scans.pop_front()
+        } else {
+            inner.scans.front().copied()
+        };
+        Ok(scan.unwrap_or(super::Scan {
+            hresult: 0x8000_4005,
+            updates: None,
+            timed_out: false,
+        }))
+    }
+
+    fn joined_domain(&self) -> Result<Option<String>, SysError> {
+        Ok(self.inner.lock().unwrap().domain.clone())
     }
 
     fn query_events(

@@ -20,6 +20,7 @@ pub mod windows;
 pub mod fake;
 
 mod fs;
+pub mod programs;
 pub use fs::{free_space, is_sharing_violation};
 
 /// What a service is doing, as the service control manager reports it.
@@ -191,6 +192,53 @@ pub trait Platform: Sync {
         let _ = paths;
         Err(SysError::Offline)
     }
+    /// The discretionary ACL of a service's security descriptor, as SDDL (`D:...`).
+    fn service_dacl(&self, name: &str) -> Result<String, SysError> {
+        let _ = name;
+        Err(SysError::Offline)
+    }
+    /// Replace a service's discretionary ACL with `sddl` (`D:...`); nothing else of it changes.
+    fn set_service_dacl(&self, name: &str, sddl: &str) -> Result<(), SysError> {
+        let _ = (name, sddl);
+        Err(SysError::Offline)
+    }
+    /// Write (`Some`) or delete (`None`) the value `name` of `HKEY_LOCAL_MACHINE\{key}`, creating
+    /// the key when writing. Deleting a value that is not there succeeds.
+    fn set_registry_value(
+        &self,
+        key: &str,
+        name: &str,
+        value: Option<&RegValue>,
+    ) -> Result<(), SysError> {
+        let _ = (key, name, value);
+        Err(SysError::Offline)
+    }
+    /// The names of the subkeys of `HKEY_LOCAL_MACHINE\{key}`; empty when the key is absent.
+    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
+        let _ = key;
+        Err(SysError::Offline)
+    }
+    /// Run the program at `exe` (an absolute path, never looked up through PATH) with `args`,
+    /// passing each line it prints to `line` as it comes; its exit code.
+    fn run_program(
+        &self,
+        exe: &std::path::Path,
+        args: &[String],
+        line: &mut dyn FnMut(&str),
+    ) -> Result<u32, SysError> {
+        let _ = (exe, args, line);
+        Err(SysError::Offline)
+    }
+    /// Ask the Windows Update Agent for a real scan (`IUpdateSearcher::Search`), waiting at most
+    /// `timeout`: how it ended.
+    fn scan_for_updates(&self, timeout: Duration) -> Result<Scan, SysError> {
+        let _ = timeout;
+        Err(SysError::Offline)
+    }
+    /// The Active Directory domain this computer is joined to, if any.
+    fn joined_domain(&self) -> Result<Option<String>, SysError> {
+        Err(SysError::Offline)
+    }
     /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).
     fn registry_key_exists(&self, key: &str) -> Result<bool, SysError>;
     /// The value `name` of `HKEY_LOCAL_MACHINE\{key}`; `None` when the key or value is absent.
@@ -208,11 +256,29 @@ pub trait Platform: Sync {
     fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError>;
 }
 
+/// How a Windows Update scan ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Scan {
+    /// The HRESULT the search returned (or its exception carried); 0 when it succeeded.
+    pub hresult: u32,
+    /// How many applicable updates it found, when it succeeded.
+    pub updates: Option<u32>,
+    /// The search did not answer within the timeout (it is left running in the background).
+    pub timed_out: bool,
+}
+
+impl Scan {
+    pub fn succeeded(&self) -> bool {
+        !self.timed_out && self.hresult & 0x8000_0000 == 0
+    }
+}
+
 /// Held while a reset runs; dropping it lets the next one in.
 pub struct ResetLock(pub Box<dyn Send>);
 
 /// A registry value, by type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "kebab-case")]
 pub enum RegValue {
     Dword(u32),
     Qword(u64),

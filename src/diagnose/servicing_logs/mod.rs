@@ -7,7 +7,7 @@
 //! this file finds the logs and words the findings.
 
 mod cbs;
-mod decode;
+pub(crate) mod decode;
 mod dism;
 mod evidence;
 mod line;
@@ -335,6 +335,7 @@ fn failure(
         summary,
         evidence,
     );
+    finding.code = group.code;
     if let Some(remedy) = remedy {
         finding = finding.remedy(match mode {
             Mode::Online => remedy,

@@ -12,6 +12,8 @@ use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError}
 
 pub mod console;
 pub mod dir;
+mod domain;
+
 mod elevate;
 mod events;
 mod holders;
@@ -19,6 +21,8 @@ mod lock;
 pub mod message;
 mod processes;
 mod registry;
+mod scan;
+mod security;
 mod services;
 mod token;
 
@@ -96,6 +100,37 @@ impl Platform for Windows {
         limit: usize,
     ) -> Result<Vec<String>, SysError> {
         Ok(events::query(channel, query, limit)?)
+    }
+    fn service_dacl(&self, name: &str) -> Result<String, SysError> {
+        security::dacl(name)
+    }
+    fn set_service_dacl(&self, name: &str, sddl: &str) -> Result<(), SysError> {
+        security::set_dacl(name, sddl)
+    }
+    fn set_registry_value(
+        &self,
+        key: &str,
+        name: &str,
+        value: Option<&RegValue>,
+    ) -> Result<(), SysError> {
+        Ok(registry::set_value(key, name, value)?)
+    }
+    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
+        Ok(registry::subkeys(key)?)
+    }
+    fn run_program(
+        &self,
+        exe: &std::path::Path,
+        args: &[String],
+        line: &mut dyn FnMut(&str),
+    ) -> Result<u32, SysError> {
+        Ok(super::programs::run(exe, args, line)?)
+    }
+    fn scan_for_updates(&self, timeout: std::time::Duration) -> Result<super::Scan, SysError> {
+        Ok(scan::scan(timeout)?)
+    }
+    fn joined_domain(&self) -> Result<Option<String>, SysError> {
+        Ok(domain::joined()?)
     }
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
         Ok(lock_machine()?.map(|handle| ResetLock(Box::new(handle))))

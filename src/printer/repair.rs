@@ -1,0 +1,83 @@
+//! `wufix repair` as text: where it started, each rung's steps and scan, the outcome and what
+//! to try next; or as one JSON document.
+
+use std::fmt::Write as _;
+
+use super::{GREEN, Printer, RED, YELLOW, clean, paint, step_line};
+use crate::repair::report::RepairReport;
+
+impl Printer {
+    pub fn repair(&self, report: &RepairReport) {
+        if self.json {
+            return self.json_out_report(report);
+        }
+        let mut text = String::new();
+        for check in report.servicing.iter().filter(|c| c.found) {
+            let label = match (check.blocks, report.forced) {
+                (true, true) => "overridden (--force)",
+                (true, false) => "refuses",
+                (false, _) => "warning",
+            };
+            let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
+        }
+        if report.refused.is_none() && !report.start.rung.is_empty() {
+            let code = report
+                .start
+                .code
+                .as_deref()
+                .map(|c| format!(" for {c}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                text,
+                "Repair{code} of {}: starts at {} ({}); climbs up to {}.",
+                clean(&report.windows_dir),
+                report.start.rung,
+                clean(&report.start.why),
+                report.up_to.as_str()
+            );
+        }
+        for rung in &report.rungs {
+            let _ = writeln!(text, "\nRung {}: {}", rung.rung.as_str(), rung.summary);
+            // A run's steps were shown as they happened; a dry run shows them here.
+            if report.dry_run {
+                for record in &rung.steps {
+                    let reversible = if record.reversible {
+                        ""
+                    } else {
+                        "  [cannot be undone]"
+                    };
+                    let _ = writeln!(text, "{}{reversible}", step_line(record));
+                }
+            }
+            for backup in &rung.backups {
+                let _ = writeln!(text, "  backup   {}", clean(&backup.path));
+            }
+            if let Some(scan) = &rung.scan {
+                let style = if scan.succeeded { GREEN } else { YELLOW };
+                let _ = writeln!(
+                    text,
+                    "  {} {}",
+                    paint("scan    ", style),
+                    clean(&scan.describe())
+                );
+            }
+        }
+        if !report.managed.note.is_empty() {
+            let _ = writeln!(text, "\n{}", clean(&report.managed.note));
+        }
+        let style = if report.ok { GREEN } else { RED };
+        let _ = writeln!(text, "\n{}", paint(&clean(&report.message), style));
+        if let Some(next) = &report.next_step {
+            let _ = writeln!(text, "Next: {}", clean(next));
+        }
+        if !report.dry_run
+            && report
+                .rungs
+                .iter()
+                .any(|r| r.rung == crate::repair::Rung::Deep)
+        {
+            let _ = writeln!(text, "Logs: {}", clean(&report.logs.join(", ")));
+        }
+        self.report_out(&text);
+    }
+}
