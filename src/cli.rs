@@ -18,7 +18,7 @@ use wufix::request::{
     about = "Repairs Windows Update: stops the update services, renames (or clears) \
 SoftwareDistribution and catroot2, and puts every service back as it was.",
     after_help = "Exit codes: 0 ok, 1 a step failed (services restored) or, with diagnose --exit-code, \
-a reset would help, 2 usage error (nothing touched), 3 not running as administrator \
+a reset would help, or a repair did not make Windows Update work, 2 usage error (nothing touched), 3 not running as administrator \
 (nothing touched), 4 refused for safety: Windows is in the middle of servicing (nothing touched; \
 restart Windows first, or pass --force)."
 )]
@@ -479,6 +479,14 @@ mod tests {
                 "--",
                 "-1",
                 "--help",
+                "repair",
+                "--for",
+                "--from",
+                "--up-to",
+                "deep",
+                "--source",
+                "--network",
+                "--no-verify",
             ])
             .prop_map(String::from),
             "\\PC{0,12}",
@@ -522,6 +530,47 @@ mod tests {
             }
             let original = reset(&args);
             prop_assert_eq!(reset(&original.to_args()), original);
+        }
+
+        /// And the same repair.
+        #[test]
+        fn the_elevated_copy_gets_the_same_repair(
+            origin in 0..3u8,
+            from in 0..3usize,
+            up_to in 0..3usize,
+            timeout in 1..=request::MAX_TIMEOUT_SECS,
+            network: bool,
+            yes: bool,
+            no_verify: bool,
+            force: bool,
+        ) {
+            let rungs = ["light", "full", "deep"];
+            let mut args: Vec<String> = vec!["repair".into(), "--up-to".into(), rungs[up_to.max(from)].into(), "--timeout".into(), timeout.to_string()];
+            match origin {
+                0 => args.extend(["--for".into(), "-2146498270".into()]),
+                1 => args.extend(["--from".into(), rungs[from].into()]),
+                _ => {}
+            }
+            for (set, flag) in [(network, "--network"), (yes, "--yes"), (no_verify, "--no-verify"), (force, "--force")] {
+                if set {
+                    args.push(flag.into());
+                }
+            }
+            let original = repair(&args);
+            prop_assert_eq!(repair(&original.to_args()), original);
+        }
+    }
+
+    fn repair(args: &[String]) -> RepairRequest {
+        let argv = std::iter::once("wufix".to_string()).chain(args.iter().cloned());
+        match Cli::try_parse_from(argv)
+            .unwrap()
+            .into_request()
+            .unwrap()
+            .command
+        {
+            Command::Repair(r) => r,
+            other => panic!("not a repair: {other:?}"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The double-click menu: the quick fixes a home user expects, each running the same code as its
-//! command line (`reset --only …`, `diagnose`, `explain`, `status`), then back to the menu. The
+//! command line (`reset --only …`, `diagnose`, `explain`, `status`, `undo`, `repair`), then back
+//! to the menu. The
 //! window closes only when the person chooses Q.
 
 use crate::Exit;
@@ -7,7 +8,7 @@ use crate::catalog::Folder;
 use crate::printer::Printer;
 use crate::request::{
     Command, DEFAULT_KEEP, DEFAULT_TIMEOUT_SECS, DiagnoseRequest, ExplainRequest, Location,
-    ResetArgs, ResetRequest, StatusRequest, UndoRequest,
+    RepairArgs, RepairRequest, ResetArgs, ResetRequest, StatusRequest, UndoRequest,
 };
 
 pub const MENU: &str = "\
@@ -18,7 +19,8 @@ wufix — repair Windows Update
   4  Diagnose: what is wrong here?
   5  Explain an error code
   6  Show status and backups
-  7  Undo the last reset (put the folders back)
+  7  Undo the last reset or repair (put things back)
+  8  Repair step by step, when a reset is not enough
   Q  Quit
 ";
 
@@ -29,6 +31,7 @@ pub enum Choice {
     Explain,
     Status,
     Undo,
+    Repair,
     Quit,
 }
 
@@ -42,6 +45,7 @@ pub fn parse(answer: &str) -> Option<Choice> {
         "5" => Choice::Explain,
         "6" => Choice::Status,
         "7" => Choice::Undo,
+        "8" => Choice::Repair,
         "q" | "quit" | "exit" => Choice::Quit,
         _ => return None,
     })
@@ -71,17 +75,27 @@ pub fn undo_of_all() -> UndoRequest {
     }
 }
 
+/// The repair an entry stands for: where the evidence points, up to the full rung, each rung
+/// verified by a scan, asked before it acts.
+pub fn repair_from_evidence() -> RepairRequest {
+    RepairRequest::from_args(RepairArgs {
+        timeout_secs: DEFAULT_TIMEOUT_SECS,
+        ..RepairArgs::default()
+    })
+    .expect("the defaults are valid")
+}
+
 /// Run the menu until Q (or the end of input). The exit code is the last action's.
 pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -> Exit {
     let mut last = Exit::Ok;
     loop {
         printer.note(&format!("\n{MENU}"));
-        let Some(answer) = printer.read_line("Choose 1-7, or Q to quit: ") else {
+        let Some(answer) = printer.read_line("Choose 1-8, or Q to quit: ") else {
             return last;
         };
         let command = match parse(&answer) {
             None => {
-                printer.note("Type a number from 1 to 7, or Q.");
+                printer.note("Type a number from 1 to 8, or Q.");
                 continue;
             }
             Some(Choice::Quit) => return last,
@@ -94,6 +108,7 @@ pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -
                 location: Location::Online,
             }),
             Some(Choice::Undo) => Command::Undo(undo_of_all()),
+            Some(Choice::Repair) => Command::Repair(repair_from_evidence()),
             Some(Choice::Explain) => {
                 let code = printer
                     .read_line("Error code (for example 0x800f0922): ")
@@ -128,8 +143,9 @@ mod tests {
         assert_eq!(parse("5"), Some(Choice::Explain));
         assert_eq!(parse("6"), Some(Choice::Status));
         assert_eq!(parse("7"), Some(Choice::Undo));
+        assert_eq!(parse("8"), Some(Choice::Repair));
         assert_eq!(parse("Q"), Some(Choice::Quit));
-        for other in ["", "0", "8", "12", "y", "reset"] {
+        for other in ["", "0", "9", "12", "y", "reset"] {
             assert_eq!(parse(other), None, "{other:?}");
         }
     }
@@ -147,5 +163,9 @@ mod tests {
         assert_eq!(reset_of(&Folder::ALL).to_args(), ["reset"]);
         // The undo entry asks first, like the command line without --yes.
         assert_eq!(undo_of_all().to_args(), ["undo"]);
+        // So does the repair entry, which starts where the evidence points and verifies each rung.
+        let repair = repair_from_evidence();
+        assert_eq!(repair.to_args(), ["repair"]);
+        assert!(repair.verify && !repair.network);
     }
 }

@@ -107,3 +107,33 @@ fn explain_text_reads_as_reviewed() {
     let out = wufix(&["explain", "0x80242006", "0x8007ABCD"]);
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn each_code_says_where_a_repair_starts_or_that_wufix_cannot_repair_it() {
+    let report = json(&wufix(&[
+        "explain",
+        "--json",
+        "0x800f081f",
+        "0x8024402c",
+        "0x80070070",
+        "0x80070002",
+    ]));
+    let hint = |i: usize| &report["codes"][i]["repair"];
+    assert_eq!(hint(0)["starts_at"], "deep");
+    assert_eq!(
+        hint(0)["command"],
+        "wufix repair --for 0x800F081F --up-to deep"
+    );
+    assert_eq!(hint(1)["starts_at"], "network");
+    assert!(hint(1)["command"].as_str().unwrap().ends_with("--network"));
+    assert_eq!(hint(2)["starts_at"], "none");
+    assert!(hint(2)["command"].is_null());
+    assert_eq!(hint(3)["starts_at"], "light");
+    let text = text(&wufix(&["explain", "0x800f081f"]));
+    assert!(
+        text.contains(
+            "wufix repair   `wufix repair --for 0x800F081F --up-to deep` starts at the deep rung"
+        ),
+        "{text}"
+    );
+}

@@ -205,7 +205,7 @@ fn ctl(verb: &str, name: &str) {
     assert!(ok, "ctl {verb} {name}");
 }
 
-const MENU_PROMPT: &str = "Choose 1-7, or Q to quit:";
+const MENU_PROMPT: &str = "Choose 1-8, or Q to quit:";
 const BACK: &str = "Press Enter to return to the menu.";
 
 #[test]
@@ -218,7 +218,7 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     // A console's Enter is a carriage return. Anything but an entry is asked again.
     session.type_keys("9\r");
-    session.wait_for("Type a number from 1 to 7, or Q.", Duration::from_secs(30));
+    session.wait_for("Type a number from 1 to 8, or Q.", Duration::from_secs(30));
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     session.type_keys("1\r");
     let mark = session.mark();
@@ -236,11 +236,25 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     assert!(!session.has_exited(), "the menu stays until Q");
+    // 8: the repair shows every rung's plan and asks too.
+    session.type_keys("8\r");
+    let mark = session.mark();
+    session.wait_for("Proceed?", Duration::from_secs(60));
+    let shown = session.since(mark);
+    assert!(
+        shown.contains("rename-folder") && shown.contains("service-permissions"),
+        "{shown}"
+    );
+    session.type_keys("n\r");
+    session.wait_for("cancelled; nothing was changed", Duration::from_secs(30));
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     session.type_keys("q\r");
     assert_eq!(
         session.wait_exit(Duration::from_secs(30)),
         1,
-        "the last action, the reset, was cancelled"
+        "the last action, the repair, was cancelled"
     );
 }
 

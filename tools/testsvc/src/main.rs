@@ -10,7 +10,10 @@
 //!   makes the service stop right after starting, with that service-specific exit code.
 //! - `hold PATH`: open PATH without any sharing, print `holding`, keep it open until stdin closes.
 //! - `ctl start|stop|query|disable|demand NAME`: drive the service manager independently of wufix.
+//! - copied as `dism.exe` or `sfc.exe`: a stand-in for that program (see `standin`).
 
+#[cfg(windows)]
+mod standin;
 #[cfg(windows)]
 mod win;
 

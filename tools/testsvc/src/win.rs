@@ -21,6 +21,9 @@ static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 define_windows_service!(ffi_service_main, service_main);
 
 pub fn main() -> i32 {
+    if let Some(code) = crate::standin::run() {
+        return code;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()

@@ -1,0 +1,499 @@
+//! `wufix repair` under Wine with the real exe: what Wine has for real. The BITS queue set aside
+//! and put back; service permissions read, compared, written and put back through the real
+//! advapi32 calls; the WSUS identity reset only where WSUS is set; the WinHTTP proxy blob saved
+//! and restored byte for byte; regsvr32 and netsh run by absolute path; DISM and sfc stand-ins in
+//! System32 (the test helper, see tools/testsvc) for progress, output and exit codes; and the
+//! Windows Update Agent's scan through COM. Windows build only.
+#![cfg(windows)]
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::wine::*;
+use common::{json, output, text, wufix};
+
+const DOWNLOADER: &str = r"C:\ProgramData\Microsoft\Network\Downloader";
+const NETWORK: &str = r"C:\ProgramData\Microsoft\Network";
+const WU_CLIENT: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate";
+const WU_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
+const ENROLLMENT: &str =
+    r"HKLM\SOFTWARE\Microsoft\Enrollments\{0B7A6E4B-7B2C-4F5C-9E7C-000000000001}";
+/// A WinHTTP setting with the proxy `proxy.test:8080` and no bypass list.
+const PROXY_BLOB: &str = "1800000007000000030000000f00000070726f78792e746573743a3830383000000000";
+
+/// Every step of every rung.
+fn all_steps(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["rungs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rungs in {report:#}"))
+        .iter()
+        .flat_map(|r| r["steps"].as_array().unwrap())
+        .collect()
+}
+
+fn step<'a>(report: &'a serde_json::Value, action: &str, target: &str) -> &'a serde_json::Value {
+    all_steps(report)
+        .into_iter()
+        .find(|s| {
+            s["action"] == action && s["target"].as_str().unwrap().eq_ignore_ascii_case(target)
+        })
+        .unwrap_or_else(|| panic!("no {action} step for {target} in {report:#}"))
+}
+
+fn reg_value(key: &str, name: &str) -> Option<String> {
+    let out = output(
+        Command::new("reg")
+            .args(["query", key, "/v", name])
+            .stdin(Stdio::null()),
+    )
+    .unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn remove_value(key: &str, name: &str) {
+    let _ = output(
+        Command::new("reg")
+            .args(["delete", key, "/v", name, "/f"])
+            .stdin(Stdio::null()),
+    );
+}
+
+/// Removes what these tests wrote into the registry and the prefix, whatever the assertions say.
+struct Cleanup(Vec<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        remove_value(WU_POLICY, "WUServer");
+        remove_value(WU_CLIENT, "SusClientId");
+        remove_value(WU_CLIENT, "SusClientIDValidation");
+        remove_value(CONNECTIONS, "WinHttpSettings");
+        reg_delete(ENROLLMENT);
+        for path in &self.0 {
+            if let Some(name) = path.file_name() {
+                remove_value(OVERRIDES, &name.to_string_lossy());
+            }
+            // A stand-in's place: Wine's own program comes back from its copy.
+            let saved = path.with_extension("wine");
+            if saved.exists() {
+                let _ = fs::rename(&saved, path);
+            } else {
+                let _ = fs::remove_file(path);
+            }
+        }
+        let _ = fs::remove_dir_all(NETWORK);
+    }
+}
+
+/// The BITS queue as Windows 10 keeps it.
+fn populate_queue() {
+    fs::create_dir_all(DOWNLOADER).unwrap();
+    for (name, body) in [
+        ("qmgr.db", "queue"),
+        ("qmgr.jfm", "jfm"),
+        ("edb.log", "log"),
+    ] {
+        fs::write(Path::new(DOWNLOADER).join(name), body).unwrap();
+    }
+}
+
+#[test]
+fn the_light_rung_sets_the_bits_queue_aside_scans_through_com_and_undo_puts_it_back() {
+    let _machine = serial();
+    let _cleanup = Cleanup(Vec::new());
+    populate_queue();
+    let out = wufix(&[
+        "repair", "--from", "light", "--up-to", "light", "--yes", "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["command"], "repair", "{report:#}");
+    // Wine's update agent implements no search: the scan really ran and failed with E_NOTIMPL.
+    let scan = &report["rungs"][0]["scan"];
+    assert_eq!(scan["hresult"], "0x80004001", "{report:#}");
+    assert_eq!(scan["succeeded"], false);
+    assert_eq!(out.status.code(), Some(1), "not fixed: {}", text(&out));
+    assert_eq!(report["fixed_by"], serde_json::Value::Null);
+    assert!(
+        report["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("--from deep"),
+        "{report:#}"
+    );
+    // The queue went aside whole, with its logs, beside its place.
+    assert!(!Path::new(DOWNLOADER).join("qmgr.db").exists());
+    let aside = backups_of(Path::new(NETWORK), "Downloader");
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        fs::read_to_string(Path::new(NETWORK).join(&aside[0]).join("qmgr.db")).unwrap(),
+        "queue"
+    );
+    assert_eq!(backups_of(&windows(), "SoftwareDistribution").len(), 1);
+    assert_eq!(backups_of(&system32(), "catroot2").len(), 1);
+    assert_all_running();
+
+    let out = wufix(&["undo", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        fs::read_to_string(Path::new(DOWNLOADER).join("qmgr.db")).unwrap(),
+        "queue"
+    );
+    assert_eq!(
+        fs::read_to_string(Path::new(DOWNLOADER).join("edb.log")).unwrap(),
+        "log"
+    );
+    assert!(sd().join("file0").exists() || fs::read_dir(sd()).unwrap().count() > 0);
+    assert!(backups_of(&windows(), "SoftwareDistribution").is_empty() || sd().exists());
+    assert_all_running();
+}
+
+#[test]
+fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_puts_each_back() {
+    let _machine = serial();
+    let _cleanup = Cleanup(Vec::new());
+    reg(&[
+        "add",
+        WU_POLICY,
+        "/v",
+        "WUServer",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "http://wsus.test:8530",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        WU_CLIENT,
+        "/v",
+        "SusClientId",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "4f1e-test",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        WU_CLIENT,
+        "/v",
+        "SusClientIDValidation",
+        "/t",
+        "REG_BINARY",
+        "/d",
+        "0602",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        CONNECTIONS,
+        "/v",
+        "WinHttpSettings",
+        "/t",
+        "REG_BINARY",
+        "/d",
+        PROXY_BLOB,
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        ENROLLMENT,
+        "/v",
+        "ProviderID",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "MS DM Server",
+        "/f",
+    ]);
+    let before_sd = common::digest(&sd());
+
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "full",
+        "--network",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["rungs"].as_array().unwrap().len(), 1);
+    // Wine keeps no service security: every DACL reads as empty, so the published defaults
+    // are written (bits, wuauserv); CryptSvc and TrustedInstaller have none and are left alone.
+    for service in ["bits", "wuauserv"] {
+        let s = step(&report, "service-permissions", service);
+        assert_eq!(s["outcome"], "done", "{s:#}");
+        assert!(s["detail"].as_str().unwrap().contains("(was D:;"), "{s:#}");
+    }
+    for service in ["cryptsvc", "TrustedInstaller"] {
+        assert_eq!(
+            step(&report, "service-permissions", service)["outcome"],
+            "skipped"
+        );
+    }
+    // The WSUS identity went; the policy that names the server stayed.
+    assert_eq!(
+        step(&report, "wsus-identity", &format!(r"{WU_CLIENT}"))["outcome"],
+        "done"
+    );
+    assert!(reg_value(WU_CLIENT, "SusClientId").is_none());
+    assert!(reg_value(WU_CLIENT, "SusClientIDValidation").is_none());
+    assert!(
+        reg_value(WU_POLICY, "WUServer")
+            .unwrap()
+            .contains("wsus.test")
+    );
+    // The proxy is direct now; Winsock went through netsh by absolute path.
+    let proxy = reg_value(CONNECTIONS, "WinHttpSettings")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(!proxy.contains("70726f7879"), "the proxy is gone: {proxy}");
+    assert!(
+        proxy.contains("180000000800000001000000"),
+        "direct, counter advanced: {proxy}"
+    );
+    let winsock = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "winsock-reset")
+        .unwrap();
+    assert_eq!(winsock["outcome"], "done", "{winsock:#}");
+    assert!(
+        winsock["target"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case(r"C:\windows\System32\netsh.exe")
+    );
+    assert_eq!(winsock["reversible"], false);
+    let dlls = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "register-dlls")
+        .unwrap();
+    assert_eq!(dlls["outcome"], "done", "{dlls:#}");
+    // The organisation's controls were seen and named.
+    assert_eq!(report["managed"]["wsus"], "http://wsus.test:8530");
+    assert_eq!(report["managed"]["mdm"], "MS DM Server");
+    // No folder rung ran.
+    assert_eq!(common::digest(&sd()), before_sd);
+    assert_all_running();
+
+    let out = wufix(&["undo", "--yes", "--json"]);
+    let undo = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{undo:#}");
+    let restored: Vec<&serde_json::Value> = undo["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == "restore-setting")
+        .collect();
+    assert_eq!(
+        restored.len(),
+        5,
+        "two DACLs, two WSUS values, the proxy: {undo:#}"
+    );
+    assert!(restored.iter().all(|s| s["outcome"] == "done"), "{undo:#}");
+    assert!(
+        reg_value(WU_CLIENT, "SusClientId")
+            .unwrap()
+            .contains("4f1e-test")
+    );
+    assert!(
+        reg_value(WU_CLIENT, "SusClientIDValidation")
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("0602")
+    );
+    assert!(
+        reg_value(CONNECTIONS, "WinHttpSettings")
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains(PROXY_BLOB),
+        "the proxy blob is back byte for byte"
+    );
+    assert_all_running();
+}
+
+#[test]
+fn the_wsus_identity_stays_where_no_wsus_server_is_set() {
+    let _machine = serial();
+    let _cleanup = Cleanup(Vec::new());
+    reg(&[
+        "add",
+        WU_CLIENT,
+        "/v",
+        "SusClientId",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "keep-me",
+        "/f",
+    ]);
+    let out = wufix(&["repair", "--from", "full", "--no-verify", "--yes", "--json"]);
+    let report = json(&out);
+    assert!(
+        all_steps(&report)
+            .iter()
+            .all(|s| s["action"] != "wsus-identity"),
+        "{report:#}"
+    );
+    assert!(
+        reg_value(WU_CLIENT, "SusClientId")
+            .unwrap()
+            .contains("keep-me")
+    );
+    assert_eq!(report["managed"]["note"], "", "{report:#}");
+}
+
+/// Wine runs its own builtin dism.exe over a file in System32 unless its load order says to
+/// prefer the file: set for the stand-ins (and removed by `Cleanup`).
+const OVERRIDES: &str = r"HKCU\Software\Wine\DllOverrides";
+
+/// Put the test helper in System32 as `name`, keeping Wine's own file to put back.
+fn stand_in(name: &str, cleanup: &mut Cleanup) -> PathBuf {
+    let path = system32().join(name);
+    if path.exists() && !path.with_extension("wine").exists() {
+        fs::rename(&path, path.with_extension("wine")).unwrap();
+    }
+    fs::copy(HELPER, &path).unwrap();
+    reg(&[
+        "add", OVERRIDES, "/v", name, "/t", "REG_SZ", "/d", "native", "/f",
+    ]);
+    cleanup.0.push(path.clone());
+    path
+}
+
+#[test]
+fn the_deep_rung_runs_dism_then_sfc_and_reads_their_output_and_exit_codes() {
+    let _machine = serial();
+    let mut cleanup = Cleanup(Vec::new());
+    stand_in("dism.exe", &mut cleanup);
+    stand_in("sfc.exe", &mut cleanup);
+    let _ = fs::remove_file(r"C:\wufix-test\dism.exit");
+    let _ = fs::remove_file(r"C:\wufix-test\sfc.verdict");
+    let before_sd = common::digest(&sd());
+
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "deep",
+        "--up-to",
+        "deep",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    let dism = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "dism")
+        .unwrap();
+    assert_eq!(dism["outcome"], "done", "{dism:#}");
+    let lines: Vec<&str> = dism["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        lines.contains(&"The restore operation completed successfully."),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains('%')),
+        "progress is shown live, not kept: {lines:?}"
+    );
+    assert_eq!(
+        fs::read_to_string(r"C:\wufix-test\dism.args").unwrap(),
+        "/Online\n/Cleanup-Image\n/RestoreHealth"
+    );
+    let sfc = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "sfc")
+        .unwrap();
+    assert_eq!(sfc["outcome"], "done", "{sfc:#}");
+    assert!(
+        sfc["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no integrity violations"),
+        "UTF-16 read: {sfc:#}"
+    );
+    assert_eq!(common::digest(&sd()), before_sd, "deep resets no folder");
+    assert_eq!(report["reboot_recommended"], true);
+
+    // A source, a missing-source failure and files sfc cannot fix.
+    let media = tempfile::tempdir().unwrap();
+    let wim = media.path().join("install.wim");
+    fs::write(&wim, b"not really a wim").unwrap();
+    fs::write(r"C:\wufix-test\dism.exit", "0x800f081f").unwrap();
+    fs::write(r"C:\wufix-test\sfc.verdict", "unable").unwrap();
+    let source = format!("{}:3", wim.display());
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "deep",
+        "--up-to",
+        "deep",
+        "--source",
+        &source,
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let dism = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "dism")
+        .unwrap();
+    assert_eq!(dism["outcome"], "failed");
+    assert!(
+        dism["detail"]
+            .as_str()
+            .unwrap()
+            .contains("0x800F081F CBS_E_SOURCE_MISSING"),
+        "{dism:#}"
+    );
+    let args = fs::read_to_string(r"C:\wufix-test\dism.args").unwrap();
+    assert!(
+        args.contains(&format!("/Source:WIM:{}:3", wim.display()))
+            && args.ends_with("/LimitAccess"),
+        "{args}"
+    );
+    let sfc = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "sfc")
+        .unwrap();
+    assert_eq!(sfc["outcome"], "failed", "{sfc:#}");
+    let _ = fs::remove_file(r"C:\wufix-test\dism.exit");
+    let _ = fs::remove_file(r"C:\wufix-test\sfc.verdict");
+}
+
+#[test]
+fn a_code_that_points_above_the_cap_changes_nothing_and_names_the_command() {
+    let _machine = serial();
+    let before = common::digest(&sd());
+    let out = wufix(&["repair", "--for", "0x800f081f", "--yes", "--json"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["start"]["rung"], "deep");
+    assert!(report["rungs"].as_array().unwrap().is_empty());
+    assert!(
+        report["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("wufix repair --for 0x800F081F --up-to deep")
+    );
+    assert_eq!(common::digest(&sd()), before);
+    assert!(
+        !Path::new(JOURNAL).exists() || fs::read_dir(JOURNAL).unwrap().count() == 0,
+        "no journal: nothing ran"
+    );
+    assert_all_running();
+}
