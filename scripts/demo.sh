@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: build wufix.exe, prepare a Wine prefix with the update services
-# running and both update folders populated, then run `wufix status` and `wufix reset --yes`
-# and show the report. Installs what it needs. Usage: scripts/demo.sh [extra reset flags]
+# running and both update folders populated, then run `wufix status`, `wufix reset --yes`,
+# `wufix undo --yes`, `wufix explain` and `wufix repair --dry-run`, each showing its report.
+# Installs what it needs. Usage: scripts/demo.sh [extra reset flags]
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$WUFIX_ROOT"
@@ -32,3 +33,7 @@ log "wufix reset --yes $*"
 "$WINE64" "$WIN_OUT/wufix.exe" reset --yes "$@" </dev/null
 log "wufix undo --yes (puts the folders back from the journal)"
 "$WINE64" "$WIN_OUT/wufix.exe" undo --yes </dev/null
+log "wufix explain 0x800f081f (where a repair for it starts)"
+"$WINE64" "$WIN_OUT/wufix.exe" explain 0x800f081f </dev/null
+log "wufix repair --dry-run --up-to deep --network (every rung's plan; nothing changed)"
+"$WINE64" "$WIN_OUT/wufix.exe" repair --dry-run --from light --up-to deep --network </dev/null

@@ -351,9 +351,17 @@ fn undo_on(
         .backups
         .iter()
         .any(|b| b.event == report::BackupEvent::Created);
-    report.message = if report.ok {
+    report.message = if report.ok && pick.restores.is_empty() {
+        "Undo complete: the settings the repair changed are back as they were.".to_string()
+    } else if report.ok {
         format!(
-            "Undo complete: the folders are back as they were before the reset{}. Restart Windows to finish.",
+            "Undo complete: the folders{} are back as they were before the {}{}. Restart Windows to finish.",
+            if pick.settings.is_empty() {
+                ""
+            } else {
+                " and settings"
+            },
+            pick_command(&listing, &pick),
             if set_aside {
                 "; what Windows had made since is kept as a wufix backup"
             } else {
@@ -366,6 +374,15 @@ fn undo_on(
     printer.reset(&report);
     sys::interrupts_finished();
     if report.ok { Exit::Ok } else { Exit::Failed }
+}
+
+/// The command of the run an undo reverses (`reset`, `repair`, `undo`); `reset` without a journal.
+fn pick_command<'a>(listing: &'a journal::Listing, pick: &undo::Selection) -> &'a str {
+    listing
+        .runs
+        .iter()
+        .find(|r| pick.journal.as_ref() == Some(&r.path))
+        .map_or("reset", |r| r.start.command.as_str())
 }
 
 /// A report for a reset refused before anything was touched.

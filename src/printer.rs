@@ -206,15 +206,7 @@ impl Printer {
         if self.json {
             return self.json_out_report(report);
         }
-        let mut text = String::new();
-        for check in report.servicing.iter().filter(|c| c.found) {
-            let label = match (check.blocks, report.forced) {
-                (true, true) => "overridden (--force)",
-                (true, false) => "refuses",
-                (false, _) => "warning",
-            };
-            let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
-        }
+        let mut text = servicing_lines(&report.servicing, report.forced);
         if report.dry_run && report.refused.is_none() {
             let what = match report.command {
                 "reset" => format!("reset ({})", method_name(report)),
@@ -478,6 +470,20 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
     }
     if let Some(err) = &view.error {
         let _ = writeln!(text, "  journal not readable: {}", clean(err));
+    }
+    text
+}
+
+/// The servicing checks that found something: each refusing, overridden, or a warning.
+fn servicing_lines(checks: &[crate::report::ServicingCheck], forced: bool) -> String {
+    let mut text = String::new();
+    for check in checks.iter().filter(|c| c.found) {
+        let label = match (check.blocks, forced) {
+            (true, true) => "overridden (--force)",
+            (true, false) => "refuses",
+            (false, _) => "warning",
+        };
+        let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
     }
     text
 }

@@ -12,7 +12,8 @@ use crate::report::{BackupEvent, BackupRecord, FolderStatus};
 pub fn folders_and_backups(layout: &Layout) -> (Vec<FolderStatus>, Vec<BackupRecord>) {
     let mut folders = Vec::new();
     let mut backups = Vec::new();
-    for folder in Folder::ALL {
+    // The BITS queue too: `repair` sets it aside, and its backups are shown like the others.
+    for folder in Folder::EVERY {
         let path = layout.path(folder);
         let meta = fs::symlink_metadata(path).ok();
         let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());

@@ -11,15 +11,7 @@ impl Printer {
         if self.json {
             return self.json_out_report(report);
         }
-        let mut text = String::new();
-        for check in report.servicing.iter().filter(|c| c.found) {
-            let label = match (check.blocks, report.forced) {
-                (true, true) => "overridden (--force)",
-                (true, false) => "refuses",
-                (false, _) => "warning",
-            };
-            let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
-        }
+        let mut text = super::servicing_lines(&report.servicing, report.forced);
         if report.refused.is_none() && !report.start.rung.is_empty() {
             let code = report
                 .start

@@ -469,6 +469,19 @@ fn sfc(exe: &Path, cx: &mut Context, record: impl Fn(Outcome, String) -> StepRec
     with_output(record, tail)
 }
 
+/// The same entries, whatever their order or spelling.
+fn same_dacl(a: &str, b: &str) -> bool {
+    match (sddl::parse(a), sddl::parse(b)) {
+        (Ok(mut x), Ok(mut y)) => {
+            let key = |e: &sddl::Ace| (e.kind.clone(), e.flags.clone(), e.sid.clone(), e.rights);
+            x.sort_by_key(key);
+            y.sort_by_key(key);
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
 fn revert(
     change: &Change,
     cx: &mut Context,
@@ -481,7 +494,11 @@ fn revert(
         );
     }
     match change {
-        Change::ServiceDacl { name, before, .. } => {
+        Change::ServiceDacl {
+            name,
+            before,
+            after,
+        } => {
             let live = match cx.sys.service_dacl(name) {
                 Ok(live) => live,
                 Err(err) => {
@@ -491,6 +508,21 @@ fn revert(
                     );
                 }
             };
+            if same_dacl(&live, before) {
+                return record(
+                    Outcome::Skipped,
+                    "already as it was before the repair".into(),
+                );
+            }
+            // Changed since the repair (by an administrator, a policy): theirs stands.
+            if !same_dacl(&live, after) {
+                return record(
+                    Outcome::Skipped,
+                    format!(
+                        "changed since the repair (now {live}; the repair wrote {after}); left as it is"
+                    ),
+                );
+            }
             let undo = Change::ServiceDacl {
                 name: name.clone(),
                 before: live,
@@ -508,7 +540,10 @@ fn revert(
             }
         }
         Change::RegistryValue {
-            key, name, before, ..
+            key,
+            name,
+            before,
+            after,
         } => {
             let live = match cx.sys.registry_value(key, name) {
                 Ok(live) => live,
@@ -518,6 +553,12 @@ fn revert(
                 return record(
                     Outcome::Skipped,
                     "already as it was before the repair".into(),
+                );
+            }
+            if live != *after {
+                return record(
+                    Outcome::Skipped,
+                    "changed since the repair; left as it is".into(),
                 );
             }
             let undo = Change::RegistryValue {

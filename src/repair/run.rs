@@ -319,6 +319,14 @@ fn choose_start(
             }
         }
     };
+    // Most often a full System Reserved/EFI partition, which no rung frees: said up front.
+    let why = if code.map(explain::lookup_value) == Some(0x800F_0922) {
+        format!(
+            "{why}; first make sure the System Reserved/EFI partition has free space (its most common cause, which DISM does not fix: `wufix explain 0x800F0922`)"
+        )
+    } else {
+        why
+    };
     *out = StartReport {
         rung: start.as_str(),
         code: code.map(|c| format!("0x{c:08X}")),

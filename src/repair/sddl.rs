@@ -43,7 +43,13 @@ const RIGHTS: &[(&str, u32)] = &[
     ("GW", 0x4000_0000),
     ("GR", 0x8000_0000),
     ("FA", 0x1F_01FF),
+    ("FR", 0x12_0089),
+    ("FW", 0x12_0116),
+    ("FX", 0x12_00A0),
     ("KA", 0xF_003F),
+    ("KR", 0x2_0019),
+    ("KW", 0x2_0006),
+    ("KX", 0x2_0019),
 ];
 
 /// Rights that let a holder reconfigure a service (its program, its account) or its

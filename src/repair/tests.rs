@@ -646,3 +646,57 @@ fn dism_progress_reaches_the_meter_as_it_comes() {
     assert_eq!(record.outcome, Outcome::Failed);
     assert!(record.detail.contains("is not there"), "{}", record.detail);
 }
+
+#[test]
+fn undo_leaves_a_setting_changed_since_the_repair_as_it_is() {
+    let m = machine();
+    let sys = platform()
+        .registry_value(
+            CONNECTIONS,
+            PROXY_VALUE,
+            RegValue::Binary(proxy_blob("old.proxy:1")),
+        )
+        .scans(&[FAIL]);
+    let mut req = request(Origin::Rung(Rung::Full), Rung::Full);
+    req.network = true;
+    run(&m, &sys, &req);
+    // An administrator sets a new proxy and new permissions after the repair.
+    let theirs = RegValue::Binary(proxy_blob("new.proxy:2"));
+    sys.set_registry_value(CONNECTIONS, PROXY_VALUE, Some(&theirs))
+        .unwrap();
+    sys.set_service_dacl("wuauserv", BITS_DEFAULT).unwrap();
+    let writes = sys.dacl_writes().len();
+
+    let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
+        .list()
+        .unwrap();
+    let pick = crate::undo::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    let mut reset = req.as_reset();
+    reset.folders.clear();
+    let plan = crate::plan::Plan::undo(
+        &reset,
+        &m.layout,
+        &sys,
+        jiff::Timestamp::now(),
+        &[],
+        &pick.settings,
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = crate::engine::run(&plan, &sys, &FakeClock::new(), &cancel, &mut |_| {});
+    let skipped: Vec<_> = report
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::RestoreSetting && s.outcome == Outcome::Skipped)
+        .collect();
+    assert_eq!(skipped.len(), 2, "{:?}", report.steps);
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s.detail.contains("changed since the repair"))
+    );
+    assert_eq!(
+        Platform::registry_value(&sys, CONNECTIONS, PROXY_VALUE).unwrap(),
+        Some(theirs)
+    );
+    assert_eq!(sys.dacl_writes().len(), writes, "theirs stands");
+}
