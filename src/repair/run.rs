@@ -146,6 +146,11 @@ pub(crate) fn repair(
     if !gate(req, layout, sys, &mut report) {
         return (Exit::Refused, Some(report));
     }
+    // The services as they are now, not as the prompt saw them: recovery trusts this record.
+    let plans: Vec<Plan> = stages
+        .iter()
+        .map(|s| stage_plan(s, req, layout, sys))
+        .collect();
     // One journal for the whole repair, so one `undo` reverses all of it.
     let mut start_record = crate::journal_start("repair", &plans[0], None);
     for plan in &plans[1..] {
@@ -204,10 +209,11 @@ pub(crate) fn repair(
                 "wufix: asking Windows Update to scan (up to {} minutes)...",
                 SCAN_TIMEOUT.as_secs() / 60
             ));
-            let scan = match sys.scan_for_updates(SCAN_TIMEOUT) {
+            let scan = match sys.scan_for_updates(SCAN_TIMEOUT, cancel) {
                 Ok(scan) => ScanReport::of(&scan),
                 Err(err) => ScanReport::failed(err.to_string()),
             };
+            interrupted = cancel.load(Ordering::SeqCst);
             printer.note(&format!(
                 "wufix: after the {} rung, {}",
                 stage.rung.as_str(),

@@ -677,7 +677,11 @@ impl Platform for FakePlatform {
         Ok(code)
     }
 
-    fn scan_for_updates(&self, _timeout: Duration) -> Result<super::Scan, SysError> {
+    fn scan_for_updates(
+        &self,
+        _timeout: Duration,
+        _cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<super::Scan, SysError> {
         let mut inner = self.inner.lock().unwrap();
         inner.scans_asked += 1;
         let scan = if inner.scans.len() > 1 {

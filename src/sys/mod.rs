@@ -230,9 +230,13 @@ pub trait Platform: Sync {
         Err(SysError::Offline)
     }
     /// Ask the Windows Update Agent for a real scan (`IUpdateSearcher::Search`), waiting at most
-    /// `timeout`: how it ended.
-    fn scan_for_updates(&self, timeout: Duration) -> Result<Scan, SysError> {
-        let _ = timeout;
+    /// `timeout`, or until `cancel` is set (then `Err` with `ErrorKind::Interrupted`): how it ended.
+    fn scan_for_updates(
+        &self,
+        timeout: Duration,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Scan, SysError> {
+        let _ = (timeout, cancel);
         Err(SysError::Offline)
     }
     /// The Active Directory domain this computer is joined to, if any.

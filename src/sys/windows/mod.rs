@@ -126,8 +126,12 @@ impl Platform for Windows {
     ) -> Result<u32, SysError> {
         Ok(super::programs::run(exe, args, line)?)
     }
-    fn scan_for_updates(&self, timeout: std::time::Duration) -> Result<super::Scan, SysError> {
-        Ok(scan::scan(timeout)?)
+    fn scan_for_updates(
+        &self,
+        timeout: std::time::Duration,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<super::Scan, SysError> {
+        Ok(scan::scan(timeout, cancel)?)
     }
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(domain::joined()?)

@@ -5,8 +5,9 @@
 
 use std::ffi::c_void;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{SysAllocString, SysFreeString};
 use windows_sys::Win32::System::Com::{
@@ -239,9 +240,9 @@ fn search() -> Result<u32, u32> {
     Ok(count.max(0) as u32)
 }
 
-/// Scan on a thread of its own (COM initialised there), waiting at most `timeout`; a search
-/// that does not answer is left to finish or fail on its own.
-pub fn scan(timeout: Duration) -> std::io::Result<Scan> {
+/// Scan on a thread of its own (COM initialised there), waiting at most `timeout` or until
+/// `cancel` is set; a search that does not answer is left to finish or fail on its own.
+pub fn scan(timeout: Duration, cancel: &AtomicBool) -> std::io::Result<Scan> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("wua scan".into())
@@ -256,18 +257,34 @@ pub fn scan(timeout: Duration) -> std::io::Result<Scan> {
             }
             let _ = tx.send(outcome);
         })?;
-    Ok(match rx.recv_timeout(timeout) {
-        Ok(Ok(count)) => Scan {
+    let deadline = Instant::now() + timeout;
+    let answer = loop {
+        if cancel.load(Ordering::SeqCst) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "interrupted before the scan finished",
+            ));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left.min(Duration::from_millis(200))) {
+            Ok(answer) => break Some(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => continue,
+            Err(_) => break None,
+        }
+    };
+    Ok(match answer {
+        Some(Ok(count)) => Scan {
             hresult: 0,
             updates: Some(count),
             timed_out: false,
         },
-        Ok(Err(hresult)) => Scan {
+        Some(Err(hresult)) => Scan {
             hresult,
             updates: None,
             timed_out: false,
         },
-        Err(_) => Scan {
+        // HRESULT_FROM_WIN32(ERROR_TIMEOUT).
+        None => Scan {
             hresult: 0x8007_05B4,
             updates: None,
             timed_out: true,
