@@ -148,15 +148,25 @@ fn serial() -> MutexGuard<'static, ()> {
 
 /// `wufix.exe` with no arguments in a console of its own; `None` outside scripts/test.sh.
 fn double_click() -> Option<Session> {
+    in_console(&[])
+}
+
+/// `wufix.exe args` in a console of its own (a pseudo-terminal); `None` outside scripts/test.sh.
+fn in_console(args: &[&str]) -> Option<Session> {
     let Ok(exe) = std::env::var("WUFIX_WINE_EXE") else {
         eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
         return None;
     };
+    let args: String = args.iter().map(|a| format!(" '{a}'")).collect();
     // A typed Ctrl+C reaches the terminal's whole foreground group as SIGINT (Wine turns it
     // into the console's Ctrl+C). A shell waiting there may die of it, dash does, bash does
     // not; so `exec` leaves no shell in the group, and `script -e` returns wufix's exit code.
     let mut child = Command::new("script")
-        .args(["-qec", &format!("exec '{}' '{exe}'", wine64()), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("exec '{}' '{exe}'{args}", wine64()),
+            "/dev/null",
+        ])
         .env("SHELL", "/bin/sh")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -475,4 +485,93 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
     session.type_keys("q\r");
     assert_eq!(session.wait_exit(Duration::from_secs(30)), 0, "{seen}");
     assert!(!windows.join("SoftwareDistribution").exists());
+}
+
+/// Puts Wine's own System32 program back over a stand-in, and its load order, on drop.
+struct StandIn(PathBuf);
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let name = self.0.file_name().unwrap().to_string_lossy().into_owned();
+        let saved = self.0.with_extension("wine");
+        if saved.exists() {
+            let _ = std::fs::rename(&saved, &self.0);
+        } else {
+            let _ = std::fs::remove_file(&self.0);
+        }
+        let _ = Command::new(wine64())
+            .args([
+                "reg",
+                "delete",
+                r"HKCU\Software\Wine\DllOverrides",
+                "/v",
+                &name,
+                "/f",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+fn stand_in(name: &str) -> StandIn {
+    let path = drive_c().join("windows").join("system32").join(name);
+    if path.exists() && !path.with_extension("wine").exists() {
+        std::fs::rename(&path, path.with_extension("wine")).unwrap();
+    }
+    std::fs::copy(drive_c().join("wufix-test").join("testsvc.exe"), &path).unwrap();
+    let ok = Command::new(wine64())
+        .args([
+            "reg",
+            "add",
+            r"HKCU\Software\Wine\DllOverrides",
+            "/v",
+            name,
+            "/d",
+            "native",
+            "/f",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "DllOverrides for {name}");
+    StandIn(path)
+}
+
+#[test]
+fn dism_progress_is_drawn_live_in_a_console() {
+    let _machine = serial();
+    if std::env::var("WUFIX_WINE_EXE").is_err() {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    }
+    let _dism = stand_in("dism.exe");
+    let _sfc = stand_in("sfc.exe");
+    let _ = std::fs::remove_file(drive_c().join("wufix-test").join("dism.exit"));
+    let mut session = in_console(&[
+        "repair",
+        "--from",
+        "deep",
+        "--up-to",
+        "deep",
+        "--no-verify",
+        "--yes",
+    ])
+    .expect("WUFIX_WINE_EXE is set");
+    assert_eq!(
+        session.wait_exit(Duration::from_secs(120)),
+        0,
+        "{}",
+        session.screen()
+    );
+    let seen = session.screen();
+    // The stand-in prints its bar at 10, 55.5 and 100 %, 300 ms apart; the bar shows them live,
+    // and the report keeps none of them.
+    assert!(
+        seen.contains("DISM 55.5%") || seen.contains("DISM 10.0%"),
+        "{seen}"
+    );
+    assert!(seen.contains("no integrity violations"), "{seen}");
 }

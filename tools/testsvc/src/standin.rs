@@ -27,7 +27,8 @@ pub fn run() -> Option<i32> {
             for p in [10.0, 55.5, 100.0] {
                 let _ = write!(out, "\r[==========   {p:.1}%   ==========]");
                 let _ = out.flush();
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                // Slow enough for a progress bar to be drawn at each step.
+                std::thread::sleep(std::time::Duration::from_millis(300));
             }
             if code == 0 {
                 let _ = write!(
