@@ -164,7 +164,7 @@ impl Printer {
         }
         let mut text = String::from("wufix will:\n");
         for record in plan {
-            let _ = writeln!(text, "{}", step_line(record));
+            let _ = writeln!(text, "{}{}", step_line(record), risk_line(record));
         }
         self.err(&text);
         self.ask(question)
@@ -472,6 +472,14 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
         let _ = writeln!(text, "  journal not readable: {}", clean(err));
     }
     text
+}
+
+/// A planned step's risk on a line of its own, when it has one.
+fn risk_line(record: &StepRecord) -> String {
+    record
+        .risk
+        .map(|risk| format!("\n           risk: {risk}"))
+        .unwrap_or_default()
 }
 
 /// The servicing checks that found something: each refusing, overridden, or a warning.

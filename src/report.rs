@@ -177,6 +177,9 @@ pub struct StepRecord {
     /// The last lines a program printed (DISM, sfc, netsh), for the report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<String>,
+    /// A repair's plan: what could go wrong with this step, in a few words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<&'static str>,
 }
 
 impl StepRecord {
@@ -195,11 +198,17 @@ impl StepRecord {
             errors: Vec::new(),
             holders: Vec::new(),
             output: Vec::new(),
+            risk: None,
         }
     }
 
     pub fn irreversible(mut self) -> Self {
         self.reversible = false;
+        self
+    }
+
+    pub fn with_risk(mut self, risk: &'static str) -> Self {
+        self.risk = Some(risk);
         self
     }
 }

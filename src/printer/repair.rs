@@ -38,7 +38,12 @@ impl Printer {
                     } else {
                         "  [cannot be undone]"
                     };
-                    let _ = writeln!(text, "{}{reversible}", step_line(record));
+                    let _ = writeln!(
+                        text,
+                        "{}{reversible}{}",
+                        step_line(record),
+                        super::risk_line(record)
+                    );
                 }
             }
             for backup in &rung.backups {

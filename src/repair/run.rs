@@ -101,7 +101,7 @@ pub(crate) fn repair(
         for (stage, plan) in stages.iter().zip(&plans) {
             report
                 .rungs
-                .push(RungReport::new(stage, plan.describe(), Vec::new()));
+                .push(RungReport::new(stage, described(plan), Vec::new()));
         }
         report.ok = report.rungs.iter().all(|r| r.ok);
         report.message = format!(
@@ -117,7 +117,7 @@ pub(crate) fn repair(
         return (exit, Some(report));
     }
     if !req.assume_yes {
-        let shown: Vec<StepRecord> = plans.iter().flat_map(Plan::describe).collect();
+        let shown: Vec<StepRecord> = plans.iter().flat_map(described).collect();
         let question = if req.verify && stages.len() > 1 {
             "Proceed? (each rung runs only if Windows Update still fails after the one before)"
         } else {
@@ -254,6 +254,23 @@ pub(crate) fn repair(
     (exit, Some(report))
 }
 
+/// A stage's plan as the dry run and the question show it: each step that would change
+/// something beyond stopping and starting services, with its risk.
+fn described(plan: &Plan) -> Vec<StepRecord> {
+    plan.describe()
+        .into_iter()
+        .map(|r| {
+            let services = matches!(r.action, Action::StopService | Action::StartService);
+            if r.outcome == Outcome::Planned && !services {
+                let risk = steps::risk_of(r.action);
+                r.with_risk(risk)
+            } else {
+                r
+            }
+        })
+        .collect()
+}
+
 /// The servicing gate of a reset: `false` when it refuses (the report says why).
 fn gate(
     req: &RepairRequest,
@@ -355,16 +372,12 @@ fn blocked_text(
     };
     match blocked {
         Blocked::Manual(fix) => (
-            format!(
-                "Nothing was changed: {code} is not something wufix repairs ({}).",
-                start.why
-            ),
+            format!("Nothing was changed: {code} is not something wufix repairs."),
             Some(fix.to_string()),
         ),
         Blocked::NeedsNetwork => (
             format!(
-                "Nothing was changed: {code} is a network or proxy failure ({}), which resetting folders does not cure.",
-                start.why
+                "Nothing was changed: {code} is a network or proxy failure, which resetting folders does not cure."
             ),
             Some(format!(
                 "Check the proxy (`netsh winhttp show proxy`), DNS and the firewall; then `{}` resets Winsock and the WinHTTP proxy (it can break VPN clients; the proxy is saved for undo).",
@@ -373,8 +386,7 @@ fn blocked_text(
         ),
         Blocked::AboveCap { start: rung, cap } => (
             format!(
-                "Nothing was changed: the evidence ({}) points at the {} rung, above --up-to {}.",
-                start.why,
+                "Nothing was changed: {code} points at the {} rung, above --up-to {}.",
                 rung.as_str(),
                 cap.as_str()
             ),

@@ -111,6 +111,34 @@ pub fn build(
     steps
 }
 
+/// What could go wrong with a step of a repair, for its dry run and its question.
+pub fn risk_of(action: Action) -> &'static str {
+    match action {
+        Action::StopService | Action::StartService => {
+            "low: the services are started again as they were"
+        }
+        Action::RenameFolder | Action::RestoreFolder => {
+            "low: renamed, not deleted; undo puts it back (the first scan after is slow)"
+        }
+        Action::PruneBackups | Action::ClearFolder => "medium: what is deleted cannot come back",
+        Action::ServicePermissions => {
+            "medium: changes who may start and stop the service; undo puts the old permissions back"
+        }
+        Action::WsusIdentity => "low: the computer registers with its WSUS server again",
+        Action::RegisterDlls => "low: writes only the DLLs' own registration",
+        Action::WinsockReset => {
+            "high: VPN clients and security software that add a Winsock provider may stop working until reinstalled"
+        }
+        Action::ProxyReset => {
+            "medium: Windows Update's traffic goes direct; on a network that allows only the proxy it fails until undo"
+        }
+        Action::Dism => "low: repairs Windows' own files; 15 to 60 minutes",
+        Action::Sfc => "low: repairs Windows' own files; 10 to 30 minutes",
+        Action::RestoreSetting => "low: puts back what the repair changed",
+        Action::RestartWindows => "low: save your work first",
+    }
+}
+
 impl RepairStep {
     pub fn action(&self) -> Action {
         match self {

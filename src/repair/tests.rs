@@ -473,6 +473,15 @@ fn a_dry_run_shows_every_rung_and_changes_nothing() {
         .find(|s| s.action == Action::WinsockReset)
         .unwrap();
     assert!(!winsock.reversible);
+    assert!(winsock.risk.unwrap().starts_with("high"), "{winsock:?}");
+    assert!(
+        steps
+            .iter()
+            .filter(|s| s.outcome == Outcome::Planned)
+            .filter(|s| !matches!(s.action, Action::StopService | Action::StartService))
+            .all(|s| s.risk.is_some()),
+        "every change planned has its risk"
+    );
     let wuauserv = steps
         .iter()
         .find(|s| s.action == Action::ServicePermissions && s.target == "wuauserv")
