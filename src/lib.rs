@@ -248,9 +248,20 @@ fn undo_on(
             &pick.settings,
         )
     };
+    // A repair's settings only from a journal an administrator wrote.
+    let choose = |listing: &journal::Listing| {
+        let mut pick = undo::select(listing, layout, &req.folders)?;
+        if let Some(note) = undo::keep_trusted_settings(&mut pick, sys) {
+            printer.note(&note);
+            if pick.restores.is_empty() {
+                return Err("there is nothing else to undo".to_string());
+            }
+        }
+        Ok(pick)
+    };
     if req.dry_run || !req.assume_yes {
         let listing = store.list().unwrap_or_default();
-        match undo::select(&listing, layout, &req.folders) {
+        match choose(&listing) {
             Ok(pick) if req.dry_run => {
                 let mut report = plan_for(&pick).preview();
                 report.command = "undo";
@@ -292,7 +303,7 @@ fn undo_on(
     let recovered = recover_first(&store, sys, clock, req.timeout, printer, "undo");
     // Chosen again under the lock: another run may have changed what there is to undo.
     let listing = store.list().unwrap_or_default();
-    let pick = match undo::select(&listing, layout, &req.folders) {
+    let pick = match choose(&listing) {
         Ok(pick) => pick,
         // An interrupted run that moved no folder: putting its services back was the whole undo.
         Err(why) if recovered.runs > 0 => {

@@ -105,6 +105,25 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
     from_disk(layout, folders)
 }
 
+/// The settings of `pick` may be put back only from a journal an administrator (or this user)
+/// wrote: one planted by an ordinary user in the shared journal folder could otherwise make an
+/// administrator's undo set a proxy or a service's permissions. Drops them otherwise, and says
+/// why.
+pub fn keep_trusted_settings(
+    pick: &mut Selection,
+    sys: &dyn crate::sys::Platform,
+) -> Option<String> {
+    let path = pick.journal.as_ref()?;
+    if pick.settings.is_empty() || sys.owned_by_admin_or_me(path).unwrap_or(false) {
+        return None;
+    }
+    pick.settings.clear();
+    Some(format!(
+        "wufix: the journal {} is not owned by an administrator; the settings it names are not put back",
+        path.display()
+    ))
+}
+
 /// No journal to go by: the newest wufix backup of each folder.
 fn from_disk(layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
     let restores: Vec<(Folder, PathBuf)> = folders

@@ -709,3 +709,22 @@ fn undo_leaves_a_setting_changed_since_the_repair_as_it_is() {
     );
     assert_eq!(sys.dacl_writes().len(), writes, "theirs stands");
 }
+
+#[test]
+fn a_journal_an_ordinary_user_planted_puts_no_setting_back() {
+    let m = machine();
+    let sys = platform().scans(&[FAIL]);
+    run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
+        .list()
+        .unwrap();
+    let mut pick = crate::undo::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    assert!(!pick.settings.is_empty());
+    assert_eq!(crate::undo::keep_trusted_settings(&mut pick, &sys), None);
+    assert!(!pick.settings.is_empty(), "wufix's own journal is trusted");
+
+    let planted = sys.files_planted();
+    let note = crate::undo::keep_trusted_settings(&mut pick, &planted).expect("a note");
+    assert!(note.contains("not owned by an administrator"), "{note}");
+    assert!(pick.settings.is_empty());
+}

@@ -96,6 +96,8 @@ struct Inner {
     /// Scan results, in order; the last repeats. None scripted: the scan fails with E_FAIL.
     scans: std::collections::VecDeque<super::Scan>,
     scans_asked: u32,
+    /// Files (journals) look planted by an ordinary user.
+    planted: bool,
 }
 
 pub struct FakePlatform {
@@ -288,6 +290,12 @@ impl FakePlatform {
     /// The scans answer these, in order (the last repeats).
     pub fn scans(self, scans: &[super::Scan]) -> Self {
         self.inner.lock().unwrap().scans = scans.iter().copied().collect();
+        self
+    }
+
+    /// Every file is owned by an ordinary user, not an administrator.
+    pub fn files_planted(self) -> Self {
+        self.inner.lock().unwrap().planted = true;
         self
     }
 
@@ -694,6 +702,10 @@ impl Platform for FakePlatform {
             updates: None,
             timed_out: false,
         }))
+    }
+
+    fn owned_by_admin_or_me(&self, _path: &std::path::Path) -> Result<bool, SysError> {
+        Ok(!self.inner.lock().unwrap().planted)
     }
 
     fn joined_domain(&self) -> Result<Option<String>, SysError> {

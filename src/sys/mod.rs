@@ -239,6 +239,12 @@ pub trait Platform: Sync {
         let _ = (timeout, cancel);
         Err(SysError::Offline)
     }
+    /// Whether the file at `path` is owned by Administrators, SYSTEM or this process's user (not
+    /// by another, ordinary user who could have planted it).
+    fn owned_by_admin_or_me(&self, path: &std::path::Path) -> Result<bool, SysError> {
+        let _ = path;
+        Err(SysError::Offline)
+    }
     /// The Active Directory domain this computer is joined to, if any.
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Err(SysError::Offline)

@@ -133,6 +133,9 @@ impl Platform for Windows {
     ) -> Result<super::Scan, SysError> {
         Ok(scan::scan(timeout, cancel)?)
     }
+    fn owned_by_admin_or_me(&self, path: &std::path::Path) -> Result<bool, SysError> {
+        Ok(security::owned_by_admin_or_me(path)?)
+    }
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(domain::joined()?)
     }
