@@ -70,7 +70,12 @@ pub fn build(
                 for (service, _) in sddl::DEFAULTS {
                     steps.push(RepairStep::ServiceDacl {
                         service: service.to_string(),
-                        seen: sys.service_dacl(service).map_err(|e| e.to_string()),
+                        seen: sys.service_dacl(service).map_err(|e| match e {
+                            crate::sys::SysError::NoSuchService => {
+                                "not installed on this machine".to_string()
+                            }
+                            other => format!("cannot read its permissions: {other}"),
+                        }),
                     });
                 }
                 if let Ok(Some(RegValue::String(server))) =
@@ -173,7 +178,7 @@ impl RepairStep {
         };
         match self {
             RepairStep::ServiceDacl { service, seen } => match (sddl::default_for(service), seen) {
-                (_, Err(err)) => StepRecord::new(self.action(), self.target(), Outcome::Skipped, format!("cannot read its permissions: {err}")),
+                (_, Err(why)) => StepRecord::new(self.action(), self.target(), Outcome::Skipped, why.clone()),
                 (None, Ok(live)) => StepRecord::new(self.action(), self.target(), Outcome::Skipped, format!("Microsoft publishes no default for it: its permissions ({live}) are recorded and left as they are")),
                 (Some(default), Ok(live)) => match sddl::assess(live, default) {
                     Err(err) => StepRecord::new(self.action(), self.target(), Outcome::Failed, format!("cannot read its permissions: {err}")),

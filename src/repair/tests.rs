@@ -728,3 +728,27 @@ fn a_journal_an_ordinary_user_planted_puts_no_setting_back() {
     assert!(note.contains("not owned by an administrator"), "{note}");
     assert!(pick.settings.is_empty());
 }
+
+#[test]
+fn a_service_that_is_not_installed_is_said_so_in_the_plan_and_the_run() {
+    let m = machine();
+    let mut sys = FakePlatform::new();
+    for name in ["wuauserv", "bits", "cryptsvc"] {
+        sys = sys.service(name, ServiceState::Running, StartType::Demand);
+    }
+    let sys = sys.program("regsvr32.exe", &[], 0).scans(&[FAIL]);
+    let mut req = request(Origin::Rung(Rung::Full), Rung::Full);
+    req.dry_run = true;
+    let (_, plan) = run(&m, &sys, &req);
+    req.dry_run = false;
+    let (_, done) = run(&m, &sys, &req);
+    for report in [plan, done] {
+        let ti = report.rungs[0]
+            .steps
+            .iter()
+            .find(|s| s.action == Action::ServicePermissions && s.target == "trustedinstaller")
+            .unwrap();
+        assert_eq!(ti.outcome, Outcome::Skipped);
+        assert_eq!(ti.detail, "not installed on this machine");
+    }
+}
