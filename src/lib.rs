@@ -990,8 +990,8 @@ mod tests {
         }
     }
 
-    /// A journal as a reset killed mid-way leaves it: wuauserv (running before) stopped.
-    fn killed_run(layout: &Layout) -> journal::Store {
+    /// A journal as a reset killed mid-way leaves it: `service` (running before) stopped.
+    fn killed_run(layout: &Layout, service: &str) -> journal::Store {
         let store = journal::Store::for_windows(&layout.windows_dir, Mode::Online);
         let mut journal = store
             .create(journal::Start {
@@ -1002,7 +1002,7 @@ mod tests {
                 windows_dir: layout.windows_dir.display().to_string(),
                 pid: 1,
                 services_before: vec![journal::ServiceBefore {
-                    name: "wuauserv".into(),
+                    name: service.into(),
                     state: Some(ServiceState::Running),
                     start_type: Some(StartType::Demand),
                 }],
@@ -1010,7 +1010,7 @@ mod tests {
             })
             .unwrap();
         let stop = journal::Change::StopService {
-            name: "wuauserv".into(),
+            name: service.into(),
         };
         journal
             .write(&journal::Record::Intent {
@@ -1032,7 +1032,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::online(dir.path().join("Windows"));
         fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
-        let store = killed_run(&layout);
+        let store = killed_run(&layout, "wuauserv");
         let sys = FakePlatform::new()
             .service("wuauserv", ServiceState::Stopped, StartType::Demand)
             .service("cryptsvc", ServiceState::Running, StartType::Auto);
@@ -1066,29 +1066,7 @@ mod tests {
     fn a_journal_cannot_make_recovery_start_a_service_wufix_does_not_manage() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::online(dir.path().join("Windows"));
-        let store = journal::Store::for_windows(&layout.windows_dir, Mode::Online);
-        let mut journal = store
-            .create(journal::Start {
-                version: journal::VERSION,
-                started: "t".into(),
-                command: "reset".into(),
-                mode: Mode::Online,
-                windows_dir: layout.windows_dir.display().to_string(),
-                pid: 1,
-                services_before: vec![journal::ServiceBefore {
-                    name: "RemoteRegistry".into(),
-                    state: Some(ServiceState::Running),
-                    start_type: Some(StartType::Demand),
-                }],
-                undoes: None,
-            })
-            .unwrap();
-        let stop = journal::Change::StopService {
-            name: "RemoteRegistry".into(),
-        };
-        journal
-            .write(&journal::Record::Intent { change: stop })
-            .unwrap();
+        let store = killed_run(&layout, "RemoteRegistry");
         let sys =
             FakePlatform::new().service("RemoteRegistry", ServiceState::Stopped, StartType::Demand);
         let listing = store.list().unwrap();

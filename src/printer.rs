@@ -39,6 +39,20 @@ struct Live {
     follower: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
 }
 
+impl Live {
+    /// Stop its follower and clear it from the terminal.
+    fn finish(self) {
+        if let Some((stop, follower)) = self.follower {
+            stop.store(true, Ordering::Relaxed);
+            let _ = follower.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A program's progress bar: tenths of a percent.
+const PERCENT_BAR: u64 = 1000;
+
 mod repair;
 
 /// Why a question could not be asked.
@@ -596,15 +610,20 @@ impl Meter for Printer {
             return;
         }
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        // A spinner or a clearing bar left from before is not this program's bar.
+        if let Some(other) = live.take_if(|l| l.bar.length() != Some(PERCENT_BAR)) {
+            other.finish();
+        }
         let live = live.get_or_insert_with(|| Live {
-            bar: ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr())
+            bar: ProgressBar::with_draw_target(Some(PERCENT_BAR), ProgressDrawTarget::stderr())
                 .with_style(
                     ProgressStyle::with_template("{bar:30} {msg} ({elapsed})")
                         .expect("a valid template"),
                 ),
             follower: None,
         });
-        live.bar.set_position((percent * 10.0) as u64);
+        live.bar
+            .set_position((percent * PERCENT_BAR as f32 / 100.0) as u64);
         live.bar
             .set_message(format!("{} {percent:.1}%", clean(what)));
     }
@@ -638,11 +657,7 @@ impl Meter for Printer {
     fn done(&self) {
         let live = self.live.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(live) = live {
-            if let Some((stop, follower)) = live.follower {
-                stop.store(true, Ordering::Relaxed);
-                let _ = follower.join();
-            }
-            live.bar.finish_and_clear();
+            live.finish();
         }
     }
 }

@@ -66,11 +66,7 @@ impl RungReport {
             rung: stage.rung,
             network: stage.network,
             network_only: stage.network_only,
-            summary: if stage.network_only {
-                "resets Winsock and the WinHTTP proxy"
-            } else {
-                stage.rung.summary()
-            },
+            summary: stage.summary(),
             ok: steps.iter().all(|s| s.outcome != Outcome::Failed),
             steps,
             backups,
@@ -85,6 +81,9 @@ pub struct ScanReport {
     pub succeeded: bool,
     /// `0x80240438`; `0x00000000` when it succeeded.
     pub hresult: String,
+    /// The same, as a number; `None` when no scan ran.
+    #[serde(skip)]
+    pub code: Option<u32>,
     pub name: Option<&'static str>,
     pub meaning: Option<&'static str>,
     /// Applicable updates found, when it succeeded.
@@ -101,6 +100,7 @@ impl ScanReport {
         ScanReport {
             succeeded: scan.succeeded(),
             hresult: e.code,
+            code: Some(scan.hresult),
             name: e.names.first().map(|n| n.name),
             meaning: e.meaning,
             updates: scan.updates,
@@ -113,6 +113,7 @@ impl ScanReport {
         ScanReport {
             succeeded: false,
             hresult: String::new(),
+            code: None,
             name: None,
             meaning: None,
             updates: None,

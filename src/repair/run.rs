@@ -183,7 +183,7 @@ pub(crate) fn repair(
         printer.note(&format!(
             "wufix: the {} rung {}",
             stage.rung.as_str(),
-            RungReport::new(stage, Vec::new(), Vec::new()).summary
+            stage.summary()
         ));
         let plan = stage_plan(stage, req, layout, sys);
         let run = engine::run_hooked(
@@ -428,7 +428,7 @@ fn conclude(req: &RepairRequest, stages: &[Stage], interrupted: bool, report: &m
         .iter()
         .rev()
         .find_map(|r| r.scan.as_ref())
-        .and_then(|s| u32::from_str_radix(s.hresult.trim_start_matches("0x"), 16).ok());
+        .and_then(|s| s.code);
     report.message = format!(
         "Not fixed: Windows Update still fails after the {} rung. What the repair changed stays (`wufix undo` reverses it).",
         last.as_str()

@@ -74,6 +74,17 @@ pub struct Stage {
     pub network: bool,
 }
 
+impl Stage {
+    /// What this stage does, in a few words.
+    pub fn summary(&self) -> &'static str {
+        if self.network_only {
+            "resets Winsock and the WinHTTP proxy"
+        } else {
+            self.rung.summary()
+        }
+    }
+}
+
 /// Why a repair runs nothing: each says what to do instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Blocked {

@@ -121,6 +121,27 @@ fn run(m: &Machine, sys: &FakePlatform, req: &RepairRequest) -> (Exit, RepairRep
     (exit, report.expect("a report"))
 }
 
+/// The undo of `pick`, as `wufix undo` plans and runs it.
+fn undo(
+    m: &Machine,
+    sys: &FakePlatform,
+    req: &RepairRequest,
+    pick: &crate::undo::Selection,
+) -> crate::report::ResetReport {
+    let mut reset = req.as_reset();
+    reset.folders = pick.restores.iter().map(|(f, _)| *f).collect();
+    let plan = crate::plan::Plan::undo(
+        &reset,
+        &m.layout,
+        sys,
+        jiff::Timestamp::now(),
+        &pick.restores,
+        &pick.settings,
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    crate::engine::run(&plan, sys, &FakeClock::new(), &cancel, &mut |_| {})
+}
+
 fn ran(sys: &FakePlatform, exe: &str) -> Vec<Vec<String>> {
     sys.runs()
         .into_iter()
@@ -544,18 +565,7 @@ fn undo_puts_back_the_folders_the_permissions_and_the_proxy_a_repair_changed() {
     let pick = crate::undo::select(&listing, &m.layout, &Folder::EVERY).unwrap();
     assert_eq!(pick.restores.len(), 3, "{:?}", pick.restores);
     assert_eq!(pick.settings.len(), 2, "{:?}", pick.settings);
-    let mut reset = req.as_reset();
-    reset.folders = pick.restores.iter().map(|(f, _)| *f).collect();
-    let plan = crate::plan::Plan::undo(
-        &reset,
-        &m.layout,
-        &sys,
-        jiff::Timestamp::now(),
-        &pick.restores,
-        &pick.settings,
-    );
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let report = crate::engine::run(&plan, &sys, &FakeClock::new(), &cancel, &mut |_| {});
+    let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     for folder in Folder::EVERY {
         assert!(
@@ -680,18 +690,8 @@ fn undo_leaves_a_setting_changed_since_the_repair_as_it_is() {
         .list()
         .unwrap();
     let pick = crate::undo::select(&listing, &m.layout, &Folder::EVERY).unwrap();
-    let mut reset = req.as_reset();
-    reset.folders.clear();
-    let plan = crate::plan::Plan::undo(
-        &reset,
-        &m.layout,
-        &sys,
-        jiff::Timestamp::now(),
-        &[],
-        &pick.settings,
-    );
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let report = crate::engine::run(&plan, &sys, &FakeClock::new(), &cancel, &mut |_| {});
+    assert!(pick.restores.is_empty());
+    let report = undo(&m, &sys, &req, &pick);
     let skipped: Vec<_> = report
         .steps
         .iter()
@@ -751,4 +751,23 @@ fn a_service_that_is_not_installed_is_said_so_in_the_plan_and_the_run() {
         assert_eq!(ti.outcome, Outcome::Skipped);
         assert_eq!(ti.detail, "not installed on this machine");
     }
+}
+
+#[test]
+fn a_scan_that_still_fails_with_a_network_error_points_at_the_network_steps() {
+    let m = machine();
+    let network_failure = Scan {
+        hresult: 0x8024_402C,
+        updates: None,
+        timed_out: false,
+    };
+    let sys = platform().scans(&[network_failure]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Light));
+    assert_eq!(exit, Exit::Failed);
+    assert_eq!(report.rungs[0].scan.as_ref().unwrap().hresult, "0x8024402C");
+    assert!(
+        report.next_step.as_deref().unwrap().contains("--network"),
+        "{:?}",
+        report.next_step
+    );
 }
