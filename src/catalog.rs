@@ -161,6 +161,19 @@ pub fn all_services() -> Vec<&'static str> {
 /// The service whose running means a servicing operation (an update install) is in progress.
 pub const TRUSTED_INSTALLER: &str = "TrustedInstaller";
 
+/// Windows Update's policy key (WSUS: `WUServer`), below `HKEY_LOCAL_MACHINE`.
+pub const WU_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
+/// Its automatic-update policy (`UseWUServer`, `NoAutoUpdate`).
+pub const AU_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
+/// The update agent's own settings (the WSUS client identity).
+pub const WU_CLIENT: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate";
+/// The WSUS client identity: removed by `repair` so the computer registers afresh.
+pub const WSUS_IDENTITY: [&str; 2] = ["SusClientId", "SusClientIDValidation"];
+/// Where the machine-wide WinHTTP proxy is kept, and its value.
+pub const CONNECTIONS: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+pub const PROXY_VALUE: &str = "WinHttpSettings";
+
 #[cfg(test)]
 mod tests {
     use super::*;

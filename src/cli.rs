@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
-use wufix::repair::Rung;
+use wufix::ladder::Rung;
 use wufix::request::{
     self, Command, DiagnoseRequest, ExplainRequest, Location, Method, RepairArgs, RepairRequest,
     Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,

@@ -6,9 +6,9 @@
 use serde::Serialize;
 
 use crate::catalog::Folder;
-use crate::clock::Clock;
 use crate::journal::{Listing, Record, Run, SetAside, Store};
-use crate::report::{Action, Outcome, StepRecord};
+use crate::machine::Machine;
+use crate::record::{Action, Outcome, StepRecord};
 use crate::services;
 use crate::sys::{Platform, ServiceState};
 
@@ -43,6 +43,9 @@ pub struct JournalView {
     /// Journal files that could not be trusted, renamed `*.corrupt`.
     #[serde(rename = "journal_set_aside")]
     pub set_aside: Vec<SetAside>,
+    /// Journal files a newer wufix wrote: left as they are.
+    #[serde(rename = "journal_skipped", skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SetAside>,
     /// Why the journal could not be read, when it could not.
     #[serde(rename = "journal_error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -108,6 +111,7 @@ pub fn view(store: &Store, sys: &dyn Platform) -> JournalView {
             .first()
             .map(|run| left_behind(run)),
         set_aside: listing.set_aside,
+        skipped: listing.skipped,
         error: None,
     }
 }
@@ -127,11 +131,11 @@ pub fn interrupted(listing: &Listing, running: bool) -> Vec<&Run> {
 pub fn recover(
     store: &Store,
     listing: &Listing,
-    sys: &dyn Platform,
-    clock: &dyn Clock,
+    machine: Machine,
     timeout: std::time::Duration,
     by: &str,
 ) -> Vec<StepRecord> {
+    let sys = machine.sys;
     let mut records = Vec::new();
     for run in listing.runs.iter().filter(|r| r.needs_recovery()) {
         // Only the services wufix itself stops: a journal cannot make it start anything else.
@@ -148,7 +152,7 @@ pub fn recover(
             })
             .collect();
         let mut all_back = true;
-        let mut results = services::start_all(sys, clock, &stopped, timeout);
+        let mut results = services::start_all(machine, &stopped, timeout);
         // One more try for a service that stopped again at once: after a crash, what it waits
         // on is often just not up yet.
         let failed: Vec<String> = results
@@ -157,7 +161,7 @@ pub fn recover(
             .map(|d| d.name.clone())
             .collect();
         if !failed.is_empty() {
-            let again = services::start_all(sys, clock, &failed, timeout);
+            let again = services::start_all(machine, &failed, timeout);
             results.retain(|d| d.result.is_ok());
             results.extend(again);
         }

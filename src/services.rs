@@ -5,11 +5,34 @@ use std::io;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
+use serde::Serialize;
+
 use crate::catalog;
-use crate::clock::Clock;
+use crate::machine::Machine;
 use crate::progress::{Meter, Quiet};
-use crate::report::ServiceSnapshot;
-use crate::sys::{Platform, ServiceInfo, ServiceState, ServiceStatus, SysError};
+use crate::sys::{Platform, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
+
+/// One service as seen at one moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceSnapshot {
+    pub name: String,
+    pub exists: bool,
+    pub state: Option<ServiceState>,
+    pub start_type: Option<StartType>,
+    pub pid: Option<u32>,
+    /// Launch-protected: no program may stop it, so wufix never tries.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
+    /// Why the service could not be queried, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ServiceSnapshot {
+    pub fn is_active(&self) -> bool {
+        self.state.is_some_and(ServiceState::is_active)
+    }
+}
 
 /// Query each service once. A failed query is recorded, not raised: the plan decides.
 pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
@@ -59,46 +82,34 @@ pub struct Driven {
 /// Stop every service in `names`, all within `timeout`: the call returns by then even when a
 /// service's control handler hangs (its answer is abandoned). A stop-pending service is waited
 /// out; a start-pending one is asked once it runs.
-pub fn stop_all(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
-    names: &[String],
-    timeout: Duration,
-) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Stopped, timeout, &Quiet)
+pub fn stop_all(machine: Machine, names: &[String], timeout: Duration) -> Vec<Driven> {
+    drive(machine, names, Goal::Stopped, timeout, &Quiet)
 }
 
 /// [`stop_all`], telling `meter` which services are still on their way.
 pub fn stop_all_shown(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
+    machine: Machine,
     names: &[String],
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Stopped, timeout, meter)
+    drive(machine, names, Goal::Stopped, timeout, meter)
 }
 
 /// Start every service in `names`, all within `timeout`. One still stopping is started once
 /// stopped; one that stops again after its start is reported at once, with its exit codes.
-pub fn start_all(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
-    names: &[String],
-    timeout: Duration,
-) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Running, timeout, &Quiet)
+pub fn start_all(machine: Machine, names: &[String], timeout: Duration) -> Vec<Driven> {
+    drive(machine, names, Goal::Running, timeout, &Quiet)
 }
 
 /// [`start_all`], telling `meter` which services are still on their way.
 pub fn start_all_shown(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
+    machine: Machine,
     names: &[String],
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
-    drive(sys, clock, names, Goal::Running, timeout, meter)
+    drive(machine, names, Goal::Running, timeout, meter)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -188,26 +199,25 @@ fn verdict(goal: Goal, err: &SysError) -> Verdict {
 }
 
 fn drive(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
+    machine: Machine,
     names: &[String],
     goal: Goal,
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
-    let driven = drive_inner(sys, clock, names, goal, timeout, meter);
+    let driven = drive_inner(machine, names, goal, timeout, meter);
     meter.done();
     driven
 }
 
 fn drive_inner(
-    sys: &dyn Platform,
-    clock: &dyn Clock,
+    machine: Machine,
     names: &[String],
     goal: Goal,
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
+    let Machine { sys, clock } = machine;
     let began = clock.now();
     let deadline = began + timeout;
     let mut tracks: Vec<Track> = names
@@ -406,8 +416,7 @@ mod tests {
             .service("bits", ServiceState::Stopped, StartType::Demand);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["wuauserv", "bits"]),
             Duration::from_secs(60),
         );
@@ -424,8 +433,7 @@ mod tests {
             .service("bits", ServiceState::Running, StartType::Demand);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["cryptsvc", "bits"]),
             Duration::from_secs(5),
         );
@@ -467,7 +475,11 @@ mod tests {
                 },
             );
         let clock = FakeClock::new();
-        let results = stop_all(&sys, &clock, &names(&["wuauserv"]), Duration::from_secs(60));
+        let results = stop_all(
+            Machine::new(&sys, &clock),
+            &names(&["wuauserv"]),
+            Duration::from_secs(60),
+        );
         assert!(results[0].result.is_ok());
         // One default pause after the request, then five stop-pending polls at a tenth of the
         // two-second wait hint each.
@@ -485,8 +497,7 @@ mod tests {
             .refuse_stop("dosvc", SysKind::InvalidControl);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["bits", "wuauserv", "dosvc"]),
             Duration::from_secs(60),
         );
@@ -515,8 +526,7 @@ mod tests {
             .pending_for("bits", 3);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["wuauserv", "bits"]),
             Duration::from_secs(60),
         );
@@ -536,8 +546,7 @@ mod tests {
             .fails_to_start("bits", 2, 0);
         let clock = FakeClock::new();
         let results = start_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["cryptsvc", "bits"]),
             Duration::from_secs(60),
         );
@@ -563,8 +572,7 @@ mod tests {
             .service("bits", ServiceState::Running, StartType::Demand)
             .answers_late("bits");
         let results = stop_all(
-            &sys,
-            &FakeClock::new(),
+            Machine::new(&sys, &FakeClock::new()),
             &names(&["bits"]),
             Duration::from_secs(5),
         );
@@ -580,8 +588,7 @@ mod tests {
             .service("bits", ServiceState::Running, StartType::Demand);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["cryptsvc", "bits"]),
             Duration::from_secs(5),
         );
@@ -607,8 +614,7 @@ mod tests {
             .flaky("wuauserv", 10);
         let clock = FakeClock::new();
         let results = stop_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["bits", "wuauserv"]),
             Duration::from_secs(60),
         );
@@ -638,8 +644,7 @@ mod tests {
             .service("cryptsvc", ServiceState::Running, StartType::Auto);
         let clock = FakeClock::new();
         let results = start_all(
-            &sys,
-            &clock,
+            Machine::new(&sys, &clock),
             &names(&["wuauserv", "bits", "cryptsvc"]),
             Duration::from_secs(60),
         );

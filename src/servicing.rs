@@ -6,8 +6,28 @@
 use crate::catalog;
 use crate::folders::Layout;
 use crate::folders::layout::find_child;
-use crate::report::{Mode, Refusal, ServicingCheck};
-use crate::sys::{Platform, RegValue};
+use crate::machine::Mode;
+use crate::sys::Platform;
+use serde::Serialize;
+
+/// One check of "is Windows in the middle of servicing?".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServicingCheck {
+    pub id: &'static str,
+    /// Whether the condition holds now.
+    pub found: bool,
+    /// Whether, found, it refuses a reset (otherwise it only warns).
+    pub blocks: bool,
+    pub detail: String,
+}
+
+/// Why a reset was refused before it touched anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub reason: String,
+    /// The ids of the checks that refused.
+    pub checks: Vec<&'static str>,
+}
 
 const CBS_REBOOT_PENDING: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
@@ -92,7 +112,7 @@ fn registry_key(
     key: &str,
     meaning: &str,
 ) -> ServicingCheck {
-    let (found, detail) = match sys.registry_key_exists(key) {
+    let (found, detail) = match sys.registry().key_exists(key) {
         Ok(true) => (true, format!(r"HKLM\{key} exists: {meaning}")),
         Ok(false) => (false, format!(r"HKLM\{key} is absent")),
         Err(err) => (false, format!(r"HKLM\{key} could not be read: {err}")),
@@ -106,10 +126,13 @@ fn registry_key(
 }
 
 fn pending_renames(sys: &dyn Platform) -> ServicingCheck {
-    let value = sys.registry_value(SESSION_MANAGER, "PendingFileRenameOperations");
+    let value = sys
+        .registry()
+        .value(SESSION_MANAGER, "PendingFileRenameOperations");
     let found = match &value {
-        Ok(Some(RegValue::MultiString(items))) => items.iter().any(|i| !i.is_empty()),
-        Ok(Some(_)) => true,
+        Ok(Some(value)) => value
+            .as_multi()
+            .is_none_or(|items| items.iter().any(|i| !i.is_empty())),
         _ => false,
     };
     ServicingCheck {
@@ -181,6 +204,7 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::sys::RegValue;
     use crate::sys::fake::FakePlatform;
     use crate::sys::{ServiceState, StartType};
 
@@ -203,7 +227,7 @@ mod tests {
             .registry_value(
                 SESSION_MANAGER,
                 "PendingFileRenameOperations",
-                RegValue::MultiString(vec![r"\??\C:\x".into(), String::new()]),
+                RegValue::multi_string(&[r"\??\C:\x", ""]),
             );
         let checks = check(&layout, &quiet, Mode::Online);
         assert!(ids(&checks).is_empty(), "{checks:#?}");

@@ -432,6 +432,76 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
     );
 }
 
+/// An interrupt belongs to the run it interrupted: in the same menu, the next reset runs whole.
+/// (Before each run made its own interrupt guard, the first Ctrl+C stayed set and every later
+/// reset of the session was "interrupted" before its first step.)
+#[test]
+fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
+    let _machine = serial();
+    if std::env::var("WUFIX_WINE_EXE").is_err() {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    }
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        ctl("start", name);
+    }
+    let on_stop = drive_c().join("wufix-test").join("cryptsvc.onstop");
+    std::fs::write(&on_stop, "delay 5").unwrap();
+    let _obey = ObeyAgain(on_stop.clone());
+    let windows = drive_c().join("windows");
+    let sd = windows.join("SoftwareDistribution");
+    std::fs::create_dir_all(&sd).unwrap();
+    std::fs::write(sd.join("second.run"), "x").unwrap();
+    let backups_before: Vec<_> = std::fs::read_dir(&windows)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+
+    let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(60));
+    session.type_keys("1\r");
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    session.type_keys("y\r");
+    session.wait_for("stopping wuauserv", Duration::from_secs(30));
+    session.type_keys("\u{3}");
+    session.wait_for("Interrupted:", Duration::from_secs(60));
+    session.wait_for(BACK, Duration::from_secs(60));
+    assert!(sd.join("second.run").exists(), "the first reset left it");
+    std::fs::remove_file(&on_stop).unwrap();
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("1\r");
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    let mark = session.mark();
+    session.type_keys("y\r");
+    session.wait_for(
+        "Restart Windows now to finish the repair? [y/N]",
+        Duration::from_secs(90),
+    );
+    let second = session.since(mark);
+    assert!(second.contains("Reset complete."), "{second}");
+    assert!(!second.contains("interrupted before this step"), "{second}");
+    session.type_keys("n\r");
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
+    assert_eq!(session.wait_exit(Duration::from_secs(30)), 0);
+    let made: Vec<_> = std::fs::read_dir(&windows)
+        .unwrap()
+        .flatten()
+        .filter(|e| !backups_before.contains(&e.file_name()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("SoftwareDistribution.wufix-")
+        })
+        .collect();
+    assert_eq!(made.len(), 1, "the second reset set the cache aside");
+    assert!(made[0].path().join("second.run").exists());
+}
+
 #[test]
 fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_after() {
     let _machine = serial();

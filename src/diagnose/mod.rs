@@ -4,7 +4,6 @@
 
 mod events;
 mod policy;
-pub use policy::{WinHttpProxy, decode_winhttp};
 mod reboot;
 mod services;
 pub(crate) mod servicing_logs;
@@ -14,7 +13,7 @@ mod version;
 use serde::Serialize;
 
 use crate::folders::Layout;
-use crate::report::Mode;
+use crate::machine::Mode;
 use crate::sys::{Platform, SysError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -212,7 +211,7 @@ fn journal_findings(view: &crate::recovery::JournalView) -> Vec<Finding> {
         if renamed > 0 {
             what.push(format!(
                 "renamed {}",
-                crate::report::count(renamed as u64, "folder", "folders")
+                crate::record::count(renamed as u64, "folder", "folders")
             ));
         }
         let what = if what.is_empty() {

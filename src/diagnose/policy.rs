@@ -2,27 +2,24 @@
 //! Update's services use.
 
 use super::{Finding, Severity, why_unavailable};
-use crate::sys::{Platform, RegValue};
-
-const WU_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
-const AU_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
-const CONNECTIONS: &str =
-    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+use crate::catalog::{AU_POLICY, CONNECTIONS, PROXY_VALUE, WU_POLICY};
+use crate::sys::Platform;
+use crate::sys::registry::REG_BINARY;
+use crate::winhttp::{WinHttpProxy, decode};
 
 pub fn check(sys: &dyn Platform) -> Vec<Finding> {
     vec![wsus(sys), proxy(sys)]
 }
 
 fn wsus(sys: &dyn Platform) -> Finding {
-    let server = match sys.registry_value(WU_POLICY, "WUServer") {
-        Ok(Some(RegValue::String(s))) if !s.is_empty() => Some(s),
-        Ok(_) => None,
+    let server = match sys.registry().value(WU_POLICY, "WUServer") {
+        Ok(value) => value.and_then(|v| v.as_text()).filter(|s| !s.is_empty()),
         Err(err) => return Finding::unavailable("wsus", "WSUS policy", why_unavailable(&err)),
     };
     // UseWUServer belongs under AU; some scripts put it beside WUServer, so both are read.
     let use_server = [AU_POLICY, WU_POLICY].iter().find_map(|key| {
-        match sys.registry_value(key, "UseWUServer") {
-            Ok(Some(RegValue::Dword(n))) => Some((*key, n)),
+        match sys.registry().value(key, "UseWUServer") {
+            Ok(Some(value)) => value.as_dword().map(|n| (*key, n)),
             _ => None,
         }
     });
@@ -51,40 +48,9 @@ fn wsus(sys: &dyn Platform) -> Finding {
     }
 }
 
-/// The WinHTTP proxy, as `netsh winhttp show proxy` reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WinHttpProxy {
-    Direct,
-    Proxy { server: String, bypass: String },
-}
-
-/// Decode the `WinHttpSettings` blob: u32 version, u32 counter, u32 flags (bit 1: a proxy is set),
-/// then u32 length + proxy server, then u32 length + bypass list (both ANSI).
-pub fn decode_winhttp(blob: &[u8]) -> Option<WinHttpProxy> {
-    let u32_at = |at: usize| {
-        blob.get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let flags = u32_at(8)?;
-    if flags & 2 == 0 {
-        return Some(WinHttpProxy::Direct);
-    }
-    let server_len = u32_at(12)?;
-    let server = blob.get(16..16 + server_len)?;
-    let bypass_at = 16 + server_len;
-    let bypass_len = u32_at(bypass_at).unwrap_or(0);
-    let bypass = blob
-        .get(bypass_at + 4..bypass_at + 4 + bypass_len)
-        .unwrap_or(&[]);
-    Some(WinHttpProxy::Proxy {
-        server: String::from_utf8_lossy(server).into_owned(),
-        bypass: String::from_utf8_lossy(bypass).into_owned(),
-    })
-}
-
 fn proxy(sys: &dyn Platform) -> Finding {
-    let evidence = format!(r"HKLM\{CONNECTIONS}\WinHttpSettings");
-    match sys.registry_value(CONNECTIONS, "WinHttpSettings") {
+    let evidence = format!(r"HKLM\{CONNECTIONS}\{PROXY_VALUE}");
+    match sys.registry().value(CONNECTIONS, PROXY_VALUE) {
         Err(err) => Finding::unavailable("winhttp-proxy", "WinHTTP proxy", why_unavailable(&err)),
         Ok(None) => Finding::new(
             "winhttp-proxy",
@@ -92,7 +58,7 @@ fn proxy(sys: &dyn Platform) -> Finding {
             "WinHTTP proxy: direct access (no proxy)",
             format!("{evidence} is absent"),
         ),
-        Ok(Some(RegValue::Binary(blob))) => match decode_winhttp(&blob) {
+        Ok(Some(value)) if value.kind == REG_BINARY => match decode(&value.data) {
             Some(WinHttpProxy::Direct) => Finding::new(
                 "winhttp-proxy",
                 Severity::Ok,
@@ -112,7 +78,7 @@ fn proxy(sys: &dyn Platform) -> Finding {
                 "winhttp-proxy",
                 Severity::Info,
                 "WinHTTP proxy setting could not be read",
-                format!("{evidence}: {} bytes", blob.len()),
+                format!("{evidence}: {} bytes", value.data.len()),
             ),
         },
         Ok(Some(other)) => Finding::new(
@@ -127,32 +93,8 @@ fn proxy(sys: &dyn Platform) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::RegValue;
     use crate::sys::fake::FakePlatform;
-
-    fn blob(flags: u32, server: &str, bypass: &str) -> Vec<u8> {
-        let mut b = Vec::new();
-        for n in [0x28u32, 7, flags, server.len() as u32] {
-            b.extend(n.to_le_bytes());
-        }
-        b.extend(server.as_bytes());
-        b.extend((bypass.len() as u32).to_le_bytes());
-        b.extend(bypass.as_bytes());
-        b
-    }
-
-    #[test]
-    fn decodes_direct_and_proxy_settings() {
-        assert_eq!(decode_winhttp(&blob(1, "", "")), Some(WinHttpProxy::Direct));
-        assert_eq!(
-            decode_winhttp(&blob(3, "proxy.corp:8080", "<local>")),
-            Some(WinHttpProxy::Proxy {
-                server: "proxy.corp:8080".into(),
-                bypass: "<local>".into()
-            })
-        );
-        assert_eq!(decode_winhttp(&[1, 2, 3]), None);
-        assert_eq!(decode_winhttp(&blob(3, "xyz", "")[..17]), None);
-    }
 
     #[test]
     fn a_wsus_policy_is_reported_with_its_server() {
@@ -160,9 +102,9 @@ mod tests {
             .registry_value(
                 WU_POLICY,
                 "WUServer",
-                RegValue::String("http://wsus.corp:8530".into()),
+                RegValue::string("http://wsus.corp:8530"),
             )
-            .registry_value(AU_POLICY, "UseWUServer", RegValue::Dword(1));
+            .registry_value(AU_POLICY, "UseWUServer", RegValue::dword(1));
         let finding = wsus(&sys);
         assert_eq!(finding.severity, Severity::Info);
         assert!(finding.summary.contains("http://wsus.corp:8530"));

@@ -1,7 +1,7 @@
 //! A restart Windows is waiting for: installing more updates before it usually fails.
 
 use super::{Finding, Severity, why_unavailable};
-use crate::sys::{Platform, RegValue, SysError};
+use crate::sys::{Platform, SysError};
 
 const CBS_REBOOT_PENDING: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
@@ -44,20 +44,27 @@ pub fn check(sys: &dyn Platform) -> Vec<Finding> {
 fn pending_flags(sys: &dyn Platform) -> Result<Vec<String>, SysError> {
     let mut flags = Vec::new();
     for key in [CBS_REBOOT_PENDING, WU_REBOOT_REQUIRED] {
-        if sys.registry_key_exists(key)? {
+        if sys.registry().key_exists(key)? {
             flags.push(format!(r"HKLM\{key} exists"));
         }
     }
     // A *value*, not a key: a list of files to move or delete at the next boot.
-    match sys.registry_value(SESSION_MANAGER, PENDING_RENAMES)? {
-        Some(RegValue::MultiString(entries)) if !entries.is_empty() => flags.push(format!(
-            r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {}",
-            crate::report::count(entries.len() as u64, "entry", "entries")
-        )),
-        Some(RegValue::Binary(bytes)) if bytes.iter().any(|b| *b != 0) => {
-            flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))
+    if let Some(value) = sys.registry().value(SESSION_MANAGER, PENDING_RENAMES)? {
+        match value.as_multi() {
+            Some(entries) => {
+                let listed = entries.iter().filter(|e| !e.is_empty()).count();
+                if listed > 0 {
+                    flags.push(format!(
+                        r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} lists {}",
+                        crate::record::count(listed as u64, "entry", "entries")
+                    ));
+                }
+            }
+            None if value.as_text().is_none() && value.data.iter().any(|b| *b != 0) => {
+                flags.push(format!(r"HKLM\{SESSION_MANAGER}\{PENDING_RENAMES} is set"))
+            }
+            None => {}
         }
-        _ => {}
     }
     Ok(flags)
 }

@@ -2,8 +2,8 @@
 
 use super::{Finding, Severity};
 use crate::catalog;
-use crate::report::ServiceSnapshot;
 use crate::services;
+use crate::services::ServiceSnapshot;
 use crate::sys::{Platform, StartType};
 
 /// Without these, updates cannot even be searched for or downloaded.

@@ -3,7 +3,7 @@
 use super::{Finding, Severity};
 use crate::folders::Layout;
 use crate::folders::inventory::folders_and_backups;
-use crate::report::{count, size_text};
+use crate::record::{count, size_text};
 
 /// Feature and cumulative updates need this much room (Microsoft's guidance for 0x8024001E).
 const MIN_FREE: u64 = 10 * 1024 * 1024 * 1024;

@@ -1,20 +1,23 @@
 //! Which Windows this is.
 
 use super::{Finding, Severity, why_unavailable};
-use crate::sys::{Platform, RegValue};
+use crate::sys::Platform;
 
 const CURRENT_VERSION: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
 fn text(sys: &dyn Platform, name: &str) -> Option<String> {
-    match sys.registry_value(CURRENT_VERSION, name) {
-        Ok(Some(RegValue::String(s))) if !s.is_empty() => Some(s),
-        Ok(Some(RegValue::Dword(n))) => Some(n.to_string()),
+    match sys.registry().value(CURRENT_VERSION, name) {
+        Ok(Some(value)) => match (value.as_text(), value.as_dword()) {
+            (Some(text), _) if !text.is_empty() => Some(text),
+            (_, Some(n)) => Some(n.to_string()),
+            _ => None,
+        },
         _ => None,
     }
 }
 
 pub fn check(sys: &dyn Platform) -> Vec<Finding> {
-    if let Err(err) = sys.registry_key_exists(CURRENT_VERSION) {
+    if let Err(err) = sys.registry().key_exists(CURRENT_VERSION) {
         return vec![Finding::unavailable(
             "windows-version",
             "Windows version",

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::repair::{Rung, Start};
+use crate::ladder::{Rung, Start};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {

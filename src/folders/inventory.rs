@@ -5,7 +5,45 @@ use std::fs;
 
 use crate::catalog::Folder;
 use crate::folders::{Layout, backup, stats};
-use crate::report::{BackupEvent, BackupRecord, FolderStatus};
+use serde::Serialize;
+
+use super::stats::Size;
+
+/// What happened to a backup during this run (or, for `status`, that it exists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackupEvent {
+    Created,
+    /// `undo` renamed it back to its folder.
+    Restored,
+    Planned,
+    Kept,
+    Pruned,
+    Present,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BackupRecord {
+    pub folder: Folder,
+    pub path: String,
+    pub event: BackupEvent,
+    /// A link (or junction) named like a backup: not a backup, never entered nor pruned.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_link: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<Size>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FolderStatus {
+    pub folder: Folder,
+    pub path: String,
+    pub exists: bool,
+    /// True when the folder is itself a link or junction (wufix will not reset it).
+    pub is_link: bool,
+    #[serde(flatten)]
+    pub size: Size,
+}
 
 /// Each update folder as it is now, and every wufix backup beside it with its size. Links, and
 /// links named like backups, are reported, never entered.

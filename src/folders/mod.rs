@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod inventory;
 pub mod layout;
+pub mod prune;
 pub mod remove;
 pub mod stats;
 

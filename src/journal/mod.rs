@@ -3,8 +3,10 @@
 //! the last run from it. One JSON Lines file per run: a `start` record, then `intent` / `outcome`
 //! pairs, then `finished` (or, written later by whoever recovered it, `recovered`).
 //!
-//! A crash can cut the file anywhere, and a file can be damaged or come from a newer wufix: such a
-//! file is set aside (`*.corrupt`) and reported, never trusted and never a panic.
+//! A crash can cut the file anywhere, and a file can be damaged: such a file is set aside
+//! (`*.corrupt`) and reported, never trusted and never a panic. A file in a newer format is
+//! skipped and named, never touched: an older wufix still in use must not destroy what a newer
+//! one wrote (the naming rule is in `store`).
 
 pub mod store;
 
@@ -13,13 +15,15 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Folder;
-use crate::report::Mode;
+use crate::machine::Mode;
 use crate::sys::{RegValue, ServiceState, StartType};
 
-pub use store::{Journal, Listing, SetAside, Store};
+pub use store::{Journal, Listing, SetAside, Store, Unreadable};
 
-/// The format written; a file with a higher version is set aside, not guessed at.
-pub const VERSION: u32 = 1;
+/// The format written. 1 was wufix 0.1's (`*.jsonl`, registry values decoded), still read; 2 keeps
+/// every registry value as its type and bytes. A file with a higher number is skipped, not
+/// guessed at.
+pub const VERSION: u32 = 2;
 
 /// One line of a journal file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,11 +32,11 @@ pub enum Record {
     Start(Start),
     /// About to make this change (synced before it is made).
     Intent {
-        change: Change,
+        change: Op,
     },
     /// How the change ended.
     Outcome {
-        change: Change,
+        change: Op,
         ok: bool,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         detail: String,
@@ -54,7 +58,7 @@ pub struct Start {
     pub version: u32,
     /// RFC 3339, UTC.
     pub started: String,
-    /// `reset` or `undo`.
+    /// `reset`, `undo` or `repair`.
     pub command: String,
     pub mode: Mode,
     pub windows_dir: String,
@@ -76,7 +80,7 @@ pub struct ServiceBefore {
 /// A change a run makes, with what is needed to reverse it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
-pub enum Change {
+pub enum Op {
     StopService {
         name: String,
     },
@@ -105,8 +109,8 @@ pub enum Change {
         before: String,
         after: String,
     },
-    /// `repair`: a value under HKEY_LOCAL_MACHINE written or deleted (`None`); `undo` puts
-    /// `before` back.
+    /// `repair`: a value under HKEY_LOCAL_MACHINE written or deleted (`None`), each value
+    /// exactly as it was (type and bytes); `undo` puts `before` back.
     RegistryValue {
         key: String,
         name: String,
@@ -129,7 +133,7 @@ pub struct Run {
     pub path: PathBuf,
     pub start: Start,
     /// Each change announced, with its outcome if one was written.
-    pub changes: Vec<(Change, Option<bool>)>,
+    pub changes: Vec<(Op, Option<bool>)>,
     pub finished: Option<bool>,
     pub recovered: bool,
 }
@@ -145,7 +149,7 @@ impl Run {
         };
         if start.version > VERSION {
             return Err(format!(
-                "it was written by a newer wufix (format {}, this one reads {VERSION})",
+                "it is in format {}, newer than this wufix reads",
                 start.version
             ));
         }
@@ -204,12 +208,12 @@ impl Run {
         let mut out: Vec<String> = Vec::new();
         for (change, outcome) in &self.changes {
             match change {
-                Change::StopService { name }
+                Op::StopService { name }
                     if *outcome != Some(false) && was_running(name) && !out.contains(name) =>
                 {
                     out.push(name.clone());
                 }
-                Change::StartService { name } if *outcome == Some(true) => {
+                Op::StartService { name } if *outcome == Some(true) => {
                     out.retain(|n| n != name);
                 }
                 _ => {}
@@ -224,7 +228,7 @@ impl Run {
             .iter()
             .filter(|(_, outcome)| *outcome != Some(false))
             .filter_map(|(change, _)| match change {
-                Change::Rename { folder, from, to } => Some((*folder, from.clone(), to.clone())),
+                Op::Rename { folder, from, to } => Some((*folder, from.clone(), to.clone())),
                 _ => None,
             })
             .collect()
@@ -235,7 +239,7 @@ impl Run {
         self.changes
             .iter()
             .filter_map(|(change, _)| match change {
-                Change::Clear { folder, .. } => Some(*folder),
+                Op::Clear { folder, .. } => Some(*folder),
                 _ => None,
             })
             .collect()
@@ -245,23 +249,23 @@ impl Run {
 /// Where the engine writes down each change before making it.
 pub trait Recorder {
     /// About to make `change`: `Err` (the journal could not be written) means it must not be made.
-    fn intent(&mut self, change: &Change) -> Result<(), String>;
+    fn intent(&mut self, change: &Op) -> Result<(), String>;
     /// How it ended.
-    fn outcome(&mut self, change: &Change, ok: bool, detail: &str);
+    fn outcome(&mut self, change: &Op, ok: bool, detail: &str);
 }
 
 /// No journal (unit tests of the engine, and nothing else).
 pub struct Unrecorded;
 
 impl Recorder for Unrecorded {
-    fn intent(&mut self, _change: &Change) -> Result<(), String> {
+    fn intent(&mut self, _change: &Op) -> Result<(), String> {
         Ok(())
     }
-    fn outcome(&mut self, _change: &Change, _ok: bool, _detail: &str) {}
+    fn outcome(&mut self, _change: &Op, _ok: bool, _detail: &str) {}
 }
 
 impl Recorder for Journal {
-    fn intent(&mut self, change: &Change) -> Result<(), String> {
+    fn intent(&mut self, change: &Op) -> Result<(), String> {
         self.write(&Record::Intent {
             change: change.clone(),
         })
@@ -272,7 +276,7 @@ impl Recorder for Journal {
             )
         })
     }
-    fn outcome(&mut self, change: &Change, ok: bool, detail: &str) {
+    fn outcome(&mut self, change: &Op, ok: bool, detail: &str) {
         // The change is made: a journal that fails now only loses the outcome, which a reader
         // treats as "may have happened" and checks on disk.
         let _ = self.write(&Record::Outcome {

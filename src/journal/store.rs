@@ -1,20 +1,35 @@
 //! Where journals live and how they are written and read: `%ProgramData%\wufix\journal\` online,
-//! `<volume>\ProgramData\wufix\journal\` offline. Files are numbered (`000042-<UTC time>.jsonl`),
+//! `<volume>\ProgramData\wufix\journal\` offline. Files are numbered (`000042-<UTC time>.journal`),
 //! so "the newest" does not depend on the clock; the last [`KEEP`] are kept. Each line carries a
 //! CRC-32 of its record.
+//!
+//! The naming rule that lets the format change safely: a format a released wufix cannot read is
+//! written under a name that wufix ignores. wufix 0.1 read (and set aside as damaged, when they did
+//! not parse) only `*.jsonl` files, so format 2 is written as `*.journal`; from format 2 on a
+//! reader skips and names a file whose format is newer than it knows, and never renames, deletes
+//! or rewrites it. `*.jsonl` files that wufix 0.1 left are still read, so its runs can be
+//! recovered and undone.
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Record, Run, Start};
+use super::{Record, Run, Start, VERSION};
 use crate::folders::layout::find_child;
+use crate::machine::Mode;
 
 /// Runs kept: also the audit trail `status` reads.
 pub const KEEP: usize = 20;
 /// A journal is a few kilobytes; anything this large is not one of ours.
 const MAX_SIZE: u64 = 4 << 20;
-const SUFFIX: &str = ".jsonl";
+/// The longest record written (a saved Winsock catalogue is the largest, about 200 KiB): a few
+/// records of this size still fit in [`MAX_SIZE`].
+const MAX_LINE: usize = 1 << 20;
+/// The name of the files written now.
+const SUFFIX: &str = ".journal";
+/// wufix 0.1's files (format 1): read, never written.
+const LEGACY_SUFFIX: &str = ".jsonl";
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -28,11 +43,40 @@ pub struct SetAside {
     pub why: String,
 }
 
-/// Every readable run, newest first, and the files set aside on the way.
+/// Every readable run, newest first, the files set aside on the way, and those left alone
+/// because a newer wufix wrote them.
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
     pub runs: Vec<Run>,
     pub set_aside: Vec<SetAside>,
+    pub skipped: Vec<SetAside>,
+}
+
+/// Why a journal file is not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Written by a newer wufix, in this format: skipped, never touched.
+    Newer(u64),
+    /// Cut, damaged, or not a journal.
+    Damaged(String),
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreadable::Newer(version) => write!(
+                f,
+                "it was written by a newer wufix (format {version}, this one reads up to {VERSION})"
+            ),
+            Unreadable::Damaged(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<String> for Unreadable {
+    fn from(why: String) -> Self {
+        Unreadable::Damaged(why)
+    }
 }
 
 impl Store {
@@ -43,11 +87,11 @@ impl Store {
     /// The journal folder for the Windows at `windows_dir`: online `%ProgramData%\wufix\journal`
     /// (or, without that variable, ProgramData beside the Windows folder); offline the same path
     /// on the mounted volume.
-    pub fn for_windows(windows_dir: &Path, mode: crate::report::Mode) -> Store {
+    pub fn for_windows(windows_dir: &Path, mode: Mode) -> Store {
         let root = windows_dir.parent().unwrap_or(windows_dir);
         // The journal lives with the Windows it describes: %ProgramData% belongs to the running
         // one only.
-        let running = mode == crate::report::Mode::Online
+        let running = mode == Mode::Online
             && crate::sys::running_windows_dir()
                 .is_some_and(|w| same_file::is_same_file(w, windows_dir).unwrap_or(false));
         match (running, std::env::var_os("ProgramData")) {
@@ -104,7 +148,7 @@ impl Store {
         })
     }
 
-    /// The journal files, by number.
+    /// The journal files of either format, by number.
     fn numbered(&self) -> io::Result<Vec<(u64, PathBuf)>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -114,7 +158,10 @@ impl Store {
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(stem) = name.strip_suffix(SUFFIX) else {
+            let Some(stem) = name
+                .strip_suffix(SUFFIX)
+                .or_else(|| name.strip_suffix(LEGACY_SUFFIX))
+            else {
                 continue;
             };
             if let Some(n) = stem.split('-').next().and_then(|n| n.parse().ok()) {
@@ -125,7 +172,8 @@ impl Store {
     }
 
     /// Read every journal, newest first. One that cannot be trusted is renamed `*.corrupt` and
-    /// reported; the others are read regardless.
+    /// reported; one in a newer format is named and left as it is; the others are read
+    /// regardless.
     pub fn list(&self) -> io::Result<Listing> {
         let mut numbers = self.numbered()?;
         numbers.sort_by_key(|n| std::cmp::Reverse(n.0));
@@ -133,7 +181,11 @@ impl Store {
         for (_, path) in numbers {
             match read(&path) {
                 Ok(run) => listing.runs.push(run),
-                Err(why) => {
+                Err(why @ Unreadable::Newer(_)) => listing.skipped.push(SetAside {
+                    path: path.display().to_string(),
+                    why: why.to_string(),
+                }),
+                Err(Unreadable::Damaged(why)) => {
                     let aside = path.with_extension("corrupt");
                     let path_text = match fs::rename(&path, &aside) {
                         Ok(()) => aside.display().to_string(),
@@ -151,13 +203,16 @@ impl Store {
 }
 
 /// One journal file, read and checked.
-pub fn read(path: &Path) -> Result<Run, String> {
+pub fn read(path: &Path) -> Result<Run, Unreadable> {
     let meta = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
-        return Err("not a regular file".into());
+        return Err(Unreadable::Damaged("not a regular file".into()));
     }
     if meta.len() > MAX_SIZE {
-        return Err(format!("{} bytes: too large for a journal", meta.len()));
+        return Err(Unreadable::Damaged(format!(
+            "{} bytes: too large for a journal",
+            meta.len()
+        )));
     }
     let mut bytes = Vec::new();
     File::open(path)
@@ -167,11 +222,12 @@ pub fn read(path: &Path) -> Result<Run, String> {
 }
 
 /// Records from a journal's bytes. Each line is `<CRC-32 of the record, 8 hex digits> <record as
-/// JSON>`: a line cut short by a crash, or any flipped bit, makes the file untrustworthy.
-pub fn parse(path: PathBuf, bytes: &[u8]) -> Result<Run, String> {
+/// JSON>`: a line cut short by a crash, or any flipped bit, makes the file untrustworthy. The
+/// first record's `version` is read before anything else, so a newer format is told from damage.
+pub fn parse(path: PathBuf, bytes: &[u8]) -> Result<Run, Unreadable> {
     let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
     if !text.is_empty() && !text.ends_with('\n') {
-        return Err("its last line is cut short".into());
+        return Err(Unreadable::Damaged("its last line is cut short".into()));
     }
     let mut records = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -179,17 +235,40 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Result<Run, String> {
         let (crc, json) = line.split_once(' ').ok_or_else(|| bad("no checksum"))?;
         // Compared as written (lower-case hex): a flipped case bit is damage too.
         if crc != format!("{:08x}", crc32fast::hash(json.as_bytes())) {
-            return Err(bad("its checksum does not match: the file is damaged"));
+            return Err(bad("its checksum does not match: the file is damaged").into());
+        }
+        if n == 0 {
+            let version = serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+            if let Some(version) = version.filter(|v| *v > u64::from(VERSION)) {
+                return Err(Unreadable::Newer(version));
+            }
         }
         let record: Record = serde_json::from_str(json).map_err(|e| bad(&e.to_string()))?;
         records.push(record);
     }
-    Run::from_records(path, records)
+    Ok(Run::from_records(path, records)?)
 }
 
-/// One record as a journal line.
+/// One record as a journal line. A record that would not read back exactly as it is (a value
+/// serde cannot carry) is refused here, before the change it announces is made.
 pub fn line(record: &Record) -> io::Result<String> {
     let json = serde_json::to_string(record).map_err(io::Error::other)?;
+    match serde_json::from_str::<Record>(&json) {
+        Ok(back) if back == *record => {}
+        _ => {
+            return Err(io::Error::other(
+                "the record would not read back exactly as written",
+            ));
+        }
+    }
+    if json.len() > MAX_LINE {
+        return Err(io::Error::other(format!(
+            "a record of {} bytes is too large for the journal",
+            json.len()
+        )));
+    }
     Ok(format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes())))
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{GREEN, Printer, RED, YELLOW, clean, paint, step_line};
-use crate::repair::report::RepairReport;
+use crate::report::RepairReport;
 
 impl Printer {
     pub fn repair(&self, report: &RepairReport) {
@@ -71,7 +71,7 @@ impl Printer {
             && report
                 .rungs
                 .iter()
-                .any(|r| r.rung == crate::repair::Rung::Deep)
+                .any(|r| r.rung == crate::ladder::Rung::Deep)
         {
             let _ = writeln!(text, "Logs: {}", clean(&report.logs.join(", ")));
         }

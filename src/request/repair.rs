@@ -8,8 +8,8 @@ use super::{
     UsageError,
 };
 use crate::catalog::Folder;
-use crate::repair::Rung;
-use crate::repair::tools::Source;
+use crate::fixes::tools::Source;
+use crate::ladder::Rung;
 
 /// What picks the first rung.
 #[derive(Clone, Debug, PartialEq, Eq)]

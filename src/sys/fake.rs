@@ -7,7 +7,8 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use super::{
-    Platform, RegValue, ResetLock, ServiceInfo, ServiceState, ServiceStatus, StartType, SysError,
+    Platform, RegValue, Registry, ResetLock, ServiceInfo, ServiceState, ServiceStatus, StartType,
+    SysError,
 };
 
 /// What a fake service does with a STOP request.
@@ -76,9 +77,11 @@ struct Inner {
     relaunches: Vec<Vec<String>>,
     relaunch_answer: Option<u32>,
     /// Who holds which file, for the Restart Manager question.
-    holders: Vec<(std::path::PathBuf, crate::report::Holder)>,
+    holders: Vec<(std::path::PathBuf, super::Holder)>,
     keys: BTreeSet<String>,
     values: BTreeMap<(String, String), RegValue>,
+    /// A key's owner and DACL as SDDL, where a test gives one.
+    key_security: BTreeMap<String, String>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
     events: BTreeMap<String, Option<Vec<String>>>,
     /// Executable names of running processes.
@@ -255,6 +258,16 @@ impl FakePlatform {
         this
     }
 
+    /// `HKLM\\{key}`'s owner and DACL, as SDDL.
+    pub fn key_security(self, key: &str, sddl: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .key_security
+            .insert(key.to_ascii_lowercase(), sddl.to_string());
+        self.registry_key(key)
+    }
+
     /// `service`'s DACL.
     pub fn dacl(self, service: &str, sddl: &str) -> Self {
         self.inner
@@ -346,7 +359,7 @@ impl FakePlatform {
     }
 
     /// `holder` holds `path` open.
-    pub fn held_by(self, path: &std::path::Path, holder: crate::report::Holder) -> Self {
+    pub fn held_by(self, path: &std::path::Path, holder: super::Holder) -> Self {
         self.inner
             .lock()
             .unwrap()
@@ -556,10 +569,7 @@ impl Platform for FakePlatform {
         Ok(())
     }
 
-    fn holders(
-        &self,
-        paths: &[std::path::PathBuf],
-    ) -> Result<Vec<crate::report::Holder>, SysError> {
+    fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<super::Holder>, SysError> {
         let inner = self.inner.lock().unwrap();
         Ok(inner
             .holders
@@ -577,6 +587,10 @@ impl Platform for FakePlatform {
             .ok_or_else(|| SysError::Os(std::io::Error::from_raw_os_error(1223)))
     }
 
+    fn registry(&self) -> &dyn Registry {
+        self
+    }
+
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
         let mut inner = self.inner.lock().unwrap();
         if inner.locked_attempts > 0 {
@@ -584,23 +598,6 @@ impl Platform for FakePlatform {
             return Ok(None);
         }
         Ok((!inner.locked).then(|| ResetLock(Box::new(()))))
-    }
-
-    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
-        Ok(self
-            .inner
-            .lock()
-            .unwrap()
-            .keys
-            .contains(&key.to_ascii_lowercase()))
-    }
-
-    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
-        let inner = self.inner.lock().unwrap();
-        Ok(inner
-            .values
-            .get(&(key.to_ascii_lowercase(), name.to_ascii_lowercase()))
-            .cloned())
     }
 
     fn service_dacl(&self, name: &str) -> Result<String, SysError> {
@@ -622,40 +619,6 @@ impl Platform for FakePlatform {
             .insert(name.to_ascii_lowercase(), sddl.to_string());
         inner.dacl_writes.push((name.to_string(), sddl.to_string()));
         Ok(())
-    }
-
-    fn set_registry_value(
-        &self,
-        key: &str,
-        name: &str,
-        value: Option<&RegValue>,
-    ) -> Result<(), SysError> {
-        let mut inner = self.inner.lock().unwrap();
-        let at = (key.to_ascii_lowercase(), name.to_ascii_lowercase());
-        match value {
-            Some(v) => {
-                inner.keys.insert(key.to_ascii_lowercase());
-                inner.values.insert(at, v.clone());
-            }
-            None => {
-                inner.values.remove(&at);
-            }
-        }
-        Ok(())
-    }
-
-    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
-        let prefix = format!("{}\\", key.to_ascii_lowercase());
-        let inner = self.inner.lock().unwrap();
-        let mut names: Vec<String> = inner
-            .keys
-            .iter()
-            .filter_map(|k| k.strip_prefix(&prefix))
-            .filter(|rest| !rest.contains('\\'))
-            .map(str::to_string)
-            .collect();
-        names.dedup();
-        Ok(names)
     }
 
     fn run_program(
@@ -725,5 +688,76 @@ impl Platform for FakePlatform {
             ))),
             None => Ok(Vec::new()),
         }
+    }
+}
+
+/// An in-memory HKLM: keys and names compared ignoring case, as Windows does.
+impl Registry for FakePlatform {
+    fn key_exists(&self, key: &str) -> Result<bool, SysError> {
+        Ok(self
+            .inner
+            .lock()
+            .unwrap()
+            .keys
+            .contains(&key.to_ascii_lowercase()))
+    }
+
+    fn value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .values
+            .get(&(key.to_ascii_lowercase(), name.to_ascii_lowercase()))
+            .cloned())
+    }
+
+    fn values(&self, key: &str) -> Result<Vec<(String, RegValue)>, SysError> {
+        let key = key.to_ascii_lowercase();
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .values
+            .iter()
+            .filter(|((k, _), _)| *k == key)
+            .map(|((_, name), value)| (name.clone(), value.clone()))
+            .collect())
+    }
+
+    fn subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
+        let prefix = format!("{}\\", key.to_ascii_lowercase());
+        let inner = self.inner.lock().unwrap();
+        let mut names: Vec<String> = inner
+            .keys
+            .iter()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('\\'))
+            .map(str::to_string)
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn key_security(&self, key: &str) -> Result<Option<String>, SysError> {
+        let key = key.to_ascii_lowercase();
+        let inner = self.inner.lock().unwrap();
+        if !inner.keys.contains(&key) {
+            return Ok(None);
+        }
+        Ok(Some(inner.key_security.get(&key).cloned().unwrap_or_else(
+            || "O:BAD:(A;;KA;;;SY)(A;;KA;;;BA)".into(),
+        )))
+    }
+
+    fn set_value(&self, key: &str, name: &str, value: Option<&RegValue>) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        let at = (key.to_ascii_lowercase(), name.to_ascii_lowercase());
+        match value {
+            Some(v) => {
+                inner.keys.insert(key.to_ascii_lowercase());
+                inner.values.insert(at, v.clone());
+            }
+            None => {
+                inner.values.remove(&at);
+            }
+        }
+        Ok(())
     }
 }

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub mod cmdline;
 pub mod dir;
+mod interrupt;
 pub mod offline;
 #[cfg(windows)]
 pub mod windows;
@@ -21,7 +23,10 @@ pub mod fake;
 
 mod fs;
 pub mod programs;
+pub mod registry;
 pub use fs::{free_space, is_sharing_violation};
+pub use interrupt::InterruptGuard;
+pub use registry::{NoRegistry, RegValue, Registry};
 
 /// What a service is doing, as the service control manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -139,6 +144,8 @@ pub enum SysError {
     InvalidControl,
     #[error("there is no service manager for an offline Windows installation")]
     Offline,
+    #[error("it can only be read here, not written")]
+    ReadOnly,
     #[error("{0}")]
     Os(#[from] io::Error),
 }
@@ -185,10 +192,7 @@ pub trait Platform: Sync {
 
     /// The processes holding any of `paths` open (the Restart Manager on Windows). Only asked
     /// after a rename or delete failed because something held a file.
-    fn holders(
-        &self,
-        paths: &[std::path::PathBuf],
-    ) -> Result<Vec<crate::report::Holder>, SysError> {
+    fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<Holder>, SysError> {
         let _ = paths;
         Err(SysError::Offline)
     }
@@ -200,22 +204,6 @@ pub trait Platform: Sync {
     /// Replace a service's discretionary ACL with `sddl` (`D:...`); nothing else of it changes.
     fn set_service_dacl(&self, name: &str, sddl: &str) -> Result<(), SysError> {
         let _ = (name, sddl);
-        Err(SysError::Offline)
-    }
-    /// Write (`Some`) or delete (`None`) the value `name` of `HKEY_LOCAL_MACHINE\{key}`, creating
-    /// the key when writing. Deleting a value that is not there succeeds.
-    fn set_registry_value(
-        &self,
-        key: &str,
-        name: &str,
-        value: Option<&RegValue>,
-    ) -> Result<(), SysError> {
-        let _ = (key, name, value);
-        Err(SysError::Offline)
-    }
-    /// The names of the subkeys of `HKEY_LOCAL_MACHINE\{key}`; empty when the key is absent.
-    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
-        let _ = key;
         Err(SysError::Offline)
     }
     /// Run the program at `exe` (an absolute path, never looked up through PATH) with `args`,
@@ -249,10 +237,9 @@ pub trait Platform: Sync {
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Err(SysError::Offline)
     }
-    /// Whether `HKEY_LOCAL_MACHINE\{key}` exists (the 64-bit view).
-    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError>;
-    /// The value `name` of `HKEY_LOCAL_MACHINE\{key}`; `None` when the key or value is absent.
-    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError>;
+    /// The registry of the Windows this platform works on (online: the live one, HKLM's 64-bit
+    /// view).
+    fn registry(&self) -> &dyn Registry;
     /// Up to `limit` events of `channel` matching the XPath `query`, newest first, as event XML.
     fn query_events(
         &self,
@@ -264,6 +251,25 @@ pub trait Platform: Sync {
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError>;
     /// Which of `names` (executable file names, ignoring case) run as processes now.
     fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError>;
+}
+
+/// A process that holds a file open, as the Restart Manager names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub pid: u32,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+impl Holder {
+    /// `Microsoft Defender Antivirus Service (pid 3120, service WinDefend)`.
+    pub fn describe(&self) -> String {
+        match &self.service {
+            Some(service) => format!("{} (pid {}, service {service})", self.name, self.pid),
+            None => format!("{} (pid {})", self.name, self.pid),
+        }
+    }
 }
 
 /// How a Windows Update scan ended.
@@ -285,17 +291,6 @@ impl Scan {
 
 /// Held while a reset runs; dropping it lets the next one in.
 pub struct ResetLock(pub Box<dyn Send>);
-
-/// A registry value, by type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(tag = "type", content = "data", rename_all = "kebab-case")]
-pub enum RegValue {
-    Dword(u32),
-    Qword(u64),
-    String(String),
-    MultiString(Vec<String>),
-    Binary(Vec<u8>),
-}
 
 /// The Windows folder of the Windows this process runs on; `None` on other systems.
 pub fn running_windows_dir() -> Option<PathBuf> {
@@ -319,35 +314,6 @@ pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
     {
         None
     }
-}
-
-/// From now on an interrupt (Ctrl+C; on Windows also the console window closing, logoff and
-/// shutdown) sets the returned flag instead of ending wufix; `on_interrupt` runs at the first.
-/// On Windows the close, logoff and shutdown events are held until [`interrupts_finished`], so
-/// the services are started again before Windows ends the process.
-pub fn catch_interrupts(on_interrupt: fn()) -> &'static std::sync::atomic::AtomicBool {
-    #[cfg(windows)]
-    {
-        windows::console::catch(on_interrupt)
-    }
-    #[cfg(not(windows))]
-    {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        static CANCEL: AtomicBool = AtomicBool::new(false);
-        // An error means a handler is already installed (a second reset in one process): keep it.
-        let _ = ctrlc::set_handler(move || {
-            if !CANCEL.swap(true, Ordering::SeqCst) {
-                on_interrupt();
-            }
-        });
-        &CANCEL
-    }
-}
-
-/// The reset is over and the services are back: a held console event may end the process.
-pub fn interrupts_finished() {
-    #[cfg(windows)]
-    windows::console::finished();
 }
 
 /// Windows' own message text for an error code, where the system has one (Windows only).

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
+use super::{NoRegistry, Platform, Registry, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 /// Offline mode never plans a service step nor reads the live registry or event log, so every
-/// such call is a plain error. (The offline hives could be read one day; not yet.)
+/// such call is a plain error. (Its registry is not read yet: [`NoRegistry`].)
 pub struct Offline {
     /// The installation's Windows folder: what the reset lock is taken on.
     pub windows_dir: PathBuf,
@@ -34,11 +34,8 @@ impl Platform for Offline {
     fn restart_windows(&self) -> Result<(), SysError> {
         Err(SysError::Offline)
     }
-    fn registry_key_exists(&self, _key: &str) -> Result<bool, SysError> {
-        Err(SysError::Offline)
-    }
-    fn registry_value(&self, _key: &str, _name: &str) -> Result<Option<RegValue>, SysError> {
-        Err(SysError::Offline)
+    fn registry(&self) -> &dyn Registry {
+        &NoRegistry
     }
     fn query_events(
         &self,

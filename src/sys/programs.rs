@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::diagnose::servicing_logs::decode::for_each_line;
+use crate::lines::for_each_line;
 
 /// How long output is still read after the program exited.
 const DRAIN: Duration = Duration::from_millis(500);

@@ -361,7 +361,7 @@ impl CbsReader {
                     code: None,
                     details: vec![format!(
                         "could not repair {} ({shown}{more})",
-                        crate::report::count(names.len() as u64, "file", "files"),
+                        crate::record::count(names.len() as u64, "file", "files"),
                     )],
                 }
             });

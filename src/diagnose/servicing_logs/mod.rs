@@ -7,7 +7,6 @@
 //! this file finds the logs and words the findings.
 
 mod cbs;
-pub(crate) mod decode;
 mod dism;
 mod evidence;
 mod line;
@@ -20,13 +19,14 @@ use super::{Finding, Severity};
 use crate::explain;
 use crate::folders::Layout;
 use crate::folders::layout::find_child;
-use crate::report::{Mode, count};
+use crate::machine::Mode;
+use crate::record::count;
 use evidence::{Evidence, Group, Kind, Standing};
 
 /// Failures shown one by one; the rest are counted in the summary finding.
 const MAX_SHOWN: usize = 8;
 /// A record (a dated line and its continuation lines) is cut here.
-const MAX_RECORD: usize = 2 * decode::MAX_LINE;
+const MAX_RECORD: usize = 2 * crate::lines::MAX_LINE;
 
 pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
     let logs = Logs::find(&layout.windows_dir);
@@ -140,7 +140,7 @@ fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()
         }
         record.clear();
     };
-    decode::for_each_line(file, |text| {
+    crate::lines::for_each_line(file, |text| {
         if line::is_dated(text) {
             flush(&mut record);
             record.push_str(text);

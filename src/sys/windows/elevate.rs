@@ -11,7 +11,7 @@ use windows_sys::Win32::UI::Shell::{
 };
 use windows_sys::Win32::UI::WindowsAndMessaging::SW_SHOWNORMAL;
 
-use crate::elevation::quote;
+use crate::sys::cmdline::quote;
 
 fn wide(text: &std::ffi::OsStr) -> Vec<u16> {
     text.encode_wide().chain(Some(0)).collect()

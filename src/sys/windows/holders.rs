@@ -11,7 +11,7 @@ use windows_sys::Win32::System::RestartManager::{
     RmStartSession,
 };
 
-use crate::report::Holder;
+use crate::sys::Holder;
 
 /// A Restart Manager session, ended on drop.
 struct Session(u32);

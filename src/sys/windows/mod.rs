@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
-use super::{Platform, RegValue, ResetLock, ServiceInfo, ServiceStatus, SysError};
+use super::{Holder, Platform, Registry, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
 pub mod console;
 pub mod dir;
@@ -81,17 +81,11 @@ impl Platform for Windows {
     fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
         Ok(elevate::relaunch_elevated(args)?)
     }
-    fn holders(
-        &self,
-        paths: &[std::path::PathBuf],
-    ) -> Result<Vec<crate::report::Holder>, SysError> {
+    fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<Holder>, SysError> {
         Ok(holders::holders(paths)?)
     }
-    fn registry_key_exists(&self, key: &str) -> Result<bool, SysError> {
-        Ok(registry::key_exists(key)?)
-    }
-    fn registry_value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
-        Ok(registry::value(key, name)?)
+    fn registry(&self) -> &dyn Registry {
+        &registry::Live
     }
     fn query_events(
         &self,
@@ -106,17 +100,6 @@ impl Platform for Windows {
     }
     fn set_service_dacl(&self, name: &str, sddl: &str) -> Result<(), SysError> {
         security::set_dacl(name, sddl)
-    }
-    fn set_registry_value(
-        &self,
-        key: &str,
-        name: &str,
-        value: Option<&RegValue>,
-    ) -> Result<(), SysError> {
-        Ok(registry::set_value(key, name, value)?)
-    }
-    fn registry_subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
-        Ok(registry::subkeys(key)?)
     }
     fn run_program(
         &self,

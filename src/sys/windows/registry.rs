@@ -1,236 +1,199 @@
-//! HKEY_LOCAL_MACHINE (64-bit view): values read, and the few `repair` writes. Keys are closed
-//! on drop.
+//! The live registry, `HKEY_LOCAL_MACHINE`'s 64-bit view. Keys are opened, read, listed and
+//! closed through `windows-registry`; values are written and key security is read through
+//! windows-sys, because `windows-registry` asserts that string data is terminated (a value read
+//! unterminated must go back exactly as it was) and knows no security descriptors.
 
 use std::io;
-use std::ptr;
 
-use windows_sys::Win32::Foundation::{
-    ERROR_FILE_NOT_FOUND, ERROR_MORE_DATA, ERROR_NO_MORE_ITEMS, ERROR_SUCCESS, WIN32_ERROR,
+use windows_registry::{Key, LOCAL_MACHINE};
+use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_SUCCESS, HLOCAL, LocalFree};
+use windows_sys::Win32::Security::Authorization::{
+    ConvertSecurityDescriptorToStringSecurityDescriptorW, SDDL_REVISION_1,
 };
-use windows_sys::Win32::System::Registry::{
-    HKEY, HKEY_LOCAL_MACHINE, KEY_READ, KEY_SET_VALUE, KEY_WOW64_64KEY, REG_BINARY, REG_DWORD,
-    REG_EXPAND_SZ, REG_MULTI_SZ, REG_OPTION_NON_VOLATILE, REG_QWORD, REG_SZ, REG_VALUE_TYPE,
-    RegCloseKey, RegCreateKeyExW, RegDeleteValueW, RegEnumKeyExW, RegOpenKeyExW, RegQueryValueExW,
-    RegSetValueExW,
+use windows_sys::Win32::Security::{
+    DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
 };
+use windows_sys::Win32::System::Registry::{KEY_WOW64_64KEY, RegGetKeySecurity, RegSetValueExW};
 
-use crate::sys::RegValue;
+use crate::sys::{RegValue, Registry, SysError};
 
-fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain(Some(0)).collect()
-}
+/// `HKEY_LOCAL_MACHINE` of the running Windows.
+pub struct Live;
 
-/// An open registry key, closed on drop.
-struct Key(HKEY);
-
-impl Drop for Key {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from a successful RegOpenKeyExW and is closed only here.
-        unsafe { RegCloseKey(self.0) };
-    }
-}
-
-fn check(status: WIN32_ERROR) -> io::Result<()> {
-    if status == ERROR_SUCCESS {
-        Ok(())
+/// The OS error an HRESULT carries: the Win32 code inside `0x8007xxxx`, else the HRESULT itself.
+fn os_error(err: &windows_result::Error) -> io::Error {
+    let code = err.code().0;
+    if (code as u32) & 0xFFFF_0000 == 0x8007_0000 {
+        io::Error::from_raw_os_error(code & 0xFFFF)
     } else {
-        Err(io::Error::from_raw_os_error(status as i32))
+        io::Error::from_raw_os_error(code)
     }
 }
 
-/// `None` when the key does not exist.
-fn open(key: &str) -> io::Result<Option<Key>> {
-    let path = wide(key);
-    let mut handle: HKEY = ptr::null_mut();
-    // SAFETY: `path` is NUL-terminated and outlives the call; `handle` is a valid out-pointer.
-    let status = unsafe {
-        RegOpenKeyExW(
-            HKEY_LOCAL_MACHINE,
-            path.as_ptr(),
-            0,
-            KEY_READ | KEY_WOW64_64KEY,
-            &mut handle,
-        )
-    };
-    match status {
-        ERROR_SUCCESS => Ok(Some(Key(handle))),
-        ERROR_FILE_NOT_FOUND => Ok(None),
-        other => Err(io::Error::from_raw_os_error(other as i32)),
+/// An HRESULT that wraps ERROR_FILE_NOT_FOUND: the key or value is absent.
+fn is_absent(err: &windows_result::Error) -> bool {
+    err.code() == windows_result::HRESULT::from_win32(ERROR_FILE_NOT_FOUND)
+}
+
+fn failed(err: windows_result::Error) -> SysError {
+    SysError::Os(os_error(&err))
+}
+
+/// `key` opened for reading; `None` when it does not exist.
+fn open(key: &str) -> Result<Option<Key>, SysError> {
+    match LOCAL_MACHINE
+        .options()
+        .read()
+        .access(KEY_WOW64_64KEY)
+        .open(key)
+    {
+        Ok(key) => Ok(Some(key)),
+        Err(err) if is_absent(&err) => Ok(None),
+        Err(err) => Err(failed(err)),
     }
 }
 
-pub fn key_exists(key: &str) -> io::Result<bool> {
-    Ok(open(key)?.is_some())
-}
+impl Registry for Live {
+    fn key_exists(&self, key: &str) -> Result<bool, SysError> {
+        Ok(open(key)?.is_some())
+    }
 
-pub fn value(key: &str, name: &str) -> io::Result<Option<RegValue>> {
-    let Some(key) = open(key)? else {
-        return Ok(None);
-    };
-    let name = wide(name);
-    let mut kind: REG_VALUE_TYPE = 0;
-    let mut data: Vec<u8> = vec![0; 256];
-    loop {
-        let mut len = data.len() as u32;
-        // SAFETY: the key is open; `name` is NUL-terminated; `data` is writable for `len` bytes and
-        // `kind`/`len` are valid out-pointers.
+    fn value(&self, key: &str, name: &str) -> Result<Option<RegValue>, SysError> {
+        let Some(key) = open(key)? else {
+            return Ok(None);
+        };
+        match key.get_value(name) {
+            Ok(value) => Ok(Some(RegValue::new(u32::from(value.ty()), value.to_vec()))),
+            Err(err) if is_absent(&err) => Ok(None),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
+    fn values(&self, key: &str) -> Result<Vec<(String, RegValue)>, SysError> {
+        let Some(key) = open(key)? else {
+            return Ok(Vec::new());
+        };
+        Ok(key
+            .values()
+            .map_err(failed)?
+            .map(|(name, value)| (name, RegValue::new(u32::from(value.ty()), value.to_vec())))
+            .collect())
+    }
+
+    fn subkeys(&self, key: &str) -> Result<Vec<String>, SysError> {
+        let Some(key) = open(key)? else {
+            return Ok(Vec::new());
+        };
+        Ok(key.keys().map_err(failed)?.collect())
+    }
+
+    fn key_security(&self, key: &str) -> Result<Option<String>, SysError> {
+        let Some(key) = open(key)? else {
+            return Ok(None);
+        };
+        Ok(Some(security_of(&key)?))
+    }
+
+    fn set_value(&self, key: &str, name: &str, value: Option<&RegValue>) -> Result<(), SysError> {
+        let Some(value) = value else {
+            let key = match LOCAL_MACHINE
+                .options()
+                .write()
+                .access(KEY_WOW64_64KEY)
+                .open(key)
+            {
+                Ok(key) => key,
+                Err(err) if is_absent(&err) => return Ok(()),
+                Err(err) => return Err(failed(err)),
+            };
+            return match key.remove_value(name) {
+                Err(err) if !is_absent(&err) => Err(failed(err)),
+                _ => Ok(()),
+            };
+        };
+        let key = LOCAL_MACHINE
+            .options()
+            .read()
+            .write()
+            .create()
+            .access(KEY_WOW64_64KEY)
+            .open(key)
+            .map_err(failed)?;
+        let name: Vec<u16> = name.encode_utf16().chain(Some(0)).collect();
+        let len = u32::try_from(value.data.len())
+            .map_err(|_| SysError::Os(io::Error::other("a value of 4 GiB or more")))?;
+        // SAFETY: the key is open for writing and lives across the call; `name` is NUL-terminated;
+        // `data` is readable for `len` bytes (a null pointer is allowed with a length of zero).
         let status = unsafe {
-            RegQueryValueExW(
-                key.0,
+            RegSetValueExW(
+                key.as_raw(),
                 name.as_ptr(),
-                ptr::null(),
-                &mut kind,
-                data.as_mut_ptr(),
-                &mut len,
-            )
-        };
-        match status {
-            ERROR_MORE_DATA => data.resize(len as usize, 0),
-            ERROR_FILE_NOT_FOUND => return Ok(None),
-            other => {
-                check(other)?;
-                data.truncate(len as usize);
-                return Ok(Some(decode(kind, &data)));
-            }
-        }
-    }
-}
-
-fn decode(kind: REG_VALUE_TYPE, data: &[u8]) -> RegValue {
-    let units: Vec<u16> = data
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    let text =
-        |units: &[u16]| String::from_utf16_lossy(units.split(|u| *u == 0).next().unwrap_or(&[]));
-    match kind {
-        REG_DWORD if data.len() >= 4 => {
-            RegValue::Dword(u32::from_le_bytes([data[0], data[1], data[2], data[3]]))
-        }
-        REG_QWORD if data.len() >= 8 => RegValue::Qword(u64::from_le_bytes(
-            data[..8].try_into().expect("eight bytes"),
-        )),
-        REG_SZ | REG_EXPAND_SZ => RegValue::String(text(&units)),
-        REG_MULTI_SZ => RegValue::MultiString(
-            units
-                .split(|u| *u == 0)
-                .filter(|s| !s.is_empty())
-                .map(String::from_utf16_lossy)
-                .collect(),
-        ),
-        REG_BINARY => RegValue::Binary(data.to_vec()),
-        _ => RegValue::Binary(data.to_vec()),
-    }
-}
-
-/// Write `value` (creating the key) or, for `None`, delete it (absent already is fine).
-pub fn set_value(key: &str, name: &str, value: Option<&RegValue>) -> io::Result<()> {
-    let path = wide(key);
-    let name = wide(name);
-    let Some(value) = value else {
-        let mut handle: HKEY = ptr::null_mut();
-        // SAFETY: `path` is NUL-terminated and outlives the call; `handle` is a valid out-pointer.
-        let status = unsafe {
-            RegOpenKeyExW(
-                HKEY_LOCAL_MACHINE,
-                path.as_ptr(),
                 0,
-                KEY_SET_VALUE | KEY_WOW64_64KEY,
-                &mut handle,
+                value.kind,
+                value.data.as_ptr(),
+                len,
             )
         };
-        if status == ERROR_FILE_NOT_FOUND {
-            return Ok(());
+        if status != ERROR_SUCCESS {
+            return Err(SysError::Os(io::Error::from_raw_os_error(status as i32)));
         }
-        check(status)?;
-        let key = Key(handle);
-        // SAFETY: the key is open for setting values; `name` is NUL-terminated.
-        let status = unsafe { RegDeleteValueW(key.0, name.as_ptr()) };
-        return if status == ERROR_FILE_NOT_FOUND {
-            Ok(())
-        } else {
-            check(status)
-        };
-    };
-    let mut handle: HKEY = ptr::null_mut();
-    // SAFETY: `path` is NUL-terminated; no class, default security; `handle` is an out-pointer.
-    let status = unsafe {
-        RegCreateKeyExW(
-            HKEY_LOCAL_MACHINE,
-            path.as_ptr(),
-            0,
-            ptr::null(),
-            REG_OPTION_NON_VOLATILE,
-            KEY_SET_VALUE | KEY_WOW64_64KEY,
-            ptr::null(),
-            &mut handle,
-            ptr::null_mut(),
-        )
-    };
-    check(status)?;
-    let key = Key(handle);
-    let (kind, data) = encode(value);
-    // SAFETY: the key is open for setting values; `data` is readable for the length passed.
-    let status = unsafe {
-        RegSetValueExW(
-            key.0,
-            name.as_ptr(),
-            0,
-            kind,
-            data.as_ptr(),
-            data.len() as u32,
-        )
-    };
-    check(status)
-}
-
-fn encode(value: &RegValue) -> (REG_VALUE_TYPE, Vec<u8>) {
-    let units = |text: &str| -> Vec<u8> {
-        text.encode_utf16()
-            .chain(Some(0))
-            .flat_map(u16::to_le_bytes)
-            .collect()
-    };
-    match value {
-        RegValue::Dword(n) => (REG_DWORD, n.to_le_bytes().to_vec()),
-        RegValue::Qword(n) => (REG_QWORD, n.to_le_bytes().to_vec()),
-        RegValue::String(s) => (REG_SZ, units(s)),
-        RegValue::MultiString(list) => {
-            let mut data: Vec<u8> = list.iter().flat_map(|s| units(s)).collect();
-            data.extend([0, 0]);
-            (REG_MULTI_SZ, data)
-        }
-        RegValue::Binary(bytes) => (REG_BINARY, bytes.clone()),
+        Ok(())
     }
 }
 
-/// The names of the subkeys of `key`; empty when it does not exist.
-pub fn subkeys(key: &str) -> io::Result<Vec<String>> {
-    let Some(key) = open(key)? else {
-        return Ok(Vec::new());
-    };
-    let mut names = Vec::new();
-    let mut buf = vec![0u16; 256];
-    for index in 0.. {
+/// Memory the system allocated with LocalAlloc, freed on drop.
+struct Local(HLOCAL);
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from a system call that allocates with LocalAlloc and is freed
+        // exactly once, here (null is allowed).
+        unsafe { LocalFree(self.0) };
+    }
+}
+
+/// A key's owner and DACL, as SDDL.
+fn security_of(key: &Key) -> Result<String, SysError> {
+    let what = OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+    let mut buf: Vec<u8> = vec![0; 512];
+    loop {
         let mut len = buf.len() as u32;
-        // SAFETY: the key is open; `buf` is writable for `len` units; the rest may be null.
+        // SAFETY: the key is open with READ_CONTROL (part of KEY_READ); `buf` is writable for
+        // `len` bytes, and `len` is a valid in/out pointer.
         let status = unsafe {
-            RegEnumKeyExW(
-                key.0,
-                index,
-                buf.as_mut_ptr(),
+            RegGetKeySecurity(
+                key.as_raw(),
+                what,
+                buf.as_mut_ptr() as PSECURITY_DESCRIPTOR,
                 &mut len,
-                ptr::null(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
             )
         };
         match status {
-            ERROR_NO_MORE_ITEMS => break,
-            other => check(other)?,
+            ERROR_SUCCESS => break,
+            // ERROR_INSUFFICIENT_BUFFER: `len` is the size needed.
+            122 if len as usize > buf.len() => buf.resize(len as usize, 0),
+            other => return Err(SysError::Os(io::Error::from_raw_os_error(other as i32))),
         }
-        names.push(String::from_utf16_lossy(&buf[..len as usize]));
     }
-    Ok(names)
+    let mut text: *mut u16 = std::ptr::null_mut();
+    let mut text_len = 0u32;
+    // SAFETY: `buf` holds the self-relative descriptor RegGetKeySecurity wrote; `text` receives a
+    // LocalAlloc'd string owned by `Local` from here on.
+    let ok = unsafe {
+        ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            buf.as_ptr() as PSECURITY_DESCRIPTOR,
+            SDDL_REVISION_1,
+            what,
+            &mut text,
+            &mut text_len,
+        )
+    };
+    if ok == 0 {
+        return Err(SysError::Os(io::Error::last_os_error()));
+    }
+    let owned = Local(text as HLOCAL);
+    // SAFETY: on success `text` points at `text_len` UTF-16 units (the count includes the NUL).
+    let units = unsafe { std::slice::from_raw_parts(owned.0 as *const u16, text_len as usize) };
+    let end = units.iter().position(|u| *u == 0).unwrap_or(units.len());
+    Ok(String::from_utf16_lossy(&units[..end]))
 }

@@ -1,0 +1,57 @@
+//! The commands, one file each, and the dispatch from a validated request to them. The admin
+//! commands (reset, undo, repair) run through one skeleton, `session`; the readers (status,
+//! diagnose, explain) need no rights; the menu runs the others. Nothing below this folder
+//! imports it.
+
+mod diagnose;
+mod explain;
+pub mod menu;
+mod repair;
+mod reset;
+mod rights;
+mod session;
+mod status;
+mod target;
+mod undo;
+
+use crate::clock::SystemClock;
+use crate::exit::Exit;
+use crate::machine::Machine;
+use crate::printer::Printer;
+use crate::request::{Command, Location};
+use session::Session;
+use target::Target;
+
+/// Run one command to its end and say how it went.
+pub fn run(command: Command, printer: &Printer) -> Exit {
+    match command {
+        Command::Status(req) => status::run(&req, printer),
+        Command::Diagnose(req) => diagnose::run(&req, printer),
+        Command::Explain(req) => explain::run(&req, printer),
+        Command::Reset(req) => admin(&req.location, "reset", printer, |s| reset::run(&req, s)),
+        Command::Undo(req) => admin(&req.location, "undo", printer, |s| undo::run(&req, s)),
+        Command::Repair(req) => admin(&Location::Online, "repair", printer, |s| {
+            repair::run(&req, s)
+        }),
+        Command::Menu => menu::run(printer, run),
+    }
+}
+
+/// A command that changes the machine: find its installation, then hand it a session.
+fn admin(
+    location: &Location,
+    command: &'static str,
+    printer: &Printer,
+    act: impl FnOnce(&Session) -> Exit,
+) -> Exit {
+    let Some(target) = Target::find(location, command, printer) else {
+        return Exit::Usage;
+    };
+    let machine = Machine::new(&*target.sys, &SystemClock);
+    act(&Session::new(machine, &target.layout, target.mode, printer))
+}
+
+#[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
+mod tests;

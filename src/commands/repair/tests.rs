@@ -1,0 +1,776 @@
+//! The ladder's decisions against the fake platform with scripted scans: where it starts, when it
+//! climbs, when it stops, what each rung changes, and that `undo` puts the settings back.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use super::Repair;
+use crate::catalog::{CONNECTIONS, Folder, PROXY_VALUE, WU_CLIENT, WU_POLICY};
+use crate::clock::FakeClock;
+use crate::commands::session::{self, Session};
+use crate::exit::Exit;
+use crate::fixes::{self, Dism, Fix, PutBack, put_back_allowed};
+use crate::folders::Layout;
+use crate::journal::{Op, Store};
+use crate::ladder::Rung;
+use crate::machine::{Machine as On, Mode};
+use crate::printer::Printer;
+use crate::record::{Action, Outcome};
+use crate::report::RepairReport;
+use crate::request::{Origin, RepairRequest};
+use crate::sys::fake::FakePlatform;
+use crate::sys::registry::REG_BINARY;
+use crate::sys::{Platform, RegValue, Scan, ServiceState, StartType};
+
+const FAIL: Scan = Scan {
+    hresult: 0x8024_4018,
+    updates: None,
+    timed_out: false,
+};
+const OK: Scan = Scan {
+    hresult: 0,
+    updates: Some(3),
+    timed_out: false,
+};
+const TAMPERED: &str = "D:(A;;CCLCSWLORC;;;AU)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)";
+const BITS_DEFAULT: &str = "D:(A;CI;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)";
+
+struct Machine {
+    _dir: tempfile::TempDir,
+    layout: Layout,
+}
+
+fn machine() -> Machine {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("Windows");
+    let layout = Layout::online_with(windows.clone(), dir.path().join("ProgramData"));
+    for folder in Folder::EVERY {
+        fs::create_dir_all(layout.path(folder)).unwrap();
+        fs::write(layout.path(folder).join("inside"), b"x").unwrap();
+    }
+    for exe in [
+        "dism.exe",
+        "sfc.exe",
+        "regsvr32.exe",
+        "netsh.exe",
+        "wuapi.dll",
+        "qmgr.dll",
+    ] {
+        fs::write(windows.join("System32").join(exe), b"MZ").unwrap();
+    }
+    Machine { _dir: dir, layout }
+}
+
+fn platform() -> FakePlatform {
+    let mut sys = FakePlatform::new();
+    for name in [
+        "usosvc",
+        "wuauserv",
+        "bits",
+        "cryptsvc",
+        "msiserver",
+        "dosvc",
+    ] {
+        sys = sys.service(name, ServiceState::Running, StartType::Demand);
+    }
+    sys.service("trustedinstaller", ServiceState::Stopped, StartType::Demand)
+        .dacl("bits", BITS_DEFAULT)
+        .dacl("wuauserv", TAMPERED)
+        .program("regsvr32.exe", &[], 0)
+        .program(
+            "netsh.exe",
+            &["Winsock Catalog Provider Entry", "Description: Hyper-V RAW"],
+            0,
+        )
+        .program(
+            "dism.exe",
+            &[
+                "Deployment Image Servicing and Management tool",
+                "[=====   25.0%   ]",
+                "[====== 100.0% =====]",
+                "The restore operation completed successfully.",
+            ],
+            0,
+        )
+        .program(
+            "sfc.exe",
+            &[
+                "Verification 100% complete.",
+                "Windows Resource Protection did not find any integrity violations.",
+            ],
+            0,
+        )
+}
+
+fn request(origin: Origin, up_to: Rung) -> RepairRequest {
+    RepairRequest {
+        origin,
+        up_to,
+        source: None,
+        network: false,
+        dry_run: false,
+        assume_yes: true,
+        verify: true,
+        timeout: Duration::from_secs(5),
+        force: false,
+        no_elevate: true,
+        elevated_child: false,
+    }
+}
+
+fn run(m: &Machine, sys: &FakePlatform, req: &RepairRequest) -> (Exit, RepairReport) {
+    let (printer, clock) = (Printer::new(true), FakeClock::new());
+    let s = Session::new(On::new(sys, &clock), &m.layout, Mode::Online, &printer);
+    let mut repair = Repair::new(req, &s);
+    let exit = session::run(&mut repair, &s);
+    (exit, repair.report)
+}
+
+/// The undo of `pick`, as `wufix undo` plans and runs it.
+fn undo(
+    m: &Machine,
+    sys: &FakePlatform,
+    req: &RepairRequest,
+    pick: &crate::reversal::Selection,
+) -> crate::report::ResetReport {
+    let mut reset = req.as_reset();
+    reset.folders = pick.restores.iter().map(|(f, _)| *f).collect();
+    let plan = crate::plan::Plan::undo(
+        &reset,
+        &m.layout,
+        sys,
+        jiff::Timestamp::now(),
+        &pick.restores,
+        &pick.settings,
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    crate::engine::run(&plan, On::new(sys, &FakeClock::new()), &cancel, &mut |_| {})
+}
+
+fn ran(sys: &FakePlatform, exe: &str) -> Vec<Vec<String>> {
+    sys.runs()
+        .into_iter()
+        .filter(|(path, _)| {
+            path.file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(exe))
+        })
+        .map(|(_, args)| args)
+        .collect()
+}
+
+fn actions(report: &RepairReport) -> Vec<(Rung, Action, Outcome)> {
+    report
+        .rungs
+        .iter()
+        .flat_map(|r| r.steps.iter().map(move |s| (r.rung, s.action, s.outcome)))
+        .collect()
+}
+
+#[test]
+fn the_ladder_stops_at_the_first_rung_after_which_the_scan_succeeds() {
+    let m = machine();
+    let sys = platform().scans(&[OK]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Deep));
+    assert_eq!(exit, Exit::Ok);
+    assert_eq!(report.fixed_by, Some(Rung::Light));
+    assert_eq!(report.rungs.len(), 1);
+    assert_eq!(sys.scans_asked(), 1);
+    // Light set aside both folders and the BITS queue, and touched nothing of the higher rungs.
+    for folder in Folder::EVERY {
+        assert!(!m.layout.path(folder).join("inside").exists(), "{folder:?}");
+    }
+    assert!(sys.dacl_writes().is_empty());
+    assert!(sys.runs().is_empty(), "{:?}", sys.runs());
+    assert_eq!(sys.state("wuauserv"), ServiceState::Running);
+}
+
+#[test]
+fn a_failing_scan_climbs_one_rung_at_a_time_and_full_writes_only_the_permissions_that_differ() {
+    let m = machine();
+    let sys = platform().scans(&[FAIL, OK]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Deep));
+    assert_eq!(exit, Exit::Ok);
+    assert_eq!(report.fixed_by, Some(Rung::Full));
+    assert_eq!(
+        report.rungs.iter().map(|r| r.rung).collect::<Vec<_>>(),
+        [Rung::Light, Rung::Full]
+    );
+    assert!(!report.rungs[0].scan.as_ref().unwrap().succeeded);
+    // wuauserv's tampered DACL is repaired; bits matches its default and is left alone.
+    let writes = sys.dacl_writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].0, "wuauserv");
+    assert!(
+        fixes::sddl::assess(&writes[0].1, fixes::sddl::default_for("wuauserv").unwrap())
+            .unwrap()
+            .missing
+            .is_empty()
+    );
+    assert!(
+        ran(&sys, "dism.exe").is_empty(),
+        "deep must not run once full fixed it"
+    );
+    assert_eq!(
+        ran(&sys, "regsvr32.exe").len(),
+        2,
+        "the two DLLs present, each once"
+    );
+    // Winsock is never reset without --network.
+    assert!(ran(&sys, "netsh.exe").is_empty());
+    for name in ["wuauserv", "bits", "cryptsvc", "usosvc"] {
+        assert_eq!(sys.state(name), ServiceState::Running, "{name}");
+    }
+}
+
+#[test]
+fn the_ladder_never_climbs_above_its_cap_and_then_says_what_to_try() {
+    let m = machine();
+    let sys = platform().scans(&[FAIL]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Full));
+    assert_eq!(exit, Exit::Failed);
+    assert_eq!(report.fixed_by, None);
+    assert_eq!(report.rungs.len(), 2);
+    assert!(ran(&sys, "dism.exe").is_empty());
+    assert!(
+        report
+            .next_step
+            .as_deref()
+            .unwrap()
+            .contains("--from deep --up-to deep"),
+        "{:?}",
+        report.next_step
+    );
+    // At the top of the ladder, the in-place repair is what is left.
+    let m = machine();
+    let sys = platform().scans(&[FAIL]);
+    let (_, report) = run(&m, &sys, &request(Origin::Rung(Rung::Deep), Rung::Deep));
+    assert!(
+        report
+            .next_step
+            .as_deref()
+            .unwrap()
+            .contains("Keep personal files and apps")
+    );
+}
+
+#[test]
+fn a_component_store_code_goes_to_dism_first_but_only_when_deep_is_asked_for() {
+    let m = machine();
+    let sys = platform().scans(&[OK]);
+    let (exit, report) = run(
+        &m,
+        &sys,
+        &request(Origin::Code("0x800f081f".into(), 0x800F081F), Rung::Full),
+    );
+    assert_eq!(exit, Exit::Failed);
+    assert!(report.rungs.is_empty());
+    assert!(
+        sys.requests().is_empty() && sys.runs().is_empty(),
+        "nothing may run: {:?}",
+        sys.requests()
+    );
+    assert!(
+        report
+            .next_step
+            .as_deref()
+            .unwrap()
+            .contains("wufix repair --for 0x800F081F --up-to deep")
+    );
+    for folder in Folder::EVERY {
+        assert!(m.layout.path(folder).join("inside").exists());
+    }
+
+    let sys = platform().scans(&[OK]);
+    let (exit, report) = run(
+        &m,
+        &sys,
+        &request(Origin::Code("0x800f081f".into(), 0x800F081F), Rung::Deep),
+    );
+    assert_eq!(exit, Exit::Ok);
+    assert_eq!(report.start.rung, "deep");
+    assert_eq!(report.fixed_by, Some(Rung::Deep));
+    let dism = ran(&sys, "dism.exe");
+    assert_eq!(
+        dism,
+        [vec![
+            "/Online".to_string(),
+            "/Cleanup-Image".into(),
+            "/RestoreHealth".into()
+        ]]
+    );
+    assert_eq!(ran(&sys, "sfc.exe"), [vec!["/scannow".to_string()]]);
+    // Called by absolute path in the Windows folder, never through PATH.
+    for (path, _) in sys.runs() {
+        assert!(
+            path.starts_with(m.layout.windows_dir.join("System32")),
+            "{}",
+            path.display()
+        );
+    }
+    // The folders were not reset: the evidence pointed past them.
+    for folder in Folder::EVERY {
+        assert!(m.layout.path(folder).join("inside").exists());
+    }
+    let dism_step = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.action == Action::Dism)
+        .unwrap();
+    assert_eq!(dism_step.outcome, Outcome::Done);
+    assert!(
+        dism_step
+            .output
+            .iter()
+            .any(|l| l.contains("completed successfully")),
+        "{:?}",
+        dism_step.output
+    );
+    assert!(
+        !dism_step.output.iter().any(|l| l.contains('%')),
+        "progress lines are shown live, not kept"
+    );
+    assert!(report.reboot_recommended);
+}
+
+#[test]
+fn dism_and_sfc_failures_are_reported_with_their_codes_and_words() {
+    let m = machine();
+    let sys = platform()
+        .program("dism.exe", &["Error: 0x800f081f", "The source files could not be found."], 0x800F081F)
+        .program("sfc.exe", &["Windows Resource Protection found corrupt files but was unable to fix some of them."], 0)
+        .scans(&[FAIL]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Deep), Rung::Deep));
+    assert_eq!(exit, Exit::Failed);
+    let steps = &report.rungs[0].steps;
+    let dism = steps.iter().find(|s| s.action == Action::Dism).unwrap();
+    assert_eq!(dism.outcome, Outcome::Failed);
+    assert!(
+        dism.detail.contains("0x800F081F CBS_E_SOURCE_MISSING"),
+        "{}",
+        dism.detail
+    );
+    assert!(dism.output.iter().any(|l| l.contains("source files")));
+    let sfc = steps.iter().find(|s| s.action == Action::Sfc).unwrap();
+    assert_eq!(
+        sfc.outcome,
+        Outcome::Failed,
+        "sfc's words decide, not its exit code"
+    );
+}
+
+#[test]
+fn a_network_code_needs_network_and_then_runs_only_the_network_steps() {
+    let m = machine();
+    let sys = platform().scans(&[OK]);
+    let (exit, report) = run(
+        &m,
+        &sys,
+        &request(Origin::Code("0x8024402c".into(), 0x8024402C), Rung::Full),
+    );
+    assert_eq!(exit, Exit::Failed);
+    assert!(report.next_step.as_deref().unwrap().contains("--network"));
+    assert!(sys.requests().is_empty() && sys.runs().is_empty());
+
+    let blob = proxy_blob("proxy.corp:8080");
+    let sys = platform()
+        .registry_value(CONNECTIONS, PROXY_VALUE, RegValue::binary(blob.clone()))
+        .scans(&[OK]);
+    let mut req = request(Origin::Code("0x8024402c".into(), 0x8024402C), Rung::Full);
+    req.network = true;
+    let (exit, report) = run(&m, &sys, &req);
+    assert_eq!(exit, Exit::Ok);
+    let done: Vec<Action> = actions(&report)
+        .into_iter()
+        .filter(|a| a.2 == Outcome::Done)
+        .map(|a| a.1)
+        .collect();
+    assert_eq!(done, [Action::WinsockReset, Action::ProxyReset]);
+    assert!(sys.dacl_writes().is_empty() && ran(&sys, "regsvr32.exe").is_empty());
+    assert_eq!(
+        ran(&sys, "netsh.exe").last().unwrap(),
+        &["winsock", "reset"]
+    );
+    let Ok(Some(RegValue {
+        kind: REG_BINARY,
+        data: now,
+    })) = sys.registry().value(CONNECTIONS, PROXY_VALUE)
+    else {
+        panic!("the setting is written, not deleted")
+    };
+    assert_eq!(
+        crate::winhttp::decode(&now),
+        Some(crate::winhttp::WinHttpProxy::Direct)
+    );
+    assert_eq!(
+        &now[4..8],
+        &[2, 0, 0, 0],
+        "the counter advances so WinHTTP reloads it"
+    );
+    for folder in Folder::EVERY {
+        assert!(
+            m.layout.path(folder).join("inside").exists(),
+            "the folder rungs were skipped"
+        );
+    }
+}
+
+fn proxy_blob(server: &str) -> Vec<u8> {
+    let mut blob = Vec::new();
+    for w in [0x18u32, 1, 3, server.len() as u32] {
+        blob.extend(w.to_le_bytes());
+    }
+    blob.extend(server.as_bytes());
+    blob.extend(0u32.to_le_bytes());
+    blob
+}
+
+#[test]
+fn the_wsus_identity_is_reset_only_where_a_wsus_server_is_set_and_policies_are_never_touched() {
+    let id = RegValue::string("4d1f-…");
+    let m = machine();
+    let sys = platform()
+        .registry_value(WU_CLIENT, "SusClientId", id.clone())
+        .scans(&[FAIL]);
+    run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    assert_eq!(
+        sys.registry().value(WU_CLIENT, "SusClientId").unwrap(),
+        Some(id.clone())
+    );
+
+    let server = RegValue::string("http://wsus.corp:8530");
+    let sys = platform()
+        .registry_value(WU_CLIENT, "SusClientId", id.clone())
+        .registry_value(WU_POLICY, "WUServer", server.clone())
+        .joined_to("corp.example")
+        .scans(&[FAIL]);
+    let (_, report) = run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    assert_eq!(
+        sys.registry().value(WU_CLIENT, "SusClientId").unwrap(),
+        None
+    );
+    assert_eq!(
+        sys.registry().value(WU_POLICY, "WUServer").unwrap(),
+        Some(server)
+    );
+    assert!(
+        report.managed.note.contains("corp.example") && report.managed.note.contains("wsus.corp")
+    );
+}
+
+#[test]
+fn without_verify_every_rung_up_to_the_cap_runs_and_no_scan_is_asked() {
+    let m = machine();
+    let sys = platform();
+    let mut req = request(Origin::Rung(Rung::Light), Rung::Deep);
+    req.verify = false;
+    let (exit, report) = run(&m, &sys, &req);
+    assert_eq!(exit, Exit::Ok, "{}", report.message);
+    assert_eq!(sys.scans_asked(), 0);
+    assert_eq!(report.rungs.len(), 3);
+    assert!(report.rungs.iter().all(|r| r.scan.is_none()));
+}
+
+#[test]
+fn a_dry_run_shows_every_rung_and_changes_nothing() {
+    let m = machine();
+    let sys = platform().registry_value(WU_POLICY, "WUServer", RegValue::string("http://w"));
+    let mut req = request(Origin::Rung(Rung::Light), Rung::Deep);
+    req.dry_run = true;
+    req.network = true;
+    let (exit, report) = run(&m, &sys, &req);
+    assert_eq!(exit, Exit::Ok);
+    assert_eq!(report.rungs.len(), 3);
+    let all = actions(&report);
+    for action in [
+        Action::RenameFolder,
+        Action::ServicePermissions,
+        Action::WsusIdentity,
+        Action::RegisterDlls,
+        Action::WinsockReset,
+        Action::ProxyReset,
+        Action::Dism,
+        Action::Sfc,
+    ] {
+        assert!(
+            all.iter().any(|a| a.1 == action),
+            "{action:?} missing from the dry run"
+        );
+    }
+    let steps: Vec<_> = report.rungs.iter().flat_map(|r| &r.steps).collect();
+    let winsock = steps
+        .iter()
+        .find(|s| s.action == Action::WinsockReset)
+        .unwrap();
+    assert!(!winsock.reversible);
+    assert!(winsock.risk.unwrap().starts_with("high"), "{winsock:?}");
+    assert!(
+        steps
+            .iter()
+            .filter(|s| s.outcome == Outcome::Planned)
+            .filter(|s| !matches!(s.action, Action::StopService | Action::StartService))
+            .all(|s| s.risk.is_some()),
+        "every change planned has its risk"
+    );
+    let wuauserv = steps
+        .iter()
+        .find(|s| s.action == Action::ServicePermissions && s.target == "wuauserv")
+        .unwrap();
+    assert_eq!(wuauserv.outcome, Outcome::Planned);
+    let bits = steps
+        .iter()
+        .find(|s| s.action == Action::ServicePermissions && s.target == "bits")
+        .unwrap();
+    assert_eq!(bits.outcome, Outcome::Skipped);
+    assert!(sys.requests().is_empty() && sys.runs().is_empty() && sys.dacl_writes().is_empty());
+    assert_eq!(sys.scans_asked(), 0);
+    for folder in Folder::EVERY {
+        assert!(m.layout.path(folder).join("inside").exists());
+    }
+}
+
+#[test]
+fn the_newest_standing_failure_picks_the_first_rung() {
+    let m = machine();
+    let event = "<Event><System><Provider Name='Microsoft-Windows-WindowsUpdateClient'/><EventID>20</EventID><TimeCreated SystemTime='2099-01-01T00:00:00.000Z'/></System><EventData><Data Name='errorCode'>0x8024402c</Data><Data Name='updateTitle'>KB1</Data></EventData></Event>";
+    let sys = platform()
+        .events("System", Some(vec![event.to_string()]))
+        .scans(&[OK]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Evidence, Rung::Full));
+    assert_eq!(
+        report.start.code.as_deref(),
+        Some("0x8024402C"),
+        "{:?}",
+        report.start
+    );
+    assert_eq!(report.start.rung, "network");
+    assert_eq!(
+        exit,
+        Exit::Failed,
+        "a network failure without --network changes nothing"
+    );
+    // No failure on record: the lightest rung.
+    let sys = platform().scans(&[OK]);
+    let (_, report) = run(&m, &sys, &request(Origin::Evidence, Rung::Full));
+    assert_eq!(report.start.rung, "light");
+    assert_eq!(report.start.code, None);
+}
+
+#[test]
+fn undo_puts_back_the_folders_the_permissions_and_the_proxy_a_repair_changed() {
+    let m = machine();
+    let blob = proxy_blob("proxy.corp:8080");
+    let sys = platform()
+        .registry_value(CONNECTIONS, PROXY_VALUE, RegValue::binary(blob.clone()))
+        .scans(&[FAIL]);
+    let mut req = request(Origin::Rung(Rung::Light), Rung::Full);
+    req.network = true;
+    run(&m, &sys, &req);
+    assert_eq!(sys.dacl_writes().len(), 1);
+
+    let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
+    let listing = store.list().unwrap();
+    assert_eq!(listing.runs.len(), 1, "one journal for the whole repair");
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    assert_eq!(pick.restores.len(), 3, "{:?}", pick.restores);
+    assert_eq!(pick.settings.len(), 2, "{:?}", pick.settings);
+    let report = undo(&m, &sys, &req, &pick);
+    assert!(report.ok, "{:?}", report.steps);
+    for folder in Folder::EVERY {
+        assert!(
+            m.layout.path(folder).join("inside").exists(),
+            "{folder:?} is back"
+        );
+    }
+    assert_eq!(sys.service_dacl("wuauserv").unwrap(), TAMPERED);
+    assert_eq!(
+        sys.registry().value(CONNECTIONS, PROXY_VALUE).unwrap(),
+        Some(RegValue::binary(blob))
+    );
+}
+
+#[test]
+fn a_journal_is_trusted_only_with_what_a_repair_changes() {
+    let takeover = Op::ServiceDacl {
+        name: "wuauserv".into(),
+        before: "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BU)".into(),
+        after: String::new(),
+    };
+    assert!(put_back_allowed(&takeover).unwrap_err().contains("BU"));
+    let other = Op::ServiceDacl {
+        name: "spooler".into(),
+        before: "D:".into(),
+        after: String::new(),
+    };
+    assert!(put_back_allowed(&other).is_err());
+    let run_key = Op::RegistryValue {
+        key: r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run".into(),
+        name: "evil".into(),
+        before: Some(RegValue::string("c:\\evil.exe")),
+        after: None,
+    };
+    assert!(put_back_allowed(&run_key).is_err());
+    assert!(
+        put_back_allowed(&Op::ServiceDacl {
+            name: "BITS".into(),
+            before: TAMPERED.into(),
+            after: String::new()
+        })
+        .is_ok()
+    );
+    // And the engine refuses such a step rather than writing it.
+    let sys = platform();
+    let record = PutBack(takeover).run(&mut fixes::Context {
+        sys: &sys,
+        journal: &mut crate::journal::Unrecorded,
+        meter: &crate::progress::Quiet,
+    });
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert!(sys.dacl_writes().is_empty());
+}
+
+#[test]
+fn dism_progress_reaches_the_meter_as_it_comes() {
+    struct Seen(std::sync::Mutex<Vec<f32>>);
+    impl crate::progress::Meter for Seen {
+        fn percent(&self, _what: &str, p: f32) {
+            self.0.lock().unwrap().push(p);
+        }
+    }
+    let m = machine();
+    let sys = platform();
+    let seen = Seen(Default::default());
+    let step = Dism {
+        exe: m.layout.windows_dir.join("System32").join("dism.exe"),
+        args: fixes::tools::dism_args(None),
+    };
+    let record = step.run(&mut fixes::Context {
+        sys: &sys,
+        journal: &mut crate::journal::Unrecorded,
+        meter: &seen,
+    });
+    assert_eq!(record.outcome, Outcome::Done);
+    assert_eq!(*seen.0.lock().unwrap(), [25.0, 100.0]);
+    // A missing program is a failed step, not a search through PATH.
+    let step = Dism {
+        exe: Path::new("/nowhere/dism.exe").to_path_buf(),
+        args: vec![],
+    };
+    let record = step.run(&mut fixes::Context {
+        sys: &sys,
+        journal: &mut crate::journal::Unrecorded,
+        meter: &seen,
+    });
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert!(record.detail.contains("is not there"), "{}", record.detail);
+}
+
+#[test]
+fn undo_leaves_a_setting_changed_since_the_repair_as_it_is() {
+    let m = machine();
+    let sys = platform()
+        .registry_value(
+            CONNECTIONS,
+            PROXY_VALUE,
+            RegValue::binary(proxy_blob("old.proxy:1")),
+        )
+        .scans(&[FAIL]);
+    let mut req = request(Origin::Rung(Rung::Full), Rung::Full);
+    req.network = true;
+    run(&m, &sys, &req);
+    // An administrator sets a new proxy and new permissions after the repair.
+    let theirs = RegValue::binary(proxy_blob("new.proxy:2"));
+    sys.registry()
+        .set_value(CONNECTIONS, PROXY_VALUE, Some(&theirs))
+        .unwrap();
+    sys.set_service_dacl("wuauserv", BITS_DEFAULT).unwrap();
+    let writes = sys.dacl_writes().len();
+
+    let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
+        .list()
+        .unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    assert!(pick.restores.is_empty());
+    let report = undo(&m, &sys, &req, &pick);
+    let skipped: Vec<_> = report
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::RestoreSetting && s.outcome == Outcome::Skipped)
+        .collect();
+    assert_eq!(skipped.len(), 2, "{:?}", report.steps);
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s.detail.contains("changed since the repair"))
+    );
+    assert_eq!(
+        sys.registry().value(CONNECTIONS, PROXY_VALUE).unwrap(),
+        Some(theirs)
+    );
+    assert_eq!(sys.dacl_writes().len(), writes, "theirs stands");
+}
+
+#[test]
+fn a_journal_an_ordinary_user_planted_puts_no_setting_back() {
+    let m = machine();
+    let sys = platform().scans(&[FAIL]);
+    run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
+        .list()
+        .unwrap();
+    let mut pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    assert!(!pick.settings.is_empty());
+    assert_eq!(
+        crate::reversal::keep_trusted_settings(&mut pick, &sys),
+        None
+    );
+    assert!(!pick.settings.is_empty(), "wufix's own journal is trusted");
+
+    let planted = sys.files_planted();
+    let note = crate::reversal::keep_trusted_settings(&mut pick, &planted).expect("a note");
+    assert!(note.contains("not owned by an administrator"), "{note}");
+    assert!(pick.settings.is_empty());
+}
+
+#[test]
+fn a_service_that_is_not_installed_is_said_so_in_the_plan_and_the_run() {
+    let m = machine();
+    let mut sys = FakePlatform::new();
+    for name in ["wuauserv", "bits", "cryptsvc"] {
+        sys = sys.service(name, ServiceState::Running, StartType::Demand);
+    }
+    let sys = sys.program("regsvr32.exe", &[], 0).scans(&[FAIL]);
+    let mut req = request(Origin::Rung(Rung::Full), Rung::Full);
+    req.dry_run = true;
+    let (_, plan) = run(&m, &sys, &req);
+    req.dry_run = false;
+    let (_, done) = run(&m, &sys, &req);
+    for report in [plan, done] {
+        let ti = report.rungs[0]
+            .steps
+            .iter()
+            .find(|s| s.action == Action::ServicePermissions && s.target == "trustedinstaller")
+            .unwrap();
+        assert_eq!(ti.outcome, Outcome::Skipped);
+        assert_eq!(ti.detail, "not installed on this machine");
+    }
+}
+
+#[test]
+fn a_scan_that_still_fails_with_a_network_error_points_at_the_network_steps() {
+    let m = machine();
+    let network_failure = Scan {
+        hresult: 0x8024_402C,
+        updates: None,
+        timed_out: false,
+    };
+    let sys = platform().scans(&[network_failure]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Light));
+    assert_eq!(exit, Exit::Failed);
+    assert_eq!(report.rungs[0].scan.as_ref().unwrap().hresult, "0x8024402C");
+    assert!(
+        report.next_step.as_deref().unwrap().contains("--network"),
+        "{:?}",
+        report.next_step
+    );
+}

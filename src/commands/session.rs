@@ -1,0 +1,392 @@
+//! The one skeleton every command that changes the machine runs through (reset, undo, repair):
+//! rights → the servicing gate → the plan shown and asked (no lock held while a person thinks) →
+//! the lock → recovery of a dead run → the gate again → the interrupt guard → the command acts
+//! (its plans built afresh, each run of the engine journaled) → the guard let go once the
+//! services are back → whatever comes after (a restart offer). Each command says only what
+//! differs: its plan, its question, its report.
+
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use super::rights::{self, Relaunch};
+use crate::engine;
+use crate::exit::Exit;
+use crate::folders::Layout;
+use crate::journal::{self, Journal, Record};
+use crate::machine::{Machine, Mode};
+use crate::plan::Plan;
+use crate::printer::{NotInteractive, Printer};
+use crate::record::{Outcome, StepRecord};
+use crate::recovery;
+use crate::report::ResetReport;
+use crate::servicing::{self, Refusal, ServicingCheck};
+use crate::sys::{InterruptGuard, ResetLock};
+
+pub const ANOTHER_RESET: &str = "another wufix reset is running on this installation; nothing was \
+changed. Wait for it to finish, then run wufix again.";
+
+/// Why a command that asks first cannot run where nobody can answer.
+pub fn not_interactive(command: &str) -> String {
+    format!(
+        "refusing to {command} without confirmation: standard input is not a terminal, so nothing \
+         was changed. Pass --yes to run unattended, or --dry-run to see the plan."
+    )
+}
+
+/// Where and through what a command acts, and who hears of it.
+pub struct Session<'a> {
+    pub machine: Machine<'a>,
+    pub layout: &'a Layout,
+    pub mode: Mode,
+    pub printer: &'a Printer,
+    pub store: journal::Store,
+}
+
+/// What a command tells the skeleton about itself.
+pub struct Settings {
+    pub name: &'static str,
+    pub dry_run: bool,
+    pub assume_yes: bool,
+    /// Act even while Windows is mid-servicing (the report says so).
+    pub force: bool,
+    /// The budget for stopping (and again for starting) services, recovery's too.
+    pub timeout: Duration,
+    /// Whether the servicing gate applies: undo only puts back what a run moved, and has none.
+    pub gated: bool,
+}
+
+/// What the servicing gate found: every check, and whether `--force` overrode a refusal.
+#[derive(Clone, Debug, Default)]
+pub struct Gate {
+    pub checks: Vec<ServicingCheck>,
+    pub forced: bool,
+}
+
+/// The gate refused: nothing may change (exit 4).
+pub struct Refused {
+    pub checks: Vec<ServicingCheck>,
+    pub refusal: Refusal,
+}
+
+/// What a command wants before it acts, decided without the lock.
+pub enum Prepared {
+    /// Show these steps and ask (not with `--yes`).
+    Ask {
+        plan: Vec<StepRecord>,
+        question: &'static str,
+    },
+    /// Ask this alone (not with `--yes`).
+    AskOnly(&'static str),
+    /// Act without asking.
+    Go,
+    /// Stop here (a dry run printed, nothing to do): this is the exit.
+    Done(Exit),
+}
+
+/// A command that changes the machine, as the skeleton drives it.
+pub trait AdminCommand {
+    fn settings(&self) -> Settings;
+    /// The same command for an elevated copy.
+    fn relaunch(&self) -> Relaunch;
+    /// The gate refused: say so in the command's report (`recovered`: what recovery did first,
+    /// when the refusal came after the lock).
+    fn refused(&mut self, s: &Session, refused: Refused, recovered: Vec<StepRecord>);
+    /// Before the lock: print a dry run, or say what to ask.
+    fn prepare(&mut self, s: &Session, gate: &Gate) -> Prepared;
+    /// The lock held, dead runs recovered, the gate passed again: act.
+    fn act(&mut self, cx: &mut Acting) -> Exit;
+    /// Once the services are back and a held console close may end the process.
+    fn after(&mut self, _s: &Session, _exit: Exit) {}
+}
+
+/// Drive `cmd` from its rights to its end.
+pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
+    let set = cmd.settings();
+    if s.mode == Mode::Online && !set.dry_run {
+        if let Err(exit) = rights::ensure(&cmd.relaunch(), s.machine.sys, s.printer) {
+            return exit;
+        }
+    }
+    // Mid-servicing, a change does harm: refuse before anything is asked or touched.
+    let gate = match s.gate(&set) {
+        Ok(gate) => gate,
+        Err(refused) => {
+            cmd.refused(s, refused, Vec::new());
+            return Exit::Refused;
+        }
+    };
+    match cmd.prepare(s, &gate) {
+        Prepared::Done(exit) => return exit,
+        Prepared::Go => {}
+        Prepared::Ask { .. } | Prepared::AskOnly(_) if set.assume_yes => {}
+        // The question may wait for minutes: no lock is held, and the plan is built again after.
+        Prepared::Ask { plan, question } => {
+            let answer = s.printer.confirm(&plan, question);
+            if let Err(exit) = s.answered(set.name, answer) {
+                return exit;
+            }
+        }
+        Prepared::AskOnly(question) => {
+            let answer = s.printer.ask(question);
+            if let Err(exit) = s.answered(set.name, answer) {
+                return exit;
+            }
+        }
+    }
+    let _lock = match s.take_lock(set.name) {
+        Ok(lock) => lock,
+        Err(exit) => return exit,
+    };
+    // A run killed before it finished comes first: start again what it left stopped.
+    let recovered = s.recover_first(set.timeout, set.name);
+    // What the question showed may be stale: check again, now that the lock is held.
+    let gate = match s.gate(&set) {
+        Ok(gate) => gate,
+        Err(refused) => {
+            cmd.refused(s, refused, recovered.steps);
+            return Exit::Refused;
+        }
+    };
+    let guard = InterruptGuard::catch(note_interrupted);
+    let exit = cmd.act(&mut Acting {
+        session: s,
+        recovered,
+        gate,
+        guard: &guard,
+    });
+    drop(guard);
+    cmd.after(s, exit);
+    exit
+}
+
+/// What a command acts with: the session, what recovery did, the gate's checks, the guard.
+pub struct Acting<'s, 'a> {
+    pub session: &'s Session<'a>,
+    pub recovered: Recovered,
+    pub gate: Gate,
+    guard: &'s InterruptGuard,
+}
+
+impl Acting<'_, '_> {
+    /// The flag an interrupt sets.
+    pub fn cancel(&self) -> &AtomicBool {
+        self.guard.flag()
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.guard.interrupted()
+    }
+
+    /// This run's journal, its start record on disk. Without one nothing may change: `Err` is
+    /// the exit, the reason printed.
+    pub fn open_journal(
+        &self,
+        command: &'static str,
+        start: journal::Start,
+    ) -> Result<Journal, Exit> {
+        let s = self.session;
+        s.store.create(start).map_err(|err| {
+            s.printer.error(
+                command,
+                &format!(
+                    "cannot write the journal in {}: {err}; nothing was changed",
+                    s.store.dir().display()
+                ),
+            );
+            Exit::Failed
+        })
+    }
+
+    /// Run `plan` with every change written to `journal` before it is made.
+    pub fn run(&self, plan: &Plan, journal: &mut Journal) -> ResetReport {
+        let printer = self.session.printer;
+        engine::run_hooked(
+            plan,
+            self.session.machine,
+            self.cancel(),
+            engine::Hooks {
+                progress: &mut |record| printer.progress(record),
+                meter: printer,
+                journal,
+            },
+        )
+    }
+
+    /// One plan, one journal: opened, run, marked finished.
+    pub fn run_journaled(
+        &self,
+        command: &'static str,
+        plan: &Plan,
+        undoes: Option<String>,
+    ) -> Result<ResetReport, Exit> {
+        let mut journal = self.open_journal(command, plan.start_record(command, undoes))?;
+        let report = self.run(plan, &mut journal);
+        finish(&mut journal, report.ok);
+        Ok(report)
+    }
+}
+
+/// The run ended on its own: say so in its journal (a journal that cannot take it only loses
+/// the mark; the next run then treats it as interrupted and checks the services).
+pub fn finish(journal: &mut Journal, ok: bool) {
+    let _ = journal.write(&Record::Finished {
+        at: jiff::Timestamp::now().to_string(),
+        ok,
+    });
+}
+
+/// What recovering interrupted runs did.
+#[derive(Default)]
+pub struct Recovered {
+    /// The services started again, as steps for the report.
+    pub steps: Vec<StepRecord>,
+    /// How many interrupted runs there were.
+    pub runs: usize,
+}
+
+impl Recovered {
+    pub fn ok(&self) -> bool {
+        self.steps.iter().all(|r| r.outcome != Outcome::Failed)
+    }
+}
+
+impl<'a> Session<'a> {
+    pub fn new(machine: Machine<'a>, layout: &'a Layout, mode: Mode, printer: &'a Printer) -> Self {
+        Session {
+            machine,
+            layout,
+            mode,
+            printer,
+            store: journal::Store::for_windows(&layout.windows_dir, mode),
+        }
+    }
+
+    /// The servicing checks, unless the command has none; `Err` when they refuse and `--force`
+    /// was not given.
+    fn gate(&self, set: &Settings) -> Result<Gate, Refused> {
+        if !set.gated {
+            return Ok(Gate::default());
+        }
+        let checks = servicing::check(self.layout, self.machine.sys, self.mode);
+        match (servicing::refusal(&checks), set.force) {
+            (Some(refusal), false) => Err(Refused { checks, refusal }),
+            (refusal, _) => Ok(Gate {
+                checks,
+                forced: refusal.is_some(),
+            }),
+        }
+    }
+
+    /// A person's answer: `Err` carries the exit when it is no, or nobody could answer.
+    fn answered(
+        &self,
+        command: &'static str,
+        answer: Result<bool, NotInteractive>,
+    ) -> Result<(), Exit> {
+        match answer {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.printer
+                    .error(command, "cancelled; nothing was changed");
+                Err(Exit::Failed)
+            }
+            Err(NotInteractive) => {
+                self.printer.error(command, &not_interactive(command));
+                Err(Exit::Usage)
+            }
+        }
+    }
+
+    /// One change at a time on an installation: a second run would snapshot the first one's
+    /// half-stopped services and "restore" them wrongly.
+    pub fn take_lock(&self, command: &'static str) -> Result<ResetLock, Exit> {
+        let sys = self.machine.sys;
+        // `status` and `diagnose` hold it for an instant when they look for a dead run: a second
+        // is given before concluding another run goes on.
+        let mut answer = sys.lock_reset();
+        for _ in 0..10 {
+            if !matches!(answer, Ok(None)) {
+                break;
+            }
+            self.machine.clock.sleep(Duration::from_millis(100));
+            answer = sys.lock_reset();
+        }
+        match answer {
+            Ok(Some(lock)) => Ok(lock),
+            Ok(None) => {
+                self.printer.error(command, ANOTHER_RESET);
+                Err(Exit::Failed)
+            }
+            Err(err) => {
+                self.printer.error(
+                    command,
+                    &format!("cannot take the reset lock: {err}; nothing was changed"),
+                );
+                Err(Exit::Failed)
+            }
+        }
+    }
+
+    /// Recover what interrupted runs left (the lock is held), saying so; journals set aside on
+    /// the way are named.
+    pub fn recover_first(&self, timeout: Duration, by: &str) -> Recovered {
+        let printer = self.printer;
+        let listing = match self.store.list() {
+            Ok(listing) => listing,
+            Err(err) => {
+                printer.note(&format!(
+                    "wufix: the journal in {} cannot be read ({err}); going on without it",
+                    self.store.dir().display()
+                ));
+                return Recovered::default();
+            }
+        };
+        for aside in &listing.set_aside {
+            printer.note(&format!(
+                "wufix: set aside a damaged journal: {} ({})",
+                aside.path, aside.why
+            ));
+        }
+        let pending: Vec<&journal::Run> =
+            listing.runs.iter().filter(|r| r.needs_recovery()).collect();
+        for run in &pending {
+            let how = if run.interrupted() {
+                "was interrupted"
+            } else {
+                "could not start everything again"
+            };
+            printer.note(&format!(
+                "wufix: the {} started at {} {how}; putting back the services it left stopped",
+                run.start.command, run.start.started
+            ));
+        }
+        let runs = pending.len();
+        if runs == 0 {
+            return Recovered::default();
+        }
+        let steps = recovery::recover(&self.store, &listing, self.machine, timeout, by);
+        for record in &steps {
+            printer.progress(record);
+        }
+        Recovered { steps, runs }
+    }
+
+    /// Ask a person who is there (no `--yes`, no `--json`, a console) whether to restart now.
+    pub fn offer_restart(&self, assume_yes: bool) {
+        let printer = self.printer;
+        if assume_yes || printer.is_json() || !printer.can_ask() {
+            return;
+        }
+        if let Ok(true) = printer.ask("Restart Windows now to finish the repair?") {
+            match self.machine.sys.restart_windows() {
+                Ok(()) => printer.note("Windows will restart in 30 seconds; save your work."),
+                Err(err) => printer.error("reset", &format!("could not restart Windows: {err}")),
+            }
+        }
+    }
+}
+
+fn note_interrupted() {
+    Printer::new(false)
+        .note("wufix: interrupted; finishing the current step, then putting the services back");
+}

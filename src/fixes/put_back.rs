@@ -1,0 +1,198 @@
+//! `undo`: a setting a repair changed, put back from the journal. A journal is evidence, not a
+//! command: only a change a repair itself makes is trusted (the permissions of a service wufix
+//! repairs, the WSUS identity and the WinHTTP proxy values), and only while the live setting is
+//! still what the repair wrote; a setting changed since is someone else's, and stays.
+
+use super::{Context, Fix, sddl};
+use crate::catalog::{CONNECTIONS, PROXY_VALUE, WSUS_IDENTITY, WU_CLIENT};
+use crate::journal::Op;
+use crate::record::{Action, Outcome, StepRecord};
+use crate::sys::registry::REG_BINARY;
+use crate::winhttp::{self, WinHttpProxy};
+
+/// Put back what `Op` changed: its `before`.
+#[derive(Clone, Debug)]
+pub struct PutBack(pub Op);
+
+const ALREADY: &str = "already as it was before the repair";
+
+impl Fix for PutBack {
+    fn action(&self) -> Action {
+        Action::RestoreSetting
+    }
+
+    fn target(&self) -> String {
+        match &self.0 {
+            Op::ServiceDacl { name, .. } => name.clone(),
+            Op::RegistryValue { key, name, .. } => format!(r"HKLM\{key}\{name}"),
+            _ => String::new(),
+        }
+    }
+
+    fn describe(&self) -> StepRecord {
+        let detail = match &self.0 {
+            Op::ServiceDacl { before, .. } => format!("put its permissions back: {before}"),
+            Op::RegistryValue { name, before, .. } if name == PROXY_VALUE => match before {
+                Some(value) if value.kind == REG_BINARY => match winhttp::decode(&value.data) {
+                    Some(WinHttpProxy::Proxy { server, .. }) => {
+                        format!("put the WinHTTP proxy back: {server}")
+                    }
+                    _ => "put the WinHTTP setting back: direct access".into(),
+                },
+                _ => "put the WinHTTP setting back: none".into(),
+            },
+            Op::RegistryValue {
+                before: Some(_), ..
+            } => "put the value back".into(),
+            Op::RegistryValue { before: None, .. } => "remove the value again".into(),
+            _ => String::new(),
+        };
+        self.record(Outcome::Planned, detail)
+    }
+
+    fn run(&self, cx: &mut Context) -> StepRecord {
+        if let Err(why) = put_back_allowed(&self.0) {
+            return self.record(
+                Outcome::Failed,
+                format!("not put back: {why}; the journal is not trusted for it"),
+            );
+        }
+        match &self.0 {
+            Op::ServiceDacl {
+                name,
+                before,
+                after,
+            } => {
+                let live = match cx.sys.service_dacl(name) {
+                    Ok(live) => live,
+                    Err(err) => {
+                        return self.record(
+                            Outcome::Failed,
+                            format!("cannot read its permissions: {err}"),
+                        );
+                    }
+                };
+                if same_dacl(&live, before) {
+                    return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                // Changed since the repair (by an administrator, a policy): theirs stands.
+                if !same_dacl(&live, after) {
+                    return self.record(
+                        Outcome::Skipped,
+                        format!(
+                            "changed since the repair (now {live}; the repair wrote {after}); left as it is"
+                        ),
+                    );
+                }
+                let undo = Op::ServiceDacl {
+                    name: name.clone(),
+                    before: live,
+                    after: before.clone(),
+                };
+                match cx.change(undo, |sys, _| {
+                    sys.set_service_dacl(name, before)
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => self.record(Outcome::Done, format!("permissions put back: {before}")),
+                    Err(err) => self.record(
+                        Outcome::Failed,
+                        format!("could not put its permissions back: {err}"),
+                    ),
+                }
+            }
+            Op::RegistryValue {
+                key,
+                name,
+                before,
+                after,
+            } => {
+                let live = match cx.sys.registry().value(key, name) {
+                    Ok(live) => live,
+                    Err(err) => {
+                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
+                    }
+                };
+                if live == *before {
+                    return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                if live != *after {
+                    return self.record(
+                        Outcome::Skipped,
+                        "changed since the repair; left as it is".into(),
+                    );
+                }
+                let undo = Op::RegistryValue {
+                    key: key.clone(),
+                    name: name.clone(),
+                    before: live,
+                    after: before.clone(),
+                };
+                match cx.change(undo, |sys, _| {
+                    sys.registry()
+                        .set_value(key, name, before.as_ref())
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => {
+                        self.record(Outcome::Done, "put back as it was before the repair".into())
+                    }
+                    Err(err) => {
+                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
+                    }
+                }
+            }
+            _ => self.record(Outcome::Failed, "not a setting".into()),
+        }
+    }
+}
+
+/// The same entries, whatever their order or spelling.
+fn same_dacl(a: &str, b: &str) -> bool {
+    match (sddl::parse(a), sddl::parse(b)) {
+        (Ok(mut x), Ok(mut y)) => {
+            let key = |e: &sddl::Ace| (e.kind.clone(), e.flags.clone(), e.sid.clone(), e.rights);
+            x.sort_by_key(key);
+            y.sort_by_key(key);
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether a setting from a journal may be put back. The journal folder may be writable by
+/// others than administrators, so only what a repair itself changes is trusted: the DACL of a
+/// service wufix checks, and only if it lets no ordinary account take the service over; the
+/// WSUS identity and WinHTTP values, and nothing else in the registry.
+pub fn put_back_allowed(op: &Op) -> Result<(), String> {
+    match op {
+        Op::ServiceDacl { name, before, .. } => {
+            if !sddl::DEFAULTS
+                .iter()
+                .any(|(s, _)| s.eq_ignore_ascii_case(name))
+            {
+                return Err(format!("{name} is not a service wufix repairs"));
+            }
+            let aces = sddl::parse(before)?;
+            let takeovers = sddl::takeover_grants(&aces);
+            if takeovers.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the saved permissions of {name} would let {} reconfigure it",
+                    takeovers.join(", ")
+                ))
+            }
+        }
+        Op::RegistryValue { key, name, .. } => {
+            let known = (key.eq_ignore_ascii_case(WU_CLIENT)
+                && WSUS_IDENTITY.iter().any(|n| n.eq_ignore_ascii_case(name)))
+                || (key.eq_ignore_ascii_case(CONNECTIONS)
+                    && name.eq_ignore_ascii_case(PROXY_VALUE));
+            if known {
+                Ok(())
+            } else {
+                Err(format!(r"HKLM\{key}\{name} is not a value wufix changes"))
+            }
+        }
+        _ => Err("not a setting".into()),
+    }
+}

@@ -1,0 +1,57 @@
+//! `explain` as text: each code's names, what it means, its cause and fix, its anatomy, and where
+//! `wufix repair` would start.
+
+use std::fmt::Write as _;
+
+use super::Printer;
+use crate::explain::ExplainReport;
+
+impl Printer {
+    pub fn explain(&self, report: &ExplainReport) {
+        if self.json {
+            return self.json_out(report);
+        }
+        let mut text = String::new();
+        for (i, e) in report.codes.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            let names: Vec<&str> = e.names.iter().map(|n| n.name).collect();
+            let title = if names.is_empty() {
+                "not in wufix's database".to_string()
+            } else {
+                names.join(" / ")
+            };
+            let status = if e.success {
+                "  (a success status, not a failure)"
+            } else {
+                ""
+            };
+            let _ = writeln!(text, "{}  {title}{status}", e.code);
+            if let Some(family) = e.family {
+                let _ = writeln!(
+                    text,
+                    "  {:<14} {family} (what follows is the family's)",
+                    "Family"
+                );
+            }
+            for (label, value) in [
+                ("What it means", e.meaning),
+                ("Likely cause", e.cause),
+                ("What fixes it", e.fix),
+            ] {
+                if let Some(value) = value {
+                    let _ = writeln!(text, "  {label:<14} {value}");
+                }
+            }
+            let _ = writeln!(text, "  {:<14} {}", "Anatomy", e.anatomy.describe());
+            if let Some(message) = &e.system_message {
+                let _ = writeln!(text, "  {:<14} {message}", "Windows says");
+            }
+            if let Some(hint) = &e.repair {
+                let _ = writeln!(text, "  {:<14} {}", "wufix repair", hint.note);
+            }
+        }
+        self.out(&text);
+    }
+}

@@ -1,0 +1,345 @@
+//! The one place that writes output. Results go to stdout (text, or exactly one JSON document
+//! with `--json`); progress, prompts and errors go to stderr. A closed pipe is not an error worth
+//! a panic: writes that fail are dropped. Each document has its own file here; this one holds
+//! the streams, the questions and what every document shares (escaping, colour, step lines).
+
+mod diagnose;
+mod explain;
+mod meter;
+mod repair;
+mod reset;
+mod status;
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::Mutex;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
+
+use crate::record::{Outcome, StepRecord};
+use crate::report::ErrorReport;
+use crate::servicing::ServicingCheck;
+
+pub struct Printer {
+    json: bool,
+    /// A file that also gets the reset report (the elevated copy's, for the window that waits).
+    report_copy: Option<std::path::PathBuf>,
+    /// The spinner or bar on stderr while a person waits; only on a terminal, never with JSON.
+    live: Mutex<Option<meter::Live>>,
+}
+
+/// Why a question could not be asked.
+#[derive(Debug)]
+pub struct NotInteractive;
+
+impl Printer {
+    pub fn new(json: bool) -> Self {
+        Printer {
+            json,
+            report_copy: None,
+            live: Mutex::new(None),
+        }
+    }
+
+    /// Also write the reset report to `path`.
+    pub fn with_report_copy(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.report_copy = path;
+        self
+    }
+
+    /// The report to stdout, and to the report copy if there is one.
+    fn report_out(&self, text: &str) {
+        self.out(text);
+        if let Some(path) = &self.report_copy {
+            // Written by an elevated copy into the user's temp folder: a new file only, so a name
+            // planted there in advance (a link to a system file) is refused, never written through.
+            // Plain text: colour codes are for terminals.
+            let plain = anstream::adapter::strip_str(text).to_string();
+            let written = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(plain.as_bytes()));
+            if let Err(err) = written {
+                self.err(&format!(
+                    "wufix: cannot save the report to {}: {err}\n",
+                    path.display()
+                ));
+            }
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    // Through anstream: colour reaches a terminal (on Windows 10+ through the console's
+    // virtual-terminal mode) and is stripped for a pipe, a file, or when NO_COLOR is set.
+    fn out(&self, text: &str) {
+        let mut out = anstream::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    fn err(&self, text: &str) {
+        let write = || {
+            let mut err = anstream::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        };
+        // A line printed while a spinner runs goes above it, not through it.
+        match &*self.live.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(live) => live.bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn shows_progress(&self) -> bool {
+        !self.json && io::stderr().is_terminal()
+    }
+
+    fn json_out<T: Serialize>(&self, value: &T) {
+        match to_ascii_json(value) {
+            Ok(text) => self.out(&format!("{text}\n")),
+            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        }
+    }
+
+    /// Whether a person can answer a question here: standard input is a console or terminal.
+    pub fn can_ask(&self) -> bool {
+        io::stdin().is_terminal()
+    }
+
+    /// Wait for Enter, when someone is there to press it.
+    pub fn pause(&self, text: &str) {
+        if io::stdin().is_terminal() {
+            self.err(&format!("\n{text}"));
+            let _ = io::stdin().lock().read_line(&mut String::new());
+        }
+    }
+
+    /// A step as it finishes.
+    pub fn progress(&self, record: &StepRecord) {
+        self.err(&format!("{}\n", step_line(record)));
+    }
+
+    /// A line of context on stderr (what is about to happen).
+    pub fn note(&self, text: &str) {
+        self.err(&format!("{text}\n"));
+    }
+
+    /// A command that could not start. With `--json` stdout still gets one document.
+    pub fn error(&self, command: &'static str, message: &str) {
+        if self.json {
+            self.json_out(&ErrorReport {
+                ok: false,
+                command,
+                error: message.to_string(),
+            });
+        }
+        self.err(&format!(
+            "{}\n",
+            paint(&format!("wufix: {}", clean(message)), RED)
+        ));
+    }
+
+    /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
+    /// rather than left waiting.
+    pub fn confirm(&self, plan: &[StepRecord], question: &str) -> Result<bool, NotInteractive> {
+        if !io::stdin().is_terminal() {
+            return Err(NotInteractive);
+        }
+        let mut text = String::from("wufix will:\n");
+        for record in plan {
+            let _ = writeln!(text, "{}{}", step_line(record), risk_line(record));
+        }
+        self.err(&text);
+        self.ask(question)
+    }
+
+    /// A yes/no question; anything but "y" or "yes" is no.
+    pub fn ask(&self, question: &str) -> Result<bool, NotInteractive> {
+        if !io::stdin().is_terminal() {
+            return Err(NotInteractive);
+        }
+        let answer = self
+            .read_line(&format!("{question} [y/N] "))
+            .unwrap_or_default();
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
+    /// Show `prompt` and read one line from the person at the console; `None` at end of input.
+    pub fn read_line(&self, prompt: &str) -> Option<String> {
+        self.err(prompt);
+        let mut line = String::new();
+        match io::stdin().lock().read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim().to_string()),
+        }
+    }
+
+    /// A command's report as JSON on stdout (and in the report copy).
+    fn json_out_report<T: Serialize>(&self, report: &T) {
+        match to_ascii_json(report) {
+            Ok(text) => self.report_out(&format!("{text}\n")),
+            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        }
+    }
+}
+
+/// A planned step's risk on a line of its own, when it has one.
+fn risk_line(record: &StepRecord) -> String {
+    record
+        .risk
+        .map(|risk| format!("\n           risk: {risk}"))
+        .unwrap_or_default()
+}
+
+/// The servicing checks that found something: each refusing, overridden, or a warning.
+fn servicing_lines(checks: &[ServicingCheck], forced: bool) -> String {
+    let mut text = String::new();
+    for check in checks.iter().filter(|c| c.found) {
+        let label = match (check.blocks, forced) {
+            (true, true) => "overridden (--force)",
+            (true, false) => "refuses",
+            (false, _) => "warning",
+        };
+        let _ = writeln!(text, "  {label:<8} {}", clean(&check.detail));
+    }
+    text
+}
+
+fn step_line(record: &StepRecord) -> String {
+    let outcome = format!("{:<8}", record.outcome.as_str());
+    let style = match record.outcome {
+        Outcome::Done => GREEN,
+        Outcome::Failed => RED,
+        Outcome::Skipped => YELLOW,
+        Outcome::Planned => Style::new(),
+    };
+    let mut line = format!(
+        "  {} {:<16} {}  ({})",
+        paint(&outcome, style),
+        record.action.as_str(),
+        clean(&record.target),
+        clean(&record.detail)
+    );
+    for error in &record.errors {
+        let _ = write!(
+            line,
+            "\n             {}: {}",
+            clean(&error.path),
+            clean(&error.error)
+        );
+    }
+    line
+}
+
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+
+/// `text` in `style`; the escape codes are dropped on the way out where colour is not wanted.
+fn paint(text: &str, style: Style) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Text as one line of output: control characters (a newline or an escape sequence in a file
+/// name) are shown escaped, so a name can never forge a line or recolour the terminal.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Pretty JSON with every non-ASCII character escaped (`\u00e9`, surrogate pairs beyond the BMP):
+/// Windows PowerShell 5.1 decodes a program's output with the console's code page, and only ASCII
+/// survives every code page.
+pub fn to_ascii_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, AsciiFormatter(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
+    Ok(String::from_utf8(out).expect("only ASCII was written"))
+}
+
+struct AsciiFormatter<'a>(PrettyFormatter<'a>);
+
+impl Formatter for AsciiFormatter<'_> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut units = [0u16; 2];
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                writer.write_all(&[c as u8])?;
+            } else {
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! The documents commands print: one per command (`reset` and `undo` share one), each made of
+//! the facts the layers below produce. The printer turns them into text or one JSON document.
+
+mod repair;
+
+pub use repair::{RepairReport, RungReport, ScanReport, StartReport};
+
+use serde::Serialize;
+
+use crate::folders::inventory::{BackupRecord, FolderStatus};
+use crate::machine::Mode;
+use crate::record::StepRecord;
+use crate::request::Method;
+use crate::services::ServiceSnapshot;
+use crate::servicing::{Refusal, ServicingCheck};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServicesReport {
+    pub before: Vec<ServiceSnapshot>,
+    pub after: Vec<ServiceSnapshot>,
+}
+
+/// The result of `wufix reset`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResetReport {
+    pub ok: bool,
+    pub command: &'static str,
+    pub mode: Mode,
+    pub windows_dir: String,
+    pub method: Method,
+    pub dry_run: bool,
+    pub steps: Vec<StepRecord>,
+    pub services: ServicesReport,
+    pub backups: Vec<BackupRecord>,
+    /// What the servicing checks found before anything changed (online: registry, files,
+    /// TrustedInstaller, setup; offline: the files).
+    pub servicing: Vec<ServicingCheck>,
+    /// Set when a servicing check refused the reset (exit 4): nothing was touched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
+    /// `--force` overrode a servicing check that would have refused.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
+    pub reboot_recommended: bool,
+    pub message: String,
+}
+
+/// The result of `wufix status`.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusReport {
+    pub ok: bool,
+    pub command: &'static str,
+    pub mode: Mode,
+    pub windows_dir: String,
+    /// Empty offline, where there is no service manager to ask.
+    pub services: Vec<ServiceSnapshot>,
+    pub folders: Vec<FolderStatus>,
+    pub backups: Vec<BackupRecord>,
+    /// The last run, an interrupted one, and journal files set aside.
+    #[serde(flatten)]
+    pub journal: crate::recovery::JournalView,
+}
+
+/// A command that stopped before doing anything (refused, not elevated).
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorReport {
+    pub ok: bool,
+    pub command: &'static str,
+    pub error: String,
+}
