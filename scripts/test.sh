@@ -22,6 +22,9 @@ rm -rf "$corpus"
 log "format and lints"
 cargo fmt --all -- --check
 "$WUFIX_ROOT/scripts/check-unsafe.sh"
+log "the house: no import cycle, nothing imports commands/, no file over 600 lines before its tests"
+python3 "$WUFIX_ROOT/scripts/check-house.py"
+
 cargo clippy --all-targets --locked -- -D warnings
 
 log "native tests (Linux)"

@@ -245,3 +245,66 @@ fn undo_asks_first_even_when_a_dead_run_waits_for_recovery() {
         "the folder stays where the reset put it"
     );
 }
+
+/// One journal line as wufix 0.1 wrote it: `<crc32> <json>`.
+fn v1_line(json: &serde_json::Value) -> String {
+    let text = json.to_string();
+    format!("{:08x} {text}\n", crc32fast::hash(text.as_bytes()))
+}
+
+/// wufix 0.1 wrote `*.jsonl` journals (format 1). A reset it left half done, killed right after
+/// renaming SoftwareDistribution, is still recovered and undone by today's wufix, and its file
+/// is read where it lies, never set aside; today's own journal is a `*.journal` beside it.
+#[test]
+fn a_run_wufix_0_1_left_half_done_is_shown_and_undone_from_its_jsonl_journal() {
+    let vol = Volume::new(9);
+    let before = digest(&vol.sd());
+    let backup = vol
+        .windows()
+        .join("SoftwareDistribution.wufix-20261126T100000Z.bak");
+    fs::rename(vol.sd(), &backup).unwrap();
+    let rename = serde_json::json!({
+        "op": "rename",
+        "folder": "software-distribution",
+        "from": vol.sd(),
+        "to": backup,
+    });
+    let dir = journal_dir(&vol);
+    fs::create_dir_all(&dir).unwrap();
+    let old = dir.join("000003-20261126T100000123456789Z.jsonl");
+    let lines = [
+        serde_json::json!({
+            "record": "start", "version": 1, "started": "2026-11-26T10:00:00.123456789Z",
+            "command": "reset", "mode": "offline", "windows_dir": vol.windows(),
+            "pid": 4242, "services_before": [],
+        }),
+        serde_json::json!({ "record": "intent", "change": rename }),
+        serde_json::json!({ "record": "outcome", "change": rename, "ok": true }),
+    ];
+    fs::write(&old, lines.iter().map(v1_line).collect::<String>()).unwrap();
+
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert_eq!(status["interrupted"]["command"], "reset", "{status:#}");
+    assert_eq!(
+        status["interrupted"]["renamed"][0]["done"], true,
+        "{status:#}"
+    );
+    assert!(old.exists(), "read where it lies: {status:#}");
+
+    let out = wufix(&["undo", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(digest(&vol.sd()), before, "SoftwareDistribution is back");
+    assert!(old.exists(), "the old journal stays as it was");
+    let new: Vec<String> = journals(&vol)
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str().map(String::from))
+        .filter(|n| n.ends_with(".journal"))
+        .collect();
+    assert_eq!(new.len(), 1, "today's undo wrote its own journal: {new:?}");
+    assert!(
+        new[0].starts_with("000004-"),
+        "numbered after the old ones: {new:?}"
+    );
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert!(status["interrupted"].is_null(), "recovered: {status:#}");
+}

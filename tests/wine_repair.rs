@@ -337,6 +337,77 @@ fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_put
     assert_all_running();
 }
 
+/// `TYPE HEX` of a value as the registry holds it (or `absent`), read by the test helper.
+fn raw_value(key: &str, name: &str) -> String {
+    let key = key.trim_start_matches(r"HKLM\");
+    let out = helper(&["regget", key, name]);
+    assert!(out.status.success(), "regget {key} {name}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn set_raw_value(key: &str, name: &str, kind: u32, hex: &str) {
+    let key = key.trim_start_matches(r"HKLM\");
+    let out = helper(&["regset", key, name, &kind.to_string(), hex]);
+    assert!(out.status.success(), "regset {key} {name}: {}", text(&out));
+}
+
+/// Whatever a value holds, the repair journals it exactly and undo writes back the same type
+/// and the same bytes: strings left unterminated or odd-sized, a list holding an empty string,
+/// big-endian and 64-bit numbers, types with no name, nothing at all.
+#[test]
+fn every_kind_of_registry_value_the_repair_removes_comes_back_byte_for_byte() {
+    let _machine = serial();
+    let _cleanup = Cleanup(Vec::new());
+    reg(&[
+        "add",
+        WU_POLICY,
+        "/v",
+        "WUServer",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "http://wsus.test:8530",
+        "/f",
+    ]);
+    // (type, bytes) for SusClientId and SusClientIDValidation, a pair per run.
+    let rounds: [[(u32, &str); 2]; 4] = [
+        // REG_EXPAND_SZ unterminated with an odd last byte; REG_MULTI_SZ "a", "", "b".
+        [(2, "250078002500"), (7, "610000006200000000000000")],
+        // REG_DWORD_BIG_ENDIAN; REG_QWORD.
+        [(5, "00000007"), (11, "feffffffffffffff")],
+        // REG_NONE with data; an empty REG_SZ.
+        [(0, "0909"), (1, "")],
+        // REG_LINK; a type Windows does not name.
+        [(6, "5c0052006500670069007300740072007900"), (42, "010203")],
+    ];
+    for pair in rounds {
+        for (name, (kind, hex)) in ["SusClientId", "SusClientIDValidation"].iter().zip(pair) {
+            set_raw_value(WU_CLIENT, name, kind, hex);
+        }
+        let out = wufix(&["repair", "--from", "full", "--no-verify", "--yes", "--json"]);
+        let report = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{report:#}");
+        assert_eq!(
+            step(&report, "wsus-identity", WU_CLIENT)["outcome"],
+            "done",
+            "{report:#}"
+        );
+        for name in ["SusClientId", "SusClientIDValidation"] {
+            assert_eq!(raw_value(WU_CLIENT, name), "absent", "{name} removed");
+        }
+        let out = wufix(&["undo", "--yes", "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        for (name, (kind, hex)) in ["SusClientId", "SusClientIDValidation"].iter().zip(pair) {
+            assert_eq!(
+                raw_value(WU_CLIENT, name),
+                format!("{kind} {hex}").trim_end(),
+                "{name} back as it was"
+            );
+        }
+    }
+    assert_all_running();
+}
+
 #[test]
 fn the_wsus_identity_stays_where_no_wsus_server_is_set() {
     let _machine = serial();

@@ -208,3 +208,71 @@ fn the_store_numbers_keeps_twenty_and_sets_a_damaged_file_aside() {
     // Set aside once: the next listing no longer mentions it.
     assert!(store.list().unwrap().set_aside.is_empty());
 }
+
+#[test]
+fn a_file_a_newer_wufix_wrote_is_skipped_and_named_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("journal"));
+    store.create(start(1)).unwrap();
+    // Format 3 may hold records this wufix cannot even parse: the version decides first.
+    let json = format!(
+        r#"{{"record":"start","version":{},"something":"new"}}"#,
+        VERSION + 1
+    );
+    let newer = store.dir().join("000009-20270101T000000Z.journal");
+    let text = format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes()));
+    std::fs::write(&newer, &text).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.runs.len(), 1);
+    assert!(listing.set_aside.is_empty(), "{:?}", listing.set_aside);
+    assert_eq!(listing.skipped.len(), 1);
+    assert!(listing.skipped[0].why.contains("newer wufix"));
+    assert_eq!(std::fs::read_to_string(&newer).unwrap(), text, "untouched");
+    // And numbering goes on above it.
+    let next = store.create(start(2)).unwrap();
+    assert!(
+        next.path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("000010-")
+    );
+}
+
+#[test]
+fn a_record_that_would_not_read_back_exactly_is_refused_before_the_change() {
+    // Too large for a journal: refused, so the change it announces is not made.
+    let huge = Op::Program {
+        exe: "x".into(),
+        args: vec!["a".repeat(2 << 20)],
+        saved: Vec::new(),
+    };
+    assert!(line(&Record::Intent { change: huge }).is_err());
+    // A path that is not Unicode cannot be written down as JSON: refused too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(b"/mnt/disk\xff/Windows"));
+        let rename = Op::Clear {
+            folder: Folder::Catroot2,
+            path,
+        };
+        assert!(line(&Record::Intent { change: rename }).is_err());
+    }
+    // Every registry value kind is carried exactly.
+    let value = |kind: u32, data: &[u8]| Some(crate::sys::RegValue::new(kind, data));
+    for (kind, data) in [(2, &b"%\0x\0%"[..]), (7, b"a\0\0\0b\0\0\0\0\0"), (42, b"")] {
+        let op = Op::RegistryValue {
+            key: "K".into(),
+            name: "n".into(),
+            before: value(kind, data),
+            after: None,
+        };
+        let text = line(&Record::Intent { change: op.clone() }).unwrap();
+        let json = text.split_once(' ').unwrap().1;
+        assert_eq!(
+            serde_json::from_str::<Record>(json).unwrap(),
+            Record::Intent { change: op }
+        );
+    }
+}

@@ -270,31 +270,32 @@ impl Registry for NoRegistry {
     }
 }
 
+/// Every kind of value the registry can hold, with the awkward ones Windows allows.
+#[cfg(test)]
+pub(crate) fn every_kind() -> Vec<RegValue> {
+    vec![
+        RegValue::string("C:\\Windows"),
+        RegValue::expand_string("%SystemRoot%\\system32"),
+        RegValue::multi_string(&["a", "", "b"]),
+        RegValue::dword(0x8007_0005),
+        RegValue::new(REG_DWORD_BIG_ENDIAN, [0, 0, 0, 7]),
+        RegValue::qword(u64::MAX - 1),
+        RegValue::binary([0, 1, 2, 255]),
+        RegValue::new(REG_NONE, [9, 9]),
+        RegValue::new(REG_LINK, RegValue::string("\\Registry\\Machine\\X").data),
+        RegValue::new(REG_SZ, Vec::new()),
+        RegValue::new(REG_MULTI_SZ, Vec::new()),
+        RegValue::new(REG_BINARY, Vec::new()),
+        // Unterminated, and with an odd byte at the end.
+        RegValue::new(REG_SZ, b"a\0b\0c".to_vec()),
+        RegValue::new(REG_EXPAND_SZ, b"x\0".to_vec()),
+        RegValue::new(42, [1, 2, 3]),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every kind of value the registry can hold, with the awkward ones Windows allows.
-    pub(crate) fn every_kind() -> Vec<RegValue> {
-        vec![
-            RegValue::string("C:\\Windows"),
-            RegValue::expand_string("%SystemRoot%\\system32"),
-            RegValue::multi_string(&["a", "", "b"]),
-            RegValue::dword(0x8007_0005),
-            RegValue::new(REG_DWORD_BIG_ENDIAN, [0, 0, 0, 7]),
-            RegValue::qword(u64::MAX - 1),
-            RegValue::binary([0, 1, 2, 255]),
-            RegValue::new(REG_NONE, [9, 9]),
-            RegValue::new(REG_LINK, RegValue::string("\\Registry\\Machine\\X").data),
-            RegValue::new(REG_SZ, Vec::new()),
-            RegValue::new(REG_MULTI_SZ, Vec::new()),
-            RegValue::new(REG_BINARY, Vec::new()),
-            // Unterminated, and with an odd byte at the end.
-            RegValue::new(REG_SZ, b"a\0b\0c".to_vec()),
-            RegValue::new(REG_EXPAND_SZ, b"x\0".to_vec()),
-            RegValue::new(42, [1, 2, 3]),
-        ]
-    }
 
     #[test]
     fn every_kind_keeps_its_type_and_bytes_through_json() {

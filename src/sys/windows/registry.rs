@@ -15,6 +15,7 @@ use windows_sys::Win32::Security::{
 };
 use windows_sys::Win32::System::Registry::{KEY_WOW64_64KEY, RegGetKeySecurity, RegSetValueExW};
 
+use crate::sys::registry::{REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ};
 use crate::sys::{RegValue, Registry, SysError};
 
 /// `HKEY_LOCAL_MACHINE` of the running Windows.
@@ -122,23 +123,36 @@ impl Registry for Live {
         let name: Vec<u16> = name.encode_utf16().chain(Some(0)).collect();
         let len = u32::try_from(value.data.len())
             .map_err(|_| SysError::Os(io::Error::other("a value of 4 GiB or more")))?;
-        // SAFETY: the key is open for writing and lives across the call; `name` is NUL-terminated;
-        // `data` is readable for `len` bytes (a null pointer is allowed with a length of zero).
-        let status = unsafe {
-            RegSetValueExW(
-                key.as_raw(),
-                name.as_ptr(),
-                0,
-                value.kind,
-                value.data.as_ptr(),
-                len,
-            )
+        let data = exact(value);
+        // An empty Vec's pointer is dangling, which the call refuses (998): no data is null.
+        let bytes = if data.is_empty() {
+            std::ptr::null()
+        } else {
+            data.as_ptr()
         };
+        // SAFETY: the key is open for writing and lives across the call; `name` is NUL-terminated;
+        // `bytes` is null with a length of zero, or readable for `len` bytes and more (`exact`).
+        let status =
+            unsafe { RegSetValueExW(key.as_raw(), name.as_ptr(), 0, value.kind, bytes, len) };
+
         if status != ERROR_SUCCESS {
             return Err(SysError::Os(io::Error::from_raw_os_error(status as i32)));
         }
         Ok(())
     }
+}
+
+/// The bytes to hand RegSetValueExW so that it stores exactly `value.data`. For a string type it
+/// looks one character past the length it is given, and when the data's last character is not
+/// NUL but the one after it is, it counts a terminator the caller "forgot" (Wine's kernelbase
+/// does it, and says NT does too): an unterminated string read back would gain a NUL. Non-zero
+/// bytes after the data keep it exact.
+fn exact(value: &RegValue) -> Vec<u8> {
+    let mut data = value.data.clone();
+    if matches!(value.kind, REG_SZ | REG_EXPAND_SZ | REG_MULTI_SZ) {
+        data.extend([0xFF; 4]);
+    }
+    data
 }
 
 /// Memory the system allocated with LocalAlloc, freed on drop.
@@ -196,4 +210,34 @@ fn security_of(key: &Key) -> Result<String, SysError> {
     let units = unsafe { std::slice::from_raw_parts(owned.0 as *const u16, text_len as usize) };
     let end = units.iter().position(|u| *u == 0).unwrap_or(units.len());
     Ok(String::from_utf16_lossy(&units[..end]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The live registry keeps every kind of value exactly, in a debug build too (where
+    /// windows-registry asserts that strings are terminated).
+    #[test]
+    fn every_kind_of_value_is_written_and_read_back_exactly() {
+        let key = format!(r"SOFTWARE\wufix-unit-test-{}", std::process::id());
+        for (i, value) in crate::sys::registry::every_kind().into_iter().enumerate() {
+            let name = format!("v{i}");
+            Live.set_value(&key, &name, Some(&value)).unwrap();
+            assert_eq!(
+                Live.value(&key, &name).unwrap(),
+                Some(value.clone()),
+                "{value:?}"
+            );
+        }
+        let listed = Live.values(&key).unwrap();
+        assert_eq!(listed.len(), crate::sys::registry::every_kind().len());
+        Live.set_value(&key, "v0", None).unwrap();
+        assert_eq!(Live.value(&key, "v0").unwrap(), None);
+        Live.set_value(&key, "v0", None).unwrap();
+        assert!(Live.key_security(&key).unwrap().is_some());
+        let _ = LOCAL_MACHINE.remove_tree(&key);
+        assert_eq!(Live.value(&key, "v1").unwrap(), None);
+        assert!(Live.values(&key).unwrap().is_empty());
+    }
 }

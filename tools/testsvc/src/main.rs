@@ -10,8 +10,12 @@
 //!   makes the service stop right after starting, with that service-specific exit code.
 //! - `hold PATH`: open PATH without any sharing, print `holding`, keep it open until stdin closes.
 //! - `ctl start|stop|query|disable|demand NAME`: drive the service manager independently of wufix.
+//! - `regset KEY NAME TYPE HEX`, `regget KEY NAME`: a value under HKLM written or read exactly, as a
+//!   type number and bytes (`regget` prints `TYPE HEX` or `absent`).
 //! - copied as `dism.exe` or `sfc.exe`: a stand-in for that program (see `standin`).
 
+#[cfg(windows)]
+mod reg;
 #[cfg(windows)]
 mod standin;
 #[cfg(windows)]

@@ -57,6 +57,29 @@ pub fn main() -> i32 {
                 Err(_) => 1,
             }
         }
+        ["regset", key, name, kind, hex] => {
+            match kind
+                .parse()
+                .map_err(|e| format!("{e}"))
+                .and_then(|k| crate::reg::set(key, name, k, hex))
+            {
+                Ok(()) => 0,
+                Err(err) => {
+                    eprintln!("regset: {err}");
+                    1
+                }
+            }
+        }
+        ["regget", key, name] => match crate::reg::get(key, name) {
+            Ok(text) => {
+                println!("{text}");
+                0
+            }
+            Err(err) => {
+                eprintln!("regget: {err}");
+                1
+            }
+        },
         ["ctl", verb, name] => match ctl(verb, name) {
             Ok(()) => 0,
             Err(err) => {
@@ -66,7 +89,7 @@ pub fn main() -> i32 {
         },
         _ => {
             eprintln!(
-                "usage: wufix-testsvc run NAME | hold PATH | version EXE | ctl start|stop|query|disable|demand NAME"
+                "usage: wufix-testsvc run NAME | hold PATH | version EXE | regset KEY NAME TYPE HEX | regget KEY NAME | ctl start|stop|query|disable|demand NAME"
             );
             2
         }
