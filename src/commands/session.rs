@@ -20,7 +20,7 @@ use crate::record::{Outcome, StepRecord};
 use crate::recovery;
 use crate::report::ResetReport;
 use crate::servicing::{self, Refusal, ServicingCheck};
-use crate::sys::{InterruptGuard, ResetLock};
+use crate::sys::{self, InterruptGuard, ResetLock};
 
 pub const ANOTHER_RESET: &str = "another wufix reset is running on this installation; nothing was \
 changed. Wait for it to finish, then run wufix again.";
@@ -147,7 +147,7 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
             return Exit::Refused;
         }
     };
-    let guard = InterruptGuard::catch(note_interrupted);
+    let guard = sys::catch_interrupts(note_interrupted);
     let exit = cmd.act(&mut Acting {
         session: s,
         recovered,

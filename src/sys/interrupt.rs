@@ -35,21 +35,13 @@ pub struct InterruptGuard {
 
 impl InterruptGuard {
     /// Catch interrupts for a run from now until the guard is dropped; `on_interrupt` is said at
-    /// the first of each run.
-    pub fn catch(on_interrupt: fn()) -> InterruptGuard {
+    /// the first of each run. `install` puts the OS handler in place (which calls [`arrive`]); it
+    /// runs once per process, later runs (the menu) reuse it.
+    pub(crate) fn catch(on_interrupt: fn(), install: fn()) -> InterruptGuard {
         let state = Arc::new(RunState::default());
         *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&state));
-        // The OS handler is installed once per process; later runs (the menu) reuse it.
         if ON_INTERRUPT.set(on_interrupt).is_ok() {
-            #[cfg(windows)]
-            super::windows::console::install();
-            #[cfg(not(windows))]
-            {
-                // An error means a handler is already installed: the same `arrive` serves.
-                let _ = ctrlc::set_handler(|| {
-                    arrive();
-                });
-            }
+            install();
         }
         InterruptGuard { state }
     }
@@ -96,7 +88,7 @@ mod tests {
 
     #[test]
     fn an_interrupt_is_the_current_runs_alone_and_ends_with_it() {
-        let first = InterruptGuard::catch(|| {});
+        let first = InterruptGuard::catch(|| {}, || {});
         // What the OS handler does at Ctrl+C, for whichever run is under way; other tests may
         // run theirs meanwhile, so this run's own flag is set the way `arrive` sets it.
         first.flag().store(true, Ordering::SeqCst);
@@ -105,7 +97,7 @@ mod tests {
         assert!(!state.is_done(), "a close is held while the run goes on");
         drop(first);
         assert!(state.is_done(), "and let go when it ends");
-        let second = InterruptGuard::catch(|| {});
+        let second = InterruptGuard::catch(|| {}, || {});
         assert!(
             !second.interrupted(),
             "the last run's interrupt is not this one's"

@@ -316,6 +316,20 @@ pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
     }
 }
 
+/// From now until the guard is dropped, an interrupt (Ctrl+C; on Windows also the console window
+/// closing) is the current run's, not the end of wufix: see [`InterruptGuard`].
+pub fn catch_interrupts(on_interrupt: fn()) -> InterruptGuard {
+    InterruptGuard::catch(on_interrupt, || {
+        #[cfg(windows)]
+        windows::console::install();
+        // An error means a handler is already installed; it calls the same `arrive`.
+        #[cfg(not(windows))]
+        let _ = ctrlc::set_handler(|| {
+            interrupt::arrive();
+        });
+    })
+}
+
 /// Windows' own message text for an error code, where the system has one (Windows only).
 pub fn system_message(code: u32) -> Option<String> {
     #[cfg(windows)]
