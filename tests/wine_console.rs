@@ -377,6 +377,17 @@ impl Drop for ObeyAgain {
     }
 }
 
+/// The four services running, cryptsvc taking 5 s to stop (so that a Ctrl+C typed once the stops
+/// have begun arrives while they go on), until the guard is dropped.
+fn slow_cryptsvc() -> ObeyAgain {
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        ctl("start", name);
+    }
+    let on_stop = drive_c().join("wufix-test").join("cryptsvc.onstop");
+    std::fs::write(&on_stop, "delay 5").unwrap();
+    ObeyAgain(on_stop)
+}
+
 #[test]
 fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
     let _machine = serial();
@@ -384,13 +395,7 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
         eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
         return;
     }
-    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
-        ctl("start", name);
-    }
-    // cryptsvc takes 5 s to stop: Ctrl+C arrives while the services are being stopped.
-    let on_stop = drive_c().join("wufix-test").join("cryptsvc.onstop");
-    std::fs::write(&on_stop, "delay 5").unwrap();
-    let _obey = ObeyAgain(on_stop);
+    let _obey = slow_cryptsvc();
     let sd = drive_c().join("windows").join("SoftwareDistribution");
     std::fs::create_dir_all(&sd).unwrap();
     std::fs::write(sd.join("keep.me"), "x").unwrap();
@@ -442,12 +447,7 @@ fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
         eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
         return;
     }
-    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
-        ctl("start", name);
-    }
-    let on_stop = drive_c().join("wufix-test").join("cryptsvc.onstop");
-    std::fs::write(&on_stop, "delay 5").unwrap();
-    let _obey = ObeyAgain(on_stop.clone());
+    let obey = slow_cryptsvc();
     let windows = drive_c().join("windows");
     let sd = windows.join("SoftwareDistribution");
     std::fs::create_dir_all(&sd).unwrap();
@@ -468,7 +468,8 @@ fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
     session.wait_for("Interrupted:", Duration::from_secs(60));
     session.wait_for(BACK, Duration::from_secs(60));
     assert!(sd.join("second.run").exists(), "the first reset left it");
-    std::fs::remove_file(&on_stop).unwrap();
+    // The second reset: cryptsvc obeys at once.
+    std::fs::remove_file(&obey.0).unwrap();
     session.type_keys("\r");
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     session.type_keys("1\r");
