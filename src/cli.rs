@@ -227,20 +227,23 @@ enum CliFolder {
     Catroot2,
 }
 
-/// What `undo` can put back: a reset's folders, and the BITS queue `repair` sets aside.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+/// What `undo` can put back: a reset's folders, the BITS queue `repair` sets aside, and the
+/// settings a repair changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum UndoFolder {
     SoftwareDistribution,
     Catroot2,
     BitsQueue,
+    Settings,
 }
 
 impl UndoFolder {
-    fn folder(self) -> Folder {
+    fn folder(self) -> Option<Folder> {
         match self {
-            UndoFolder::SoftwareDistribution => Folder::SoftwareDistribution,
-            UndoFolder::Catroot2 => Folder::Catroot2,
-            UndoFolder::BitsQueue => Folder::BitsQueue,
+            UndoFolder::SoftwareDistribution => Some(Folder::SoftwareDistribution),
+            UndoFolder::Catroot2 => Some(Folder::Catroot2),
+            UndoFolder::BitsQueue => Some(Folder::BitsQueue),
+            UndoFolder::Settings => None,
         }
     }
 }
@@ -343,10 +346,12 @@ impl Cli {
             CliCommand::Undo(u) => {
                 report_copy = u.report_file.clone();
                 let every = u.only.is_empty();
+                let settings = every || u.only.contains(&UndoFolder::Settings);
+                let only_settings = !every && u.only.iter().all(|o| *o == UndoFolder::Settings);
                 // Validated as a reset of the same folders would be.
                 let reset = ResetRequest::from_args(ResetArgs {
                     windows_dir: u.common.windows_dir,
-                    only: u.only.into_iter().map(UndoFolder::folder).collect(),
+                    only: u.only.into_iter().filter_map(UndoFolder::folder).collect(),
                     dry_run: u.dry_run,
                     yes: u.yes,
                     timeout_secs: u.timeout,
@@ -359,9 +364,12 @@ impl Cli {
                     location: reset.location,
                     folders: if every {
                         Folder::EVERY.to_vec()
+                    } else if only_settings {
+                        Vec::new()
                     } else {
                         reset.folders
                     },
+                    settings,
                     dry_run: reset.dry_run,
                     assume_yes: reset.assume_yes,
                     timeout: reset.timeout,

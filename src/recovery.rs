@@ -1,16 +1,19 @@
 //! Runs that were killed before they finished (power loss, a killed process, an RMM timeout):
-//! found from their journals, shown by `status` and `diagnose`, and put right by the next `reset`
-//! or `undo` before it does anything else. A journal counts as interrupted only while no wufix
-//! holds the reset lock: a run in progress is not a dead one.
+//! found from their journals, shown by `status` and `diagnose`, and put right by the next run
+//! that holds the lock, before it does anything else.
+//!
+//! A reader holds no lock and needs no rights, so it tells a live run from a dead one by the
+//! start record: a process with the run's pid that began when the run's did is the run (online);
+//! offline, where the writer is on this machine, the installation's lock alone says.
 
 use serde::Serialize;
 
-use crate::catalog::Folder;
-use crate::journal::{Listing, Record, Run, SetAside, Store};
-use crate::machine::Machine;
+use crate::catalog::{self, Folder};
+use crate::journal::{Listing, Record, Run, SetAside, Stopped, Store};
+use crate::machine::{Machine, Mode};
 use crate::record::{Action, Outcome, StepRecord};
 use crate::services;
-use crate::sys::{Platform, ServiceState};
+use crate::sys::{Platform, ServiceState, SysError};
 
 /// What an interrupted run left behind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,10 +43,13 @@ pub struct JournalView {
     pub last_run: Option<LastRun>,
     /// `null` when no run was interrupted.
     pub interrupted: Option<Interrupted>,
-    /// Journal files that could not be trusted, renamed `*.corrupt`.
+    /// Journal files that could not be trusted, set aside as `*.corrupt`.
     #[serde(rename = "journal_set_aside")]
     pub set_aside: Vec<SetAside>,
-    /// Journal files a newer wufix wrote: left as they are.
+    /// Damaged journal files, left for the next reset, undo or repair to set aside.
+    #[serde(rename = "journal_damaged", skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<SetAside>,
+    /// Journal files a newer wufix wrote, or not wufix's: left as they are.
     #[serde(rename = "journal_skipped", skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SetAside>,
     /// Why the journal could not be read, when it could not.
@@ -60,30 +66,50 @@ pub struct LastRun {
     pub journal: String,
 }
 
-/// What an interrupted run left, judged against the disk for renames it announced.
-pub fn left_behind(run: &Run) -> Interrupted {
+/// What an interrupted run left, judged against the disk for renames it announced: a rename
+/// happened when its source is gone and its target is there (something else may have made a
+/// folder of the target's name since, but not taken the source away).
+pub fn left_behind(run: &Run, root: &std::path::Path) -> Interrupted {
     Interrupted {
         started: run.start.started.clone(),
         command: run.start.command.clone(),
         journal: run.path.display().to_string(),
-        services_stopped: run.left_stopped(),
+        services_stopped: run.left_stopped().into_iter().map(|s| s.name).collect(),
         renamed: run
             .renames()
             .into_iter()
-            .map(|(folder, from, to)| RenamedFolder {
-                folder,
-                done: to.exists() || !from.exists(),
-                from: from.display().to_string(),
-                to: to.display().to_string(),
+            .map(|(folder, from, to)| {
+                let (from, to) = (from.resolve(root), to.resolve(root));
+                let there = |p: &std::path::Path| std::fs::symlink_metadata(p).is_ok();
+                RenamedFolder {
+                    folder,
+                    done: !there(&from) && there(&to),
+                    from: from.display().to_string(),
+                    to: to.display().to_string(),
+                }
             })
             .collect(),
     }
 }
 
-/// Read the journal for `status` and `diagnose`. An unfinished journal is a dead run only if no
-/// wufix holds the reset lock (asked only then, so a status run does not contend with resets).
-pub fn view(store: &Store, sys: &dyn Platform) -> JournalView {
-    let listing = match store.list() {
+/// Whether the run of `run`'s journal may still be going on, as a reader can tell.
+fn may_be_running(run: &Run, sys: &dyn Platform, mode: Mode) -> bool {
+    // A run made in the other mode (offline on this disk, from a rescue system) is over.
+    if run.start.mode != mode {
+        return false;
+    }
+    match sys.process_started(run.start.pid) {
+        Ok(None) => false,
+        Ok(Some(began)) => run.start.process_started.is_none_or(|then| then == began),
+        // Offline: the installation's lock alone says whether a wufix works on it.
+        Err(SysError::Offline) => !matches!(sys.lock_reset(), Ok(Some(_))),
+        Err(_) => true,
+    }
+}
+
+/// Read the journal for `status` and `diagnose`; nothing is written.
+pub fn view(store: &Store, sys: &dyn Platform, mode: Mode, root: &std::path::Path) -> JournalView {
+    let listing = match store.read() {
         Ok(listing) => listing,
         Err(err) => {
             return JournalView {
@@ -92,7 +118,7 @@ pub fn view(store: &Store, sys: &dyn Platform) -> JournalView {
             };
         }
     };
-    let running = listing.runs.iter().any(Run::interrupted) && matches!(sys.lock_reset(), Ok(None));
+    let running = |run: &Run| run.interrupted() && may_be_running(run, sys, mode);
     let last_run = listing.runs.first().map(|run| LastRun {
         started: run.start.started.clone(),
         command: run.start.command.clone(),
@@ -100,59 +126,120 @@ pub fn view(store: &Store, sys: &dyn Platform) -> JournalView {
             (Some(true), _) => "finished",
             (Some(false), _) => "finished-with-failures",
             (None, true) => "recovered",
-            (None, false) if running => "running",
+            (None, false) if running(run) => "running",
             (None, false) => "interrupted",
         },
         journal: run.path.display().to_string(),
     });
+    let interrupted = listing
+        .runs
+        .iter()
+        .find(|run| run.interrupted() && !running(run))
+        .map(|run| left_behind(run, root));
     JournalView {
         last_run,
-        interrupted: interrupted(&listing, running)
-            .first()
-            .map(|run| left_behind(run)),
+        interrupted,
         set_aside: listing.set_aside,
+        damaged: listing.damaged,
         skipped: listing.skipped,
         error: None,
     }
 }
 
-/// Interrupted runs, newest first; none while another wufix runs.
-pub fn interrupted(listing: &Listing, running: bool) -> Vec<&Run> {
-    if running {
-        return Vec::new();
-    }
+/// Interrupted runs, newest first.
+pub fn interrupted(listing: &Listing) -> Vec<&Run> {
     listing.runs.iter().filter(|r| r.interrupted()).collect()
 }
 
+/// What recovery does with a service a dead run left stopped.
+enum Verdict {
+    /// Stopped (or still stopping): start it.
+    Start,
+    /// Running again already, or it never stopped: nothing to do.
+    Running,
+    /// Not ours to start: gone, disabled, configured otherwise since, or not a service wufix
+    /// stops. Said once; the run is still marked recovered.
+    NotOurs(String),
+}
+
+fn judge(stopped: &Stopped, sys: &dyn Platform) -> Verdict {
+    let name = &stopped.name;
+    let ours = catalog::all_services()
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(name))
+        // A dependent the run stopped with its parent: still a dependent of one of wufix's.
+        || catalog::all_services().iter().any(|parent| {
+            sys.dependents(parent)
+                .is_ok_and(|deps| deps.iter().any(|d| d.eq_ignore_ascii_case(name)))
+        });
+    if !ours {
+        return Verdict::NotOurs(
+            "not a service wufix stops, nor a dependent of one now: left as it is".to_string(),
+        );
+    }
+    match sys.query_service(name) {
+        Ok(None) => Verdict::NotOurs("not installed any more: nothing to start".into()),
+        Err(err) => Verdict::NotOurs(format!("cannot query it ({err}): left as it is")),
+        Ok(Some(info)) if info.start_type == crate::sys::StartType::Disabled => Verdict::NotOurs(
+            "disabled since: not wufix's to start (whoever disabled it meant it)".into(),
+        ),
+        Ok(Some(info)) if stopped.start_type.is_some_and(|t| t != info.start_type) => {
+            Verdict::NotOurs(format!(
+                "its start type changed since the run ({} then, {} now): left as it is",
+                stopped.start_type.map_or("?", |t| t.as_str()),
+                info.start_type.as_str()
+            ))
+        }
+        Ok(Some(info)) => match info.status.state {
+            ServiceState::Stopped | ServiceState::StopPending => Verdict::Start,
+            _ => Verdict::Running,
+        },
+    }
+}
+
 /// Put right what interrupted runs left, before this run does anything else: start again the
-/// services they stopped (those still stopped now), then mark each journal recovered. Folders
-/// are left as they are: a rename is what a reset does anyway, and `undo` puts them back.
-/// Call with the reset lock held.
+/// services they stopped that are still theirs to start, then mark each journal recovered (a
+/// service that would not start is said, once, and not retried for ever). Folders are left as
+/// they are: a rename is what a reset does anyway, and `undo` puts them back. Call with the lock
+/// held.
 pub fn recover(
     store: &Store,
     listing: &Listing,
     machine: Machine,
+    mode: Mode,
     timeout: std::time::Duration,
     by: &str,
 ) -> Vec<StepRecord> {
     let sys = machine.sys;
     let mut records = Vec::new();
     for run in listing.runs.iter().filter(|r| r.needs_recovery()) {
-        // Only the services wufix itself stops: a journal cannot make it start anything else.
-        let ours = crate::catalog::all_services();
-        let stopped: Vec<String> = run
-            .left_stopped()
-            .into_iter()
-            .filter(|name| ours.iter().any(|o| o.eq_ignore_ascii_case(name)))
-            // Stopped, or still stopping (the dead run's request outlives it): started once stopped.
-            .filter(|name| {
-                sys.service_status(name).is_ok_and(|s| {
-                    matches!(s.state, ServiceState::Stopped | ServiceState::StopPending)
-                })
-            })
-            .collect();
-        let mut all_back = true;
-        let mut results = services::start_all(machine, &stopped, timeout);
+        // wufix 0.1 locked with a mutex, not the lock this run holds: while a process with that
+        // pid runs, its run may still be going on.
+        if run.start.process_started.is_none()
+            && run.start.mode == mode
+            && mode == Mode::Online
+            && matches!(sys.process_started(run.start.pid), Ok(Some(_)))
+            && run.start.pid != std::process::id()
+        {
+            continue;
+        }
+        let mut to_start = Vec::new();
+        for stopped in run.left_stopped() {
+            match judge(&stopped, sys) {
+                Verdict::Start => to_start.push(stopped.name),
+                Verdict::Running => {}
+                Verdict::NotOurs(why) => records.push(StepRecord::new(
+                    Action::StartService,
+                    &stopped.name,
+                    Outcome::Skipped,
+                    format!(
+                        "left stopped by the run interrupted at {}; {why}",
+                        run.start.started
+                    ),
+                )),
+            }
+        }
+        let mut results = services::start_all(machine, &to_start, timeout);
         // One more try for a service that stopped again at once: after a crash, what it waits
         // on is often just not up yet.
         let failed: Vec<String> = results
@@ -174,10 +261,12 @@ pub fn recover(
                         run.start.started
                     ),
                 ),
-                Err(why) => {
-                    all_back = false;
-                    (Outcome::Failed, why)
-                }
+                Err(why) => (
+                    Outcome::Failed,
+                    format!(
+                        "{why}; the interrupted run is marked recovered: start it yourself once its cause is fixed"
+                    ),
+                ),
             };
             records.push(StepRecord::new(
                 Action::StartService,
@@ -186,13 +275,11 @@ pub fn recover(
                 detail,
             ));
         }
-        if all_back {
-            if let Ok(mut journal) = store.append(run) {
-                let _ = journal.write(&Record::Recovered {
-                    at: jiff::Timestamp::now().to_string(),
-                    by: by.to_string(),
-                });
-            }
+        if let Ok(mut journal) = store.append(run) {
+            let _ = journal.write(&Record::Recovered {
+                at: jiff::Timestamp::now().to_string(),
+                by: by.to_string(),
+            });
         }
     }
     records

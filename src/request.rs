@@ -135,12 +135,14 @@ impl ExplainRequest {
     }
 }
 
-/// `wufix undo`: put back the folders the last reset renamed.
+/// `wufix undo`: put back what the last reset or repair changed, part by part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UndoRequest {
     pub location: Location,
     /// The folders to put back, each once, in catalog order.
     pub folders: Vec<Folder>,
+    /// The settings a repair changed too (without `--only`, or with `--only settings`).
+    pub settings: bool,
     pub dry_run: bool,
     pub assume_yes: bool,
     pub timeout: Duration,
@@ -170,9 +172,12 @@ impl UndoRequest {
     /// The command line for this same undo (the elevated copy's).
     pub fn to_args(&self) -> Vec<String> {
         let mut args = vec!["undo".to_string()];
-        if self.folders.len() != Folder::EVERY.len() {
+        if self.folders.len() != Folder::EVERY.len() || !self.settings {
             for folder in &self.folders {
                 args.extend(["--only".into(), folder_arg(*folder).into()]);
+            }
+            if self.settings {
+                args.extend(["--only".into(), "settings".into()]);
             }
         }
         if self.timeout != Duration::from_secs(DEFAULT_TIMEOUT_SECS) {

@@ -1,17 +1,19 @@
-//! What `wufix undo` reverses: the newest run in the journal that moved a folder aside (a reset,
-//! or an undo, which sets aside the folder it replaces) and that no later undo has reversed; for
-//! each of its folders, the backup it made. Without a journal, the newest wufix backup of each
-//! folder on disk. A clear cannot be undone, and a backup that is gone cannot come back: both are
-//! refusals that change nothing.
+//! What `wufix undo` reverses, part by part (each folder, and the settings a repair changed): the
+//! newest run in the journal that changed a part asked for and that no undo has put back yet.
+//! A run counts as undone only for the parts an undo actually put back: a failed undo, or one
+//! limited to another part, leaves the rest to undo. An undo killed half-way is no candidate of
+//! its own: the next undo finishes reversing its run. Without a journal, the newest wufix backup
+//! of each folder on disk. A clear cannot be undone, and a backup that is gone (or a link wearing
+//! a backup's name) cannot be put back: both are refusals that change nothing.
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::catalog::Folder;
 use crate::folders::Layout;
 use crate::folders::backup;
-use crate::journal::{Listing, Op};
+use crate::journal::{JPath, Listing, Op, Part, Run};
 
 /// What an undo will put back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,49 +27,125 @@ pub struct Selection {
     pub settings: Vec<Op>,
 }
 
-/// Choose what to undo for `folders`. `Err` says why nothing can be.
-pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
-    let undone: HashSet<&str> = listing
+impl Selection {
+    /// The parts this undo puts back.
+    pub fn parts(&self) -> Vec<Part> {
+        let mut parts: Vec<Part> = self
+            .restores
+            .iter()
+            .map(|(folder, _)| Part::Folder(*folder))
+            .collect();
+        if !self.settings.is_empty() {
+            parts.push(Part::Settings);
+        }
+        parts
+    }
+}
+
+/// Whether a rename sets `folder` aside (its source is the folder) or puts a backup back (its
+/// target is the folder): by names, the places themselves are checked before anything moves.
+fn sets_aside(folder: Folder, from: &JPath) -> bool {
+    from.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.eq_ignore_ascii_case(folder.dir_name()))
+}
+
+/// Whether `undo`, an undo of `run`, is known to have put `folder` back: its rename of a backup
+/// onto the folder ended well (or, cut short, the disk shows it done: the backup is gone and the
+/// folder is there).
+fn put_back(undo: &Run, folder: Folder, layout: &Layout) -> bool {
+    undo.changes.iter().any(|(op, outcome)| match op {
+        Op::Rename {
+            folder: f,
+            from,
+            to,
+        } if *f == folder && sets_aside(folder, to) => {
+            *outcome == Some(true)
+                || (outcome.is_none()
+                    && fs::symlink_metadata(from.resolve(layout.root())).is_err()
+                    && fs::symlink_metadata(layout.path(folder)).is_ok())
+        }
+        _ => false,
+    })
+}
+
+/// The parts of `run` that undos have put back.
+fn undone(run: &Run, listing: &Listing, layout: &Layout) -> HashSet<Part> {
+    let mut parts = HashSet::new();
+    for undo in listing
         .runs
         .iter()
-        .filter(|r| r.start.command == "undo" && r.finished.is_some())
-        .filter_map(|r| r.start.undoes.as_deref())
-        .collect();
+        .filter(|u| u.start.command == "undo")
+        .filter(|u| u.start.undoes.as_deref().is_some_and(|n| run.is_named(n)))
+    {
+        parts.extend(undo.undone.iter().copied());
+        for folder in Folder::EVERY {
+            if put_back(undo, folder, layout) {
+                parts.insert(Part::Folder(folder));
+            }
+        }
+        // wufix 0.1 named no parts: a finished undo of its put its settings back.
+        if undo.finished.is_some() && undo.start.version < 2 {
+            parts.insert(Part::Settings);
+        }
+    }
+    parts
+}
+
+/// Choose what to undo for `folders` (and the settings, with `settings`). `Err` says why nothing
+/// can be.
+pub fn select(
+    listing: &Listing,
+    layout: &Layout,
+    folders: &[Folder],
+    settings: bool,
+) -> Result<Selection, String> {
+    let mut touched = false;
     for run in &listing.runs {
-        if undone.contains(run.path.display().to_string().as_str()) {
+        // An undo cut short is no candidate of its own: the undo of its run goes on.
+        if run.start.command == "undo" && run.finished.is_none() {
             continue;
         }
-        let mut moved: Vec<(Folder, PathBuf)> = Vec::new();
+        let done = undone(run, listing, layout);
+        let mut moved: Vec<(Folder, &JPath)> = Vec::new();
         let mut cleared: Vec<Folder> = Vec::new();
-        let mut settings: Vec<Op> = Vec::new();
-        for (change, outcome) in &run.changes {
-            match change {
+        let mut changed: Vec<Op> = Vec::new();
+        for (op, outcome) in &run.changes {
+            match op {
                 // Announced and not known to have failed: putting the old value back is safe
                 // either way. The first change of a setting holds its value before the run.
                 Op::ServiceDacl { .. } | Op::RegistryValue { .. }
-                    if *outcome != Some(false)
-                        && !settings.iter().any(|s| same_setting(s, change)) =>
+                    if settings
+                        && *outcome != Some(false)
+                        && !changed.iter().any(|s| same_setting(s, op)) =>
                 {
-                    settings.push(change.clone());
+                    changed.push(op.clone());
                 }
                 Op::Rename { folder, from, to }
                     if folders.contains(folder)
-                        && same_path(from, layout.path(*folder))
+                        && sets_aside(*folder, from)
                         && *outcome != Some(false)
                         // Announced, outcome unknown (killed mid-rename): the disk says.
-                        && (*outcome == Some(true) || to.exists()) =>
+                        && (*outcome == Some(true)
+                            || fs::symlink_metadata(to.resolve(layout.root())).is_ok()) =>
                 {
                     moved.retain(|(f, _)| f != folder);
-                    moved.push((*folder, to.clone()));
+                    moved.push((*folder, to));
                 }
                 Op::Clear { folder, .. } if folders.contains(folder) => cleared.push(*folder),
                 _ => {}
             }
         }
-        if moved.is_empty() && cleared.is_empty() && settings.is_empty() {
+        touched |= !moved.is_empty() || !cleared.is_empty() || !changed.is_empty();
+        moved.retain(|(f, _)| !done.contains(&Part::Folder(*f)));
+        cleared.retain(|f| !done.contains(&Part::Folder(*f)));
+        if done.contains(&Part::Settings) {
+            changed.clear();
+        }
+        if moved.is_empty() && cleared.is_empty() && changed.is_empty() {
             continue;
         }
-        if moved.is_empty() && settings.is_empty() {
+        if moved.is_empty() && changed.is_empty() {
             let names: Vec<&str> = cleared.iter().map(|f| f.dir_name()).collect();
             return Err(format!(
                 "the last reset ({}) cleared {} instead of renaming: a clear cannot be undone",
@@ -75,32 +153,50 @@ pub fn select(listing: &Listing, layout: &Layout, folders: &[Folder]) -> Result<
                 names.join(" and ")
             ));
         }
-        for (folder, backup) in &moved {
+        let mut restores = Vec::new();
+        for (folder, to) in moved {
+            let backup = to.resolve(layout.root());
             // The journal folder may be writable by others than administrators: a journal is
             // trusted only to name a wufix backup beside the folder, never a folder elsewhere.
-            if !backup::is_backup_of(backup, layout.path(*folder)) {
+            if !backup::is_backup_of(&backup, layout.path(folder)) {
                 return Err(format!(
                     "the journal {} names {} as the backup of {}, which is not a wufix backup beside it; it is not trusted",
                     run.path.display(),
                     backup.display(),
-                    layout.path(*folder).display()
+                    layout.path(folder).display()
                 ));
             }
-            if !is_real_dir(backup) {
-                return Err(format!(
-                    "the backup {} no longer exists (pruned or deleted); there is nothing to put back",
-                    backup.display()
-                ));
+            match fs::symlink_metadata(&backup) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(format!(
+                        "{} is a link (or junction) wearing a backup's name, not the backup wufix made; it is not put back",
+                        backup.display()
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "the backup {} no longer exists (pruned or deleted); there is nothing to put back",
+                        backup.display()
+                    ));
+                }
             }
+            restores.push((folder, backup));
         }
-        moved.sort();
+        restores.sort();
         // The last change first.
-        settings.reverse();
+        changed.reverse();
         return Ok(Selection {
             journal: Some(run.path.clone()),
-            restores: moved,
-            settings,
+            restores,
+            settings: changed,
         });
+    }
+    if touched {
+        return Err(
+            "there is nothing to undo: every change of the runs in the journal is already put back"
+                .into(),
+        );
     }
     from_disk(layout, folders)
 }
@@ -164,24 +260,32 @@ fn same_setting(a: &Op, b: &Op) -> bool {
     }
 }
 
-fn is_real_dir(path: &Path) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
-}
-
-/// Paths as Windows compares them: ignoring case.
-fn same_path(a: &Path, b: &Path) -> bool {
-    a == b
-        || a.to_string_lossy()
-            .eq_ignore_ascii_case(&b.to_string_lossy())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::journal::{Record, Run, Start, VERSION};
     use crate::machine::Mode;
 
     fn run(path: &str, command: &str, undoes: Option<&str>, changes: Vec<Op>) -> Run {
+        finished_run(
+            path,
+            command,
+            undoes,
+            changes.into_iter().map(|c| (c, Some(true))).collect(),
+            Some(Vec::new()),
+        )
+    }
+
+    /// A run with each change's outcome as given, finished (naming the parts it undid) or not.
+    fn finished_run(
+        path: &str,
+        command: &str,
+        undoes: Option<&str>,
+        changes: Vec<(Op, Option<bool>)>,
+        finished: Option<Vec<Part>>,
+    ) -> Run {
         let mut records = vec![Record::Start(Start {
             version: VERSION,
             started: format!("start of {path}"),
@@ -191,21 +295,28 @@ mod tests {
             pid: 1,
             services_before: Vec::new(),
             undoes: undoes.map(str::to_string),
+            process_started: None,
+            recovers: Vec::new(),
         })];
-        for change in changes {
+        for (change, outcome) in changes {
             records.push(Record::Intent {
                 change: change.clone(),
             });
-            records.push(Record::Outcome {
-                change,
+            if let Some(ok) = outcome {
+                records.push(Record::Outcome {
+                    change,
+                    ok,
+                    detail: String::new(),
+                });
+            }
+        }
+        if let Some(undone) = finished {
+            records.push(Record::Finished {
+                at: "t".into(),
                 ok: true,
-                detail: String::new(),
+                undone,
             });
         }
-        records.push(Record::Finished {
-            at: "t".into(),
-            ok: true,
-        });
         Run::from_records(path.into(), records).unwrap()
     }
 
@@ -221,6 +332,10 @@ mod tests {
         Disk { _dir: dir, layout }
     }
 
+    fn at(d: &Disk, path: &Path) -> JPath {
+        JPath::of(d.layout.root(), path)
+    }
+
     fn moved(d: &Disk, folder: Folder, backup: &str) -> (Op, PathBuf) {
         let from = d.layout.path(folder).to_path_buf();
         let to = from.with_file_name(backup);
@@ -228,11 +343,20 @@ mod tests {
         (
             Op::Rename {
                 folder,
-                from,
-                to: to.clone(),
+                from: at(d, &from),
+                to: at(d, &to),
             },
             to,
         )
+    }
+
+    /// An undo's rename of `backup` back onto `folder`.
+    fn back(d: &Disk, folder: Folder, backup: &Path) -> Op {
+        Op::Rename {
+            folder,
+            from: at(d, backup),
+            to: at(d, d.layout.path(folder)),
+        }
     }
 
     #[test]
@@ -248,22 +372,18 @@ mod tests {
             ],
             ..Listing::default()
         };
-        let pick = select(&listing, &d.layout, &[sd]).unwrap();
+        let pick = select(&listing, &d.layout, &[sd], true).unwrap();
         assert_eq!(pick.journal.as_deref(), Some(Path::new("r2")));
         assert_eq!(pick.restores, [(sd, b2.clone())]);
 
         // An undo of r2 set the new folder aside as b3 and put b2 back: undoing again reverses
         // that undo (b3 comes back), never r2 a second time.
         let (aside, b3) = moved(&d, sd, "SoftwareDistribution.wufix-20261103T000000Z.bak");
-        let back = Op::Rename {
-            folder: sd,
-            from: b2.clone(),
-            to: d.layout.path(sd).to_path_buf(),
-        };
+        let back = back(&d, sd, &b2);
         listing
             .runs
             .insert(0, run("u1", "undo", Some("r2"), vec![aside, back]));
-        let pick = select(&listing, &d.layout, &[sd]).unwrap();
+        let pick = select(&listing, &d.layout, &[sd], true).unwrap();
         assert_eq!(pick.journal.as_deref(), Some(Path::new("u1")));
         assert_eq!(pick.restores, [(sd, b3)]);
         let _ = b1;
@@ -282,13 +402,16 @@ mod tests {
                 None,
                 vec![Op::Rename {
                     folder: sd,
-                    from: d.layout.path(sd).to_path_buf(),
-                    to: planted,
+                    from: at(&d, d.layout.path(sd)),
+                    to: at(
+                        &d,
+                        &planted.join("SoftwareDistribution.wufix-20261101T000000Z.bak"),
+                    ),
                 }],
             )],
             ..Listing::default()
         };
-        let why = select(&listing, &d.layout, &[sd]).unwrap_err();
+        let why = select(&listing, &d.layout, &[sd], true).unwrap_err();
         assert!(why.contains("not trusted"), "{why}");
     }
 
@@ -303,27 +426,149 @@ mod tests {
                 None,
                 vec![Op::Clear {
                     folder: sd,
-                    path: d.layout.path(sd).to_path_buf(),
+                    path: at(&d, d.layout.path(sd)),
                 }],
             )],
             ..Listing::default()
         };
-        let why = select(&listing, &d.layout, &[sd]).unwrap_err();
+        let why = select(&listing, &d.layout, &[sd], true).unwrap_err();
         assert!(why.contains("cannot be undone"), "{why}");
 
         let (change, backup) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
         fs::remove_dir(&backup).unwrap();
         listing.runs = vec![run("r1", "reset", None, vec![change])];
-        let why = select(&listing, &d.layout, &[sd]).unwrap_err();
+        let why = select(&listing, &d.layout, &[sd], true).unwrap_err();
         assert!(why.contains("no longer exists"), "{why}");
 
         // No journal: the newest backup on disk.
         let (_, old) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
         let (_, new) = moved(&d, sd, "SoftwareDistribution.wufix-20261105T000000Z.bak");
-        let pick = select(&Listing::default(), &d.layout, &[sd]).unwrap();
+        let pick = select(&Listing::default(), &d.layout, &[sd], true).unwrap();
         assert_eq!((pick.journal, pick.restores), (None, vec![(sd, new)]));
         let _ = old;
-        let why = select(&Listing::default(), &d.layout, &[Folder::Catroot2]).unwrap_err();
+        let why = select(&Listing::default(), &d.layout, &[Folder::Catroot2], true).unwrap_err();
         assert!(why.contains("nothing to undo"), "{why}");
+    }
+
+    #[test]
+    fn a_run_is_undone_only_for_the_parts_an_undo_put_back() {
+        let d = disk();
+        let (sd, cat) = (Folder::SoftwareDistribution, Folder::Catroot2);
+        fs::create_dir_all(d.layout.path(cat).parent().unwrap()).unwrap();
+        let (old_sd, _) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
+        let (sd2, b_sd) = moved(&d, sd, "SoftwareDistribution.wufix-20261102T000000Z.bak");
+        let (cat2, b_cat) = moved(&d, cat, "catroot2.wufix-20261102T000000Z.bak");
+        let r1 = run("r1", "reset", None, vec![old_sd]);
+        let r2 = run("r2", "reset", None, vec![sd2, cat2]);
+        // An undo that failed and changed nothing: r2 is still the one to undo, whole.
+        let failed = finished_run(
+            "u1",
+            "undo",
+            Some("r2"),
+            vec![(back(&d, sd, &b_sd), Some(false))],
+            Some(Vec::new()),
+        );
+        let mut listing = Listing {
+            runs: vec![failed, r2.clone(), r1.clone()],
+            ..Listing::default()
+        };
+        let pick = select(&listing, &d.layout, &[sd, cat], true).unwrap();
+        assert_eq!(pick.journal.as_deref(), Some(Path::new("r2")));
+        assert_eq!(pick.restores.len(), 2);
+        // An undo limited to catroot2 put back catroot2 alone: software-distribution is next, from
+        // r2, not from the reset before it.
+        listing.runs[0] = finished_run(
+            "u1",
+            "undo",
+            Some("r2"),
+            vec![(back(&d, cat, &b_cat), Some(true))],
+            Some(vec![Part::Folder(cat)]),
+        );
+        let pick = select(&listing, &d.layout, &[sd], true).unwrap();
+        assert_eq!(pick.journal.as_deref(), Some(Path::new("r2")));
+        assert_eq!(pick.restores, [(sd, b_sd.clone())]);
+        let _ = r1;
+    }
+
+    #[test]
+    fn an_undo_cut_short_is_finished_by_the_next_one_never_reversed() {
+        let d = disk();
+        let (sd, cat) = (Folder::SoftwareDistribution, Folder::Catroot2);
+        fs::create_dir_all(d.layout.path(cat).parent().unwrap()).unwrap();
+        let (sd1, b_sd) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
+        let (cat1, b_cat) = moved(&d, cat, "catroot2.wufix-20261101T000000Z.bak");
+        // The undo set aside what Windows had made and put SoftwareDistribution back, then died
+        // before catroot2.
+        let (new_aside, _) = moved(&d, sd, "SoftwareDistribution.wufix-20261102T000000Z.bak");
+        fs::remove_dir(&b_sd).unwrap();
+        fs::create_dir_all(d.layout.path(sd)).unwrap();
+        let killed = finished_run(
+            "u1",
+            "undo",
+            Some("r1"),
+            vec![(new_aside, Some(true)), (back(&d, sd, &b_sd), None)],
+            None,
+        );
+        let listing = Listing {
+            runs: vec![killed, run("r1", "reset", None, vec![sd1, cat1])],
+            ..Listing::default()
+        };
+        let pick = select(&listing, &d.layout, &[sd, cat], true).unwrap();
+        assert_eq!(
+            pick.journal.as_deref(),
+            Some(Path::new("r1")),
+            "the reset, not the undo"
+        );
+        assert_eq!(
+            pick.restores,
+            [(cat, b_cat)],
+            "only what is left to put back"
+        );
+    }
+
+    #[test]
+    fn settings_are_put_back_only_when_asked_for() {
+        let d = disk();
+        let proxy = Op::RegistryValue {
+            key: crate::catalog::CONNECTIONS.into(),
+            name: crate::catalog::PROXY_VALUE.into(),
+            before: Some(crate::sys::RegValue::binary([1])),
+            after: Some(crate::sys::RegValue::binary([2])),
+        };
+        let (queue, b) = moved(
+            &d,
+            Folder::BitsQueue,
+            "Downloader.wufix-20261101T000000Z.bak",
+        );
+        let listing = Listing {
+            runs: vec![run("r1", "repair", None, vec![queue, proxy.clone()])],
+            ..Listing::default()
+        };
+        let pick = select(&listing, &d.layout, &[Folder::BitsQueue], false).unwrap();
+        assert_eq!(pick.restores, [(Folder::BitsQueue, b)]);
+        assert!(
+            pick.settings.is_empty(),
+            "--only bits-queue leaves the settings alone"
+        );
+        let pick = select(&listing, &d.layout, &[], true).unwrap();
+        assert!(pick.restores.is_empty());
+        assert_eq!(pick.settings, [proxy]);
+        assert_eq!(pick.parts(), [Part::Settings]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_wearing_a_backups_name_is_named_as_such() {
+        let d = disk();
+        let sd = Folder::SoftwareDistribution;
+        let (change, backup) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
+        fs::remove_dir(&backup).unwrap();
+        std::os::unix::fs::symlink(d.layout.root(), &backup).unwrap();
+        let listing = Listing {
+            runs: vec![run("r1", "reset", None, vec![change])],
+            ..Listing::default()
+        };
+        let why = select(&listing, &d.layout, &[sd], true).unwrap_err();
+        assert!(why.contains("is a link"), "{why}");
     }
 }

@@ -165,20 +165,38 @@ fn a_run_killed_after_a_rename_is_shown_and_undone_from_its_journal() {
     assert!(status["interrupted"].is_null(), "recovered: {status:#}");
 }
 
+/// A damaged journal (a bad line with more after it) is named by a reader and left where it is;
+/// the next run that holds the lock sets it aside, and it is named from then on too. A file
+/// whose only line is bad is a run that wrote nothing yet: no damage, nothing set aside.
 #[test]
 fn a_damaged_journal_is_set_aside_and_named_and_every_command_still_works() {
     let vol = Volume::new(3);
     let dir = journal_dir(&vol);
     fs::create_dir_all(&dir).unwrap();
-    fs::write(dir.join("000007-20261126T000000Z.jsonl"), "\u{0}garbage\n").unwrap();
+    let damaged = dir.join("000007-20261126T000000Z.jsonl");
+    fs::write(&damaged, "\u{0}garbage\n00000000 {}\n").unwrap();
+    fs::write(dir.join("000006-20261125T000000Z.jsonl"), "\u{0}garbage\n").unwrap();
     let status = wufix(&["status", "--json", "--windows-dir", vol.arg()]);
     assert_eq!(status.status.code(), Some(0));
-    let set_aside = &json(&status)["journal_set_aside"];
+    let named = &json(&status)["journal_damaged"];
     assert!(
-        set_aside[0]["path"].as_str().unwrap().ends_with(".corrupt"),
-        "{set_aside:#}"
+        named[0]["path"].as_str().unwrap().ends_with("000007-20261126T000000Z.jsonl"),
+        "{named:#}"
     );
+    assert!(damaged.exists(), "a reader never writes");
+    let out = wufix(&["reset", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!damaged.exists());
     assert!(dir.join("000007-20261126T000000Z.corrupt").exists());
+    assert!(dir.join("000006-20261125T000000Z.jsonl").exists(), "not damage");
+    for _ in 0..2 {
+        let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+        let set_aside = &status["journal_set_aside"];
+        assert!(
+            set_aside[0]["path"].as_str().unwrap().ends_with(".corrupt"),
+            "named by every command that meets it: {set_aside:#}"
+        );
+    }
     for args in [
         &["diagnose", "--json"][..],
         &["reset", "--yes", "--json"][..],

@@ -250,6 +250,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
             .write(&journal::Record::Finished {
                 at: "done".into(),
                 ok: report.ok,
+                undone: Vec::new(),
             })
             .unwrap();
     }
@@ -259,6 +260,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     let undo = UndoRequest {
         location: Location::Online,
         folders: Folder::ALL.to_vec(),
+        settings: true,
         dry_run: false,
         assume_yes: true,
         timeout: Duration::from_secs(5),

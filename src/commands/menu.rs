@@ -67,6 +67,7 @@ pub fn undo_of_all() -> UndoRequest {
     UndoRequest {
         location: Location::Online,
         folders: Folder::EVERY.to_vec(),
+        settings: true,
         dry_run: false,
         assume_yes: false,
         timeout: std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS),

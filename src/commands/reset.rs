@@ -82,7 +82,7 @@ impl AdminCommand for Reset<'_> {
             ));
         }
         // Every change is written down before it is made; without a journal, nothing is changed.
-        let mut report = match cx.run_journaled("reset", &plan, None) {
+        let mut report = match cx.run_journaled("reset", &plan, None, |_| Vec::new()) {
             Ok(report) => report,
             Err(exit) => return exit,
         };

@@ -12,7 +12,7 @@ use super::rights::{self, Relaunch};
 use crate::engine;
 use crate::exit::Exit;
 use crate::folders::Layout;
-use crate::journal::{self, Journal, Record};
+use crate::journal::{self, Journal, Part, Record};
 use crate::machine::{Machine, Mode};
 use crate::plan::Plan;
 use crate::printer::{NotInteractive, Printer};
@@ -182,9 +182,10 @@ impl Acting<'_, '_> {
     pub fn open_journal(
         &self,
         command: &'static str,
-        start: journal::Start,
+        mut start: journal::Start,
     ) -> Result<Journal, Exit> {
         let s = self.session;
+        start.recovers = self.recovered.names.clone();
         s.store.create(start).map_err(|err| {
             s.printer.error(
                 command,
@@ -212,27 +213,41 @@ impl Acting<'_, '_> {
         )
     }
 
-    /// One plan, one journal: opened, run, marked finished.
+    /// One plan, one journal: opened, run, marked finished (an undo names the parts it put back:
+    /// `undone` reads them off the report).
     pub fn run_journaled(
         &self,
         command: &'static str,
         plan: &Plan,
         undoes: Option<String>,
+        undone: impl FnOnce(&ResetReport) -> Vec<Part>,
     ) -> Result<ResetReport, Exit> {
         let mut journal = self.open_journal(command, plan.start_record(command, undoes))?;
-        let report = self.run(plan, &mut journal);
-        finish(&mut journal, report.ok);
+        let mut report = self.run(plan, &mut journal);
+        let parts = undone(&report);
+        if let Some(why) = finish(&mut journal, report.ok, parts) {
+            report.ok = false;
+            report.message = format!("{} {why}", report.message);
+        }
         Ok(report)
     }
 }
 
-/// The run ended on its own: say so in its journal (a journal that cannot take it only loses
-/// the mark; the next run then treats it as interrupted and checks the services).
-pub fn finish(journal: &mut Journal, ok: bool) {
-    let _ = journal.write(&Record::Finished {
+/// The run ended on its own: say so in its journal. `Some` says, for the report, that the
+/// journal stopped taking records (a full disk): the run then stopped changing things, is not
+/// a success, and the next run treats it as interrupted and checks the services.
+pub fn finish(journal: &mut Journal, ok: bool, undone: Vec<Part>) -> Option<String> {
+    let written = journal.write(&Record::Finished {
         at: jiff::Timestamp::now().to_string(),
         ok,
+        undone,
     });
+    written.err().map(|err| {
+        format!(
+            "The journal {} stopped taking records ({err}): nothing was changed after that, and the next wufix run checks what this one left.",
+            journal.path().display()
+        )
+    })
 }
 
 /// What recovering interrupted runs did.
@@ -242,6 +257,8 @@ pub struct Recovered {
     pub steps: Vec<StepRecord>,
     /// How many interrupted runs there were.
     pub runs: usize,
+    /// Their journals' names, for the start record of this run's journal.
+    pub names: Vec<String>,
 }
 
 impl Recovered {
@@ -331,7 +348,7 @@ impl<'a> Session<'a> {
     /// the way are named.
     pub fn recover_first(&self, timeout: Duration, by: &str) -> Recovered {
         let printer = self.printer;
-        let listing = match self.store.list() {
+        let listing = match self.store.read_locked() {
             Ok(listing) => listing,
             Err(err) => {
                 printer.note(&format!(
@@ -364,11 +381,12 @@ impl<'a> Session<'a> {
         if runs == 0 {
             return Recovered::default();
         }
-        let steps = recovery::recover(&self.store, &listing, self.machine, timeout, by);
+        let names = pending.iter().map(|r| r.name()).collect();
+        let steps = recovery::recover(&self.store, &listing, self.machine, self.mode, timeout, by);
         for record in &steps {
             printer.progress(record);
         }
-        Recovered { steps, runs }
+        Recovered { steps, runs, names }
     }
 
     /// Ask a person who is there (no `--yes`, no `--json`, a console) whether to restart now.

@@ -41,6 +41,11 @@ fn snapshot(target: &Target) -> StatusReport {
         services,
         folders,
         backups,
-        journal: crate::recovery::view(&Store::for_windows(&layout.windows_dir, mode), sys),
+        journal: crate::recovery::view(
+            &Store::for_windows(&layout.windows_dir, mode),
+            sys,
+            mode,
+            layout.root(),
+        ),
     }
 }

@@ -166,6 +166,8 @@ fn killed_run(layout: &Layout, service: &str) -> journal::Store {
                 start_type: Some(StartType::Demand),
             }],
             undoes: None,
+            process_started: None,
+            recovers: Vec::new(),
         })
         .unwrap();
     let stop = journal::Op::StopService {
@@ -196,7 +198,7 @@ fn a_killed_run_is_shown_and_the_next_reset_starts_what_it_left_stopped_first() 
         .service("wuauserv", ServiceState::Stopped, StartType::Demand)
         .service("cryptsvc", ServiceState::Running, StartType::Auto);
 
-    let view = recovery::view(&store, &sys);
+    let view = recovery::view(&store, &sys, Mode::Online, layout.root());
     let interrupted = view.interrupted.expect("shown as interrupted");
     assert_eq!(interrupted.services_stopped, ["wuauserv"]);
     assert_eq!(view.last_run.unwrap().outcome, "interrupted");
@@ -213,10 +215,13 @@ fn a_killed_run_is_shown_and_the_next_reset_starts_what_it_left_stopped_first() 
     assert_eq!(sys.requests()[0], "start wuauserv", "{:?}", sys.requests());
     assert_eq!(sys.state("wuauserv"), ServiceState::Running);
     // The killed run is marked recovered; this run finished.
-    let listing = store.list().unwrap();
+    let listing = store.read().unwrap();
     assert!(listing.runs.iter().all(|r| !r.interrupted()));
     assert_eq!(
-        recovery::view(&store, &sys).last_run.unwrap().outcome,
+        recovery::view(&store, &sys, Mode::Online, layout.root())
+            .last_run
+            .unwrap()
+            .outcome,
         "finished"
     );
 }
@@ -228,15 +233,22 @@ fn a_journal_cannot_make_recovery_start_a_service_wufix_does_not_manage() {
     let store = killed_run(&layout, "RemoteRegistry");
     let sys =
         FakePlatform::new().service("RemoteRegistry", ServiceState::Stopped, StartType::Demand);
-    let listing = store.list().unwrap();
+    let listing = store.read().unwrap();
     let steps = recovery::recover(
         &store,
         &listing,
         Machine::new(&sys, &FakeClock::new()),
+        Mode::Online,
         Duration::from_secs(5),
         "reset",
     );
-    assert!(steps.is_empty(), "{steps:?}");
+    // Named once as not wufix's to start, and never started.
+    assert!(
+        steps
+            .iter()
+            .all(|s| s.outcome == crate::record::Outcome::Skipped),
+        "{steps:?}"
+    );
     assert!(sys.requests().is_empty(), "{:?}", sys.requests());
 }
 

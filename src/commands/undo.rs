@@ -7,9 +7,10 @@ use super::rights::Relaunch;
 use super::session::{self, Acting, AdminCommand, Gate, Prepared, Refused, Session, Settings};
 use crate::exit::Exit;
 use crate::folders::inventory::BackupEvent;
-use crate::journal::{self, Op};
+use crate::journal::{self, Op, Part};
 use crate::plan::Plan;
-use crate::record::{Outcome, StepRecord, count};
+use crate::record::{Action, Outcome, StepRecord, count};
+use crate::report::ResetReport;
 use crate::request::UndoRequest;
 use crate::reversal::{self, Selection};
 
@@ -24,7 +25,7 @@ struct Undo<'r> {
 impl Undo<'_> {
     /// What to undo; a repair's settings only from a journal an administrator wrote.
     fn choose(&self, s: &Session, listing: &journal::Listing) -> Result<Selection, String> {
-        let mut pick = reversal::select(listing, s.layout, &self.req.folders)?;
+        let mut pick = reversal::select(listing, s.layout, &self.req.folders, self.req.settings)?;
         if let Some(note) = reversal::keep_trusted_settings(&mut pick, s.machine.sys) {
             s.printer.note(&note);
             if pick.restores.is_empty() {
@@ -78,7 +79,7 @@ impl AdminCommand for Undo<'_> {
         if !self.req.dry_run && self.req.assume_yes {
             return Prepared::Go;
         }
-        let listing = s.store.list().unwrap_or_default();
+        let listing = s.store.read().unwrap_or_default();
         match self.choose(s, &listing) {
             Ok(pick) if self.req.dry_run => {
                 let mut report = self.plan(s, &pick).preview();
@@ -107,7 +108,7 @@ impl AdminCommand for Undo<'_> {
     fn act(&mut self, cx: &mut Acting) -> Exit {
         let s = cx.session;
         // Chosen again under the lock: another run may have changed what there is to undo.
-        let listing = s.store.list().unwrap_or_default();
+        let listing = s.store.read().unwrap_or_default();
         let pick = match self.choose(s, &listing) {
             Ok(pick) => pick,
             // An interrupted run that moved no folder: putting its services back was the whole undo.
@@ -148,11 +149,16 @@ impl AdminCommand for Undo<'_> {
             ));
         }
         let plan = self.plan(s, &pick);
-        let undoes = pick.journal.as_ref().map(|p| p.display().to_string());
-        let mut report = match cx.run_journaled("undo", &plan, undoes) {
-            Ok(report) => report,
-            Err(exit) => return exit,
-        };
+        let undoes = pick
+            .journal
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        let mut report =
+            match cx.run_journaled("undo", &plan, undoes, |report| undone_parts(&pick, report)) {
+                Ok(report) => report,
+                Err(exit) => return exit,
+            };
         report.command = "undo";
         report
             .steps
@@ -185,6 +191,31 @@ impl AdminCommand for Undo<'_> {
         s.printer.reset(&report);
         Exit::of(report.ok)
     }
+}
+
+/// The parts this undo put back, as its report shows: each folder whose backup was renamed back,
+/// and the settings when none failed to be put back.
+fn undone_parts(pick: &Selection, report: &ResetReport) -> Vec<Part> {
+    let mut parts: Vec<Part> = pick
+        .restores
+        .iter()
+        .filter(|(_, backup)| {
+            report.steps.iter().any(|s| {
+                s.action == Action::RestoreFolder
+                    && s.outcome == Outcome::Done
+                    && s.target == backup.display().to_string()
+            })
+        })
+        .map(|(folder, _)| Part::Folder(*folder))
+        .collect();
+    let settings_failed = report
+        .steps
+        .iter()
+        .any(|s| s.action == Action::RestoreSetting && s.outcome == Outcome::Failed);
+    if !pick.settings.is_empty() && !settings_failed {
+        parts.push(Part::Settings);
+    }
+    parts
 }
 
 /// The command of the run an undo reverses (`reset`, `repair`, `undo`); `reset` without a journal.

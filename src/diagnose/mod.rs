@@ -184,6 +184,8 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     let journal = crate::recovery::view(
         &crate::journal::Store::for_windows(&layout.windows_dir, mode),
         sys,
+        mode,
+        layout.root(),
     );
     findings.extend(journal_findings(&journal));
     DiagnoseReport {

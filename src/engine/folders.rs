@@ -13,7 +13,7 @@ use crate::folders::backup;
 use crate::folders::inventory::{BackupEvent, BackupRecord};
 use crate::folders::prune::Pruning;
 use crate::folders::remove;
-use crate::journal::Op;
+use crate::journal::{JPath, Op};
 use crate::plan::{FolderChange, FolderStep};
 use crate::record::{Action, Outcome, StepRecord, count};
 
@@ -114,10 +114,11 @@ impl Run<'_> {
         to: &Path,
     ) -> Result<(), StepRecord> {
         let target = from.display().to_string();
+        let root = self.plan.layout.root();
         let entry = Op::Rename {
             folder,
-            from: from.to_path_buf(),
-            to: to.to_path_buf(),
+            from: JPath::of(root, from),
+            to: JPath::of(root, to),
         };
         if let Err(why) = self.journal.intent(&entry) {
             return Err(StepRecord::new(action, target, Outcome::Failed, why));
@@ -155,7 +156,7 @@ impl Run<'_> {
     fn clear(&mut self, folder: Folder, path: &Path) -> StepRecord {
         let entry = Op::Clear {
             folder,
-            path: path.to_path_buf(),
+            path: JPath::of(self.plan.layout.root(), path),
         };
         if let Err(why) = self.journal.intent(&entry) {
             let target = path.display().to_string();
@@ -219,19 +220,21 @@ impl Run<'_> {
                 return self.push(failed(Action::PruneBackups, target, path, err).irreversible());
             }
         };
+        let doomed = pruning.all();
+        let root = self.plan.layout.root();
         let op = Op::Prune {
             folder,
-            paths: pruning.doomed.clone(),
+            paths: doomed.iter().map(|p| JPath::of(root, p)).collect(),
         };
         // Nothing to delete: nothing to write down.
-        if !pruning.doomed.is_empty() {
+        if !doomed.is_empty() {
             if let Err(why) = self.journal.intent(&op) {
                 let record = StepRecord::new(Action::PruneBackups, target, Outcome::Failed, why);
                 return self.push(record.irreversible());
             }
         }
         let pruned = pruning.carry_out(folder, created, self.machine.clock, self.plan.retry_for);
-        if !pruning.doomed.is_empty() {
+        if !doomed.is_empty() {
             self.journal.outcome(&op, pruned.failures.is_empty(), "");
         }
         let (outcome, detail) = pruning.verdict(&pruned, keep);

@@ -72,7 +72,7 @@ impl Fix for RegisterDlls {
         }
         let regsvr32 = &self.regsvr32;
         let op = Op::Program {
-            exe: regsvr32.clone(),
+            exe: regsvr32.display().to_string(),
             args: self.dlls.iter().map(|d| d.display().to_string()).collect(),
             saved: Vec::new(),
         };
@@ -222,7 +222,7 @@ impl Fix for Sfc {
         let args = vec!["/scannow".to_string()];
         // sfc's exit code says little: its words decide, so a non-zero exit is read, not failed.
         let op = Op::Program {
-            exe: exe.clone(),
+            exe: exe.display().to_string(),
             args: args.clone(),
             saved: Vec::new(),
         };
@@ -304,7 +304,7 @@ fn journaled(
     label: &str,
 ) -> Result<(u32, Vec<String>), (String, Vec<String>)> {
     let op = Op::Program {
-        exe: exe.to_path_buf(),
+        exe: exe.display().to_string(),
         args: args.to_vec(),
         saved,
     };

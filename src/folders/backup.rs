@@ -15,6 +15,7 @@ use crate::sys;
 
 const MARK: &str = ".wufix-";
 const SUFFIX: &str = ".bak";
+const PRUNING: &str = ".pruning";
 const STAMP_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 const STAMP_LEN: usize = 16;
 
@@ -39,19 +40,27 @@ fn name_for(dir_name: &str, stamp: &str, seq: u32) -> String {
     }
 }
 
-/// Whether `path` is named as a wufix backup of `original` and sits beside it: the only place
-/// `undo` will take a folder from, whatever a journal says.
+/// Whether `path` is named as a wufix backup of `original` and sits beside it, in the very same
+/// folder (by file identity, never by how the names are spelled: on a case-sensitive mount a
+/// planted `WINDOWS` link beside `Windows` is another folder): the only place `undo` will take a
+/// folder from, whatever a journal says.
 pub fn is_backup_of(path: &Path, original: &Path) -> bool {
     let (Some(name), Some(dir_name)) = (path.file_name(), original.file_name()) else {
         return false;
     };
     let same_parent = match (path.parent(), original.parent()) {
-        (Some(a), Some(b)) => a
-            .to_string_lossy()
-            .eq_ignore_ascii_case(&b.to_string_lossy()),
+        (Some(a), Some(b)) => a == b || same_file::is_same_file(a, b).unwrap_or(false),
         _ => false,
     };
     same_parent && parse(&dir_name.to_string_lossy(), &name.to_string_lossy()).is_some()
+}
+
+/// The name a backup takes while it is being deleted: a prune cut short leaves it under this
+/// name, which is never taken for a backup, and the next prune finishes it.
+pub fn pruning_name(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_os_string();
+    name.push(PRUNING);
+    PathBuf::from(name)
 }
 
 /// `(stamp, seq)` when `file_name` is a backup of `dir_name`, ignoring case as Windows does.
@@ -116,6 +125,9 @@ pub struct Found {
     pub backups: Vec<Backup>,
     /// Links (symlinks, junctions) named like a backup: reported, never entered nor pruned.
     pub links: Vec<PathBuf>,
+    /// Backups whose deletion was cut short (`….bak.pruning`): never a backup; the next prune
+    /// finishes them.
+    pub incomplete: Vec<PathBuf>,
 }
 
 /// wufix's backups of `original`, newest first (links and files named like one left out).
@@ -138,8 +150,18 @@ pub fn scan(original: &Path) -> io::Result<Found> {
     };
     for entry in entries {
         let entry = entry?;
-        let Some((stamp, seq)) = entry.file_name().to_str().and_then(|n| parse(&dir_name, n))
-        else {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if let Some(being_pruned) = name.strip_suffix(PRUNING) {
+            let is_dir = entry.file_type().is_ok_and(|ft| ft.is_dir());
+            if is_dir && parse(&dir_name, being_pruned).is_some() {
+                found.incomplete.push(entry.path());
+            }
+            continue;
+        }
+        let Some((stamp, seq)) = parse(&dir_name, name) else {
             continue;
         };
         // DirEntry::file_type does not follow links: a link to a folder is a link here.
@@ -155,6 +177,7 @@ pub fn scan(original: &Path) -> io::Result<Found> {
     }
     found.backups.sort_by(|a, b| b.cmp(a));
     found.links.sort();
+    found.incomplete.sort();
     Ok(found)
 }
 
@@ -179,7 +202,7 @@ pub fn rename_aside(
     let deadline = clock.now() + retry_for;
     let mut delay = Duration::from_millis(25);
     loop {
-        match fs::rename(from, to) {
+        match sys::rename_noreplace(from, to) {
             Err(err)
                 if (sys::is_sharing_violation(&err)
                     || err.kind() == io::ErrorKind::PermissionDenied)

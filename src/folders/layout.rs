@@ -158,6 +158,12 @@ impl Layout {
             .expect("a layout holds every catalog folder")
     }
 
+    /// The volume's root, as far as wufix goes: the folder that holds the Windows folder. The
+    /// journal keeps paths relative to it.
+    pub fn root(&self) -> &Path {
+        self.windows_dir.parent().unwrap_or(&self.windows_dir)
+    }
+
     pub fn path(&self, folder: Folder) -> &Path {
         &self.place(folder).path
     }

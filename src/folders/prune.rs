@@ -13,10 +13,12 @@ use crate::catalog::Folder;
 use crate::clock::Clock;
 use crate::record::{Outcome, count};
 
-/// The wufix backups of one folder, and those a prune deletes.
+/// The wufix backups of one folder, and those a prune deletes: the oldest beyond `keep`, and
+/// any whose deletion an earlier run began and did not finish (`….bak.pruning`).
 pub struct Pruning {
     pub existing: Vec<Backup>,
     pub doomed: Vec<PathBuf>,
+    pub unfinished: Vec<PathBuf>,
 }
 
 /// What deleting the doomed backups did.
@@ -30,15 +32,30 @@ pub struct Pruned {
 impl Pruning {
     /// The prune of the folder at `path` after its rename to `created`, keeping `keep`.
     pub fn decide(path: &Path, created: &Path, keep: usize) -> io::Result<Pruning> {
-        let existing = backup::list(path)?;
-        let doomed = backup::to_prune(&existing, created, keep)
+        let found = backup::scan(path)?;
+        let doomed = backup::to_prune(&found.backups, created, keep)
             .into_iter()
             .map(|b| b.path.clone())
             .collect();
-        Ok(Pruning { existing, doomed })
+        Ok(Pruning {
+            existing: found.backups,
+            doomed,
+            unfinished: found.incomplete,
+        })
     }
 
-    /// Delete the doomed backups, each relative to its open parents (links are deleted as links).
+    /// Everything this prune deletes, as the journal names it first.
+    pub fn all(&self) -> Vec<PathBuf> {
+        self.doomed
+            .iter()
+            .chain(&self.unfinished)
+            .cloned()
+            .collect()
+    }
+
+    /// Delete the doomed backups: each is first renamed `….bak.pruning` (so one cut short is never
+    /// taken for a backup again), then deleted relative to its open parents (links as links);
+    /// the deletions an earlier run left unfinished are finished.
     pub fn carry_out(
         &self,
         folder: Folder,
@@ -59,10 +76,26 @@ impl Pruning {
             failures: Vec::new(),
         };
         for old in &self.doomed {
-            let removal = remove::remove_tree(old, clock, retry_for);
+            let pruning = backup::pruning_name(old);
+            if let Err(error) = crate::sys::rename_noreplace(old, &pruning) {
+                out.failures.push(Failure {
+                    path: old.clone(),
+                    error,
+                });
+                continue;
+            }
+            let removal = remove::remove_tree(&pruning, clock, retry_for);
             if removal.failures.is_empty() {
                 out.deleted += 1;
                 out.records.push(record(old, BackupEvent::Pruned));
+            } else {
+                out.failures.extend(removal.failures);
+            }
+        }
+        for left in &self.unfinished {
+            let removal = remove::remove_tree(left, clock, retry_for);
+            if removal.failures.is_empty() {
+                out.records.push(record(left, BackupEvent::Pruned));
             } else {
                 out.failures.extend(removal.failures);
             }

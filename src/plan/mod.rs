@@ -226,6 +226,8 @@ impl Plan {
             mode: self.mode,
             windows_dir: self.layout.windows_dir.display().to_string(),
             pid: std::process::id(),
+            process_started: crate::sys::process_started(),
+            recovers: Vec::new(),
             services_before: self
                 .services_before
                 .iter()

@@ -459,6 +459,12 @@ impl Platform for FakePlatform {
             .collect())
     }
 
+    fn dependents(&self, name: &str) -> Result<Vec<String>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        let service = inner.services.get(name).ok_or(SysError::NoSuchService)?;
+        Ok(service.dependents.clone())
+    }
+
     fn request_stop(&self, name: &str) -> Result<(), SysError> {
         let mut inner = self.inner.lock().unwrap();
         inner.requests.push(format!("stop {name}"));
@@ -673,6 +679,11 @@ impl Platform for FakePlatform {
 
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(self.inner.lock().unwrap().domain.clone())
+    }
+
+    /// This test process is the only one the fake knows: a journal's pid is some other run's.
+    fn process_started(&self, pid: u32) -> Result<Option<u64>, SysError> {
+        Ok((pid == std::process::id()).then(|| super::process_started().unwrap_or(1)))
     }
 
     fn query_events(

@@ -24,7 +24,7 @@ pub mod fake;
 mod fs;
 pub mod programs;
 pub mod registry;
-pub use fs::{free_space, is_sharing_violation};
+pub use fs::{free_space, is_sharing_violation, rename_noreplace};
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};
 
@@ -166,6 +166,12 @@ pub trait Platform: Sync {
     fn service_status(&self, name: &str) -> Result<ServiceStatus, SysError>;
     /// Services that depend on `name` and are running now: they must stop first and start again after.
     fn active_dependents(&self, name: &str) -> Result<Vec<String>, SysError>;
+    /// Services that depend on `name`, whatever their state: which of the services a dead run
+    /// stopped recovery may start again.
+    fn dependents(&self, name: &str) -> Result<Vec<String>, SysError> {
+        let _ = name;
+        Err(SysError::Offline)
+    }
     /// Ask a service to stop; returns once the request is delivered, not when it has stopped.
     fn request_stop(&self, name: &str) -> Result<(), SysError>;
     /// Ask a service to stop without waiting for the answer, which arrives on the channel. A
@@ -251,6 +257,30 @@ pub trait Platform: Sync {
     fn lock_reset(&self) -> Result<Option<ResetLock>, SysError>;
     /// Which of `names` (executable file names, ignoring case) run as processes now.
     fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError>;
+    /// When the process `pid` began, in the unit [`process_started`] uses; `None` when no
+    /// process has that pid. How a reader without rights tells a live run from a dead one.
+    fn process_started(&self, pid: u32) -> Result<Option<u64>, SysError> {
+        let _ = pid;
+        Err(SysError::Offline)
+    }
+}
+
+/// When this process began, as [`Platform::process_started`] tells it (Windows: FILETIME ticks;
+/// Linux: clock ticks since boot), for the journal's start record.
+pub fn process_started() -> Option<u64> {
+    #[cfg(windows)]
+    {
+        windows::processes::started(std::process::id())
+            .ok()
+            .flatten()
+    }
+    #[cfg(not(windows))]
+    {
+        // Field 22 of /proc/self/stat, after the command name in parentheses.
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let after = &stat[stat.rfind(')')? + 2..];
+        after.split_whitespace().nth(19)?.parse().ok()
+    }
 }
 
 /// A process that holds a file open, as the Restart Manager names it.

@@ -240,8 +240,12 @@ impl AdminCommand for Repair<'_> {
             } else {
                 steps_ok
             };
-        session::finish(&mut journal, steps_ok && !interrupted);
+        let broken = session::finish(&mut journal, steps_ok && !interrupted, Vec::new());
         conclude(req, &self.stages, interrupted, report);
+        if let Some(why) = broken {
+            report.ok = false;
+            report.message = format!("{} {why}", report.message);
+        }
         s.printer.repair(report);
         Exit::of(report.ok)
     }

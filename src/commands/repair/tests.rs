@@ -569,9 +569,9 @@ fn undo_puts_back_the_folders_the_permissions_and_the_proxy_a_repair_changed() {
     assert_eq!(sys.dacl_writes().len(), 1);
 
     let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
-    let listing = store.list().unwrap();
+    let listing = store.read().unwrap();
     assert_eq!(listing.runs.len(), 1, "one journal for the whole repair");
-    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
     assert_eq!(pick.restores.len(), 3, "{:?}", pick.restores);
     assert_eq!(pick.settings.len(), 2, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
@@ -687,9 +687,9 @@ fn undo_leaves_a_setting_changed_since_the_repair_as_it_is() {
     let writes = sys.dacl_writes().len();
 
     let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
-        .list()
+        .read()
         .unwrap();
-    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
     assert!(pick.restores.is_empty());
     let report = undo(&m, &sys, &req, &pick);
     let skipped: Vec<_> = report
@@ -716,9 +716,9 @@ fn a_journal_an_ordinary_user_planted_puts_no_setting_back() {
     let sys = platform().scans(&[FAIL]);
     run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
     let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
-        .list()
+        .read()
         .unwrap();
-    let mut pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY).unwrap();
+    let mut pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
     assert!(!pick.settings.is_empty());
     assert_eq!(
         crate::reversal::keep_trusted_settings(&mut pick, &sys),

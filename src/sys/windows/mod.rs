@@ -16,10 +16,11 @@ mod domain;
 
 mod elevate;
 mod events;
+pub mod files;
 mod holders;
 mod lock;
 pub mod message;
-mod processes;
+pub mod processes;
 mod registry;
 mod scan;
 mod security;
@@ -44,6 +45,9 @@ impl Platform for Windows {
     }
     fn active_dependents(&self, name: &str) -> Result<Vec<String>, SysError> {
         services::active_dependents(name)
+    }
+    fn dependents(&self, name: &str) -> Result<Vec<String>, SysError> {
+        services::all_dependents(name)
     }
     fn request_stop(&self, name: &str) -> Result<(), SysError> {
         services::request_stop(name)
@@ -71,6 +75,9 @@ impl Platform for Windows {
     }
     fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError> {
         Ok(processes::running(names)?)
+    }
+    fn process_started(&self, pid: u32) -> Result<Option<u64>, SysError> {
+        Ok(processes::started(pid)?)
     }
     fn is_elevated(&self) -> Result<bool, SysError> {
         Ok(token::is_elevated()?)

@@ -41,3 +41,46 @@ pub fn running(names: &[&str]) -> io::Result<Vec<String>> {
     }
     Ok(found)
 }
+
+/// When the process `pid` began (FILETIME ticks); `None` when no process has that pid. Needs no
+/// rights beyond PROCESS_QUERY_LIMITED_INFORMATION, which an unelevated reader has for an elevated
+/// wufix.
+pub fn started(pid: u32) -> io::Result<Option<u64>> {
+    use windows_sys::Win32::Foundation::{ERROR_INVALID_PARAMETER, FILETIME};
+    use windows_sys::Win32::System::Threading::{
+        GetProcessTimes, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    // SAFETY: no pointers are passed; the returned handle is checked before use.
+    let raw = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    if raw.is_null() {
+        let err = io::Error::last_os_error();
+        // The pid names no process.
+        if err.raw_os_error() == Some(ERROR_INVALID_PARAMETER as i32) {
+            return Ok(None);
+        }
+        return Err(err);
+    }
+    // SAFETY: OpenProcess succeeded: the handle is ours, closed once by OwnedHandle.
+    let process = unsafe { OwnedHandle::from_raw_handle(raw) };
+    let zero = FILETIME {
+        dwLowDateTime: 0,
+        dwHighDateTime: 0,
+    };
+    let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+    // SAFETY: the handle is live with query rights; the four out-pointers are valid FILETIMEs.
+    let ok = unsafe {
+        GetProcessTimes(
+            std::os::windows::io::AsRawHandle::as_raw_handle(&process),
+            &mut created,
+            &mut exited,
+            &mut kernel,
+            &mut user,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Some(
+        ((created.dwHighDateTime as u64) << 32) | created.dwLowDateTime as u64,
+    ))
+}

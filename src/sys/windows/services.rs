@@ -18,6 +18,7 @@ use windows_sys::Win32::System::Services::{
     ENUM_SERVICE_STATUSW, EnumDependentServicesW, QueryServiceConfig2W, SERVICE_ACTIVE,
     SERVICE_CONFIG_DELAYED_AUTO_START_INFO, SERVICE_CONFIG_LAUNCH_PROTECTED,
     SERVICE_DELAYED_AUTO_START_INFO, SERVICE_ENUMERATE_DEPENDENTS, SERVICE_LAUNCH_PROTECTED_INFO,
+    SERVICE_STATE_ALL,
 };
 
 use crate::sys::{ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
@@ -155,57 +156,64 @@ pub fn request_start(name: &str) -> Result<(), SysError> {
         .map_err(map_err)
 }
 
+/// Services that depend on `name` and run now.
 pub fn active_dependents(name: &str) -> Result<Vec<String>, SysError> {
+    dependents(name, SERVICE_ACTIVE)
+}
+
+/// Services that depend on `name`, whatever their state.
+pub fn all_dependents(name: &str) -> Result<Vec<String>, SysError> {
+    dependents(name, SERVICE_STATE_ALL)
+}
+
+fn dependents(name: &str, states: u32) -> Result<Vec<String>, SysError> {
     let access = ServiceAccess::from_bits_retain(SERVICE_ENUMERATE_DEPENDENTS);
     let service = open(name, access)?;
     let mut needed = 0u32;
-    let mut count = 0u32;
-    // SAFETY: the handle is open for ENUMERATE_DEPENDENTS; a zero-sized call with a null buffer is
-    // the documented way to learn the size needed.
-    let ok = unsafe {
-        EnumDependentServicesW(
-            service.raw_handle(),
-            SERVICE_ACTIVE,
-            std::ptr::null_mut(),
-            0,
-            &mut needed,
-            &mut count,
-        )
-    };
-    if ok != 0 {
-        return Ok(Vec::new());
+    let mut buf: Vec<ENUM_SERVICE_STATUSW> = Vec::new();
+    // The list can grow between asking for its size and reading it (a dependent installed
+    // meanwhile): ask again with the new size, a few times.
+    for _ in 0..4 {
+        // A Vec of the struct itself keeps the buffer aligned for the array the call writes first.
+        let slots = (needed as usize).div_ceil(size_of::<ENUM_SERVICE_STATUSW>());
+        buf = Vec::with_capacity(slots);
+        let bytes = (slots * size_of::<ENUM_SERVICE_STATUSW>()) as u32;
+        let mut count = 0u32;
+        // SAFETY: the handle is open for ENUMERATE_DEPENDENTS; `buf` owns `bytes` writable,
+        // suitably aligned bytes (none at first: the documented way to learn the size); the call
+        // fills an array of `count` entries at its start and the strings they point to after it.
+        let ok = unsafe {
+            EnumDependentServicesW(
+                service.raw_handle(),
+                states,
+                if bytes == 0 {
+                    std::ptr::null_mut()
+                } else {
+                    buf.as_mut_ptr()
+                },
+                bytes,
+                &mut needed,
+                &mut count,
+            )
+        };
+        if ok != 0 {
+            // SAFETY: the call succeeded and initialised `count` entries at the buffer's start.
+            let entries = unsafe { std::slice::from_raw_parts(buf.as_ptr(), count as usize) };
+            return Ok(entries
+                .iter()
+                // SAFETY: each lpServiceName points at a NUL-terminated string inside `buf`.
+                .map(|entry| unsafe { wide_to_string(entry.lpServiceName) })
+                .collect());
+        }
+        // SAFETY: GetLastError only reads this thread's last-error value.
+        let last = unsafe { GetLastError() };
+        if last != ERROR_MORE_DATA {
+            return Err(SysError::Os(io::Error::from_raw_os_error(last as i32)));
+        }
     }
-    // SAFETY: GetLastError only reads this thread's last-error value.
-    let last = unsafe { GetLastError() };
-    if last != ERROR_MORE_DATA {
-        return Err(SysError::Os(io::Error::from_raw_os_error(last as i32)));
-    }
-    // A Vec of the struct itself keeps the buffer aligned for the array the call writes first.
-    let slots = (needed as usize).div_ceil(size_of::<ENUM_SERVICE_STATUSW>());
-    let mut buf: Vec<ENUM_SERVICE_STATUSW> = Vec::with_capacity(slots);
-    let bytes = (slots * size_of::<ENUM_SERVICE_STATUSW>()) as u32;
-    // SAFETY: `buf` owns `bytes` writable, suitably aligned bytes; the call fills an array of
-    // `count` entries at its start and the strings they point to after it.
-    let ok = unsafe {
-        EnumDependentServicesW(
-            service.raw_handle(),
-            SERVICE_ACTIVE,
-            buf.as_mut_ptr(),
-            bytes,
-            &mut needed,
-            &mut count,
-        )
-    };
-    if ok == 0 {
-        return Err(SysError::Os(io::Error::last_os_error()));
-    }
-    // SAFETY: the call succeeded and initialised `count` entries at the start of the buffer.
-    let entries = unsafe { std::slice::from_raw_parts(buf.as_ptr(), count as usize) };
-    Ok(entries
-        .iter()
-        // SAFETY: each lpServiceName points at a NUL-terminated string inside `buf`, alive here.
-        .map(|entry| unsafe { wide_to_string(entry.lpServiceName) })
-        .collect())
+    Err(SysError::Os(io::Error::other(
+        "the list of dependent services kept growing",
+    )))
 }
 
 /// # Safety
