@@ -28,8 +28,15 @@ python3 "$WUFIX_ROOT/scripts/check-house.py"
 cargo clippy --all-targets --locked -- -D warnings
 
 log "native tests (Linux)"
+# Every test keeps to its own temporary folder: run them in a fresh one, and fail on anything
+# left in it (a journal written beside a test's volume instead of inside it, say).
+scratch=$(mktemp -d)
 # The console tests need the Wine prefix: they run at the end, not here.
-cargo test --locked -- --skip a_double_click_shows_the_menu --skip ctrl_c_during_a_reset --skip the_menu_diagnoses 2>&1 | tee -a "$results"
+TMPDIR="$scratch" cargo test --locked -- --skip a_double_click_shows_the_menu --skip ctrl_c_during_a_reset --skip the_menu_diagnoses 2>&1 | tee -a "$results"
+if [ -n "$(ls -A "$scratch")" ]; then
+    echo "tests left files outside their temporary folders:"; ls -A "$scratch"; exit 1
+fi
+rmdir "$scratch"
 
 log "Windows build"
 win_cargo test --workspace --locked --no-run

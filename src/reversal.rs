@@ -327,7 +327,8 @@ mod tests {
 
     fn disk() -> Disk {
         let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("System32")).unwrap();
+        // The volume is the temporary folder: nothing of a test lands beside it.
+        fs::create_dir_all(dir.path().join("Windows").join("System32")).unwrap();
         let layout = Layout::offline(dir.path()).unwrap();
         Disk { _dir: dir, layout }
     }

@@ -255,9 +255,7 @@ pub fn finish(journal: &mut Journal, ok: bool, undone: Vec<Part>) -> Option<Stri
 pub struct Recovered {
     /// The services started again, as steps for the report.
     pub steps: Vec<StepRecord>,
-    /// How many interrupted runs there were.
-    pub runs: usize,
-    /// Their journals' names, for the start record of this run's journal.
+    /// The interrupted runs' journals (their names), for the start record of this run's journal.
     pub names: Vec<String>,
 }
 
@@ -372,13 +370,17 @@ impl<'a> Session<'a> {
             } else {
                 "could not start everything again"
             };
+            let then = match self.mode {
+                Mode::Online => "putting back the services it left stopped",
+                Mode::Offline => "offline there are no services to put back: marked recovered",
+            };
             printer.note(&format!(
-                "wufix: the {} started at {} {how}; putting back the services it left stopped",
-                run.start.command, run.start.started
+                "wufix: the {} started at {} {how}; {then}",
+                crate::printer::clean(&run.start.command),
+                crate::printer::clean(&run.start.started)
             ));
         }
-        let runs = pending.len();
-        if runs == 0 {
+        if pending.is_empty() {
             return Recovered::default();
         }
         let names = pending.iter().map(|r| r.name()).collect();
@@ -386,7 +388,7 @@ impl<'a> Session<'a> {
         for record in &steps {
             printer.progress(record);
         }
-        Recovered { steps, runs, names }
+        Recovered { steps, names }
     }
 
     /// Ask a person who is there (no `--yes`, no `--json`, a console) whether to restart now.

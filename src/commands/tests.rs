@@ -63,7 +63,7 @@ fn clear_catroot2() -> ResetRequest {
 #[test]
 fn without_administrator_rights_nothing_is_touched_and_the_exit_code_is_3() {
     let dir = tempfile::tempdir().unwrap();
-    let layout = Layout::online(dir.path().to_path_buf());
+    let layout = Layout::online(dir.path().join("Windows"));
     fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
     let sys = FakePlatform::new()
         .service("cryptsvc", ServiceState::Running, StartType::Auto)
@@ -255,7 +255,7 @@ fn a_journal_cannot_make_recovery_start_a_service_wufix_does_not_manage() {
 #[test]
 fn a_lock_held_for_an_instant_by_a_status_run_is_waited_for() {
     let dir = tempfile::tempdir().unwrap();
-    let layout = Layout::online(dir.path().to_path_buf());
+    let layout = Layout::online(dir.path().join("Windows"));
     fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
     let sys = FakePlatform::new()
         .service("cryptsvc", ServiceState::Running, StartType::Auto)
@@ -273,7 +273,7 @@ fn a_lock_held_for_an_instant_by_a_status_run_is_waited_for() {
 #[test]
 fn while_another_reset_runs_nothing_is_touched_and_the_exit_code_is_1() {
     let dir = tempfile::tempdir().unwrap();
-    let layout = Layout::online(dir.path().to_path_buf());
+    let layout = Layout::online(dir.path().join("Windows"));
     fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
     let sys = FakePlatform::new()
         .service("cryptsvc", ServiceState::Running, StartType::Auto)

@@ -92,7 +92,14 @@ impl AdminCommand for Undo<'_> {
                 question: "Proceed?",
             },
             // No folder to put back, but a dead run left services stopped: that is the undo.
-            Err(_) if !self.req.dry_run && listing.runs.iter().any(|r| r.needs_recovery()) => {
+            Err(_)
+                if !self.req.dry_run
+                    && s.mode == crate::machine::Mode::Online
+                    && listing
+                        .runs
+                        .iter()
+                        .any(|r| r.needs_recovery() && !r.left_stopped().is_empty()) =>
+            {
                 Prepared::AskOnly(
                     "No folder to put back, but an interrupted wufix run left services stopped. Start them again?",
                 )
@@ -111,8 +118,9 @@ impl AdminCommand for Undo<'_> {
         let listing = s.store.read().unwrap_or_default();
         let pick = match self.choose(s, &listing) {
             Ok(pick) => pick,
-            // An interrupted run that moved no folder: putting its services back was the whole undo.
-            Err(why) if cx.recovered.runs > 0 => {
+            // An interrupted run that moved no folder: putting its services back was the whole
+            // undo. (Offline there are none: then there was nothing to undo, and it says so.)
+            Err(why) if !cx.recovered.steps.is_empty() => {
                 let ok = cx.recovered.ok();
                 let mut report = bare_report("undo", s, std::mem::take(&mut cx.recovered.steps));
                 report.ok = ok;

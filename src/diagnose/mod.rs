@@ -232,7 +232,7 @@ fn journal_findings(view: &crate::recovery::JournalView) -> Vec<Finding> {
                 run.journal.clone(),
             )
             .remedy(
-                "Run `wufix undo` to put everything back as it was, or `wufix reset`, which starts the stopped services again first",
+                "Run `wufix undo` to put everything back as it was (it starts the stopped services again first)",
             )
             .reset_helps(),
         );

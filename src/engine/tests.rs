@@ -24,7 +24,7 @@ struct Machine {
 
 fn machine() -> Machine {
     let dir = tempfile::tempdir().unwrap();
-    let layout = Layout::online(dir.path().to_path_buf());
+    let layout = Layout::online(dir.path().join("Windows"));
     for folder in Folder::ALL {
         fs::create_dir_all(layout.path(folder)).unwrap();
         fs::write(layout.path(folder).join("data"), "x").unwrap();

@@ -88,6 +88,8 @@ impl Layout {
     /// volume root. A Linux NTFS mount keeps names as stored (`system32`, `Windows`, `CatRoot2`),
     /// so every component is looked up ignoring ASCII case.
     pub fn offline(dir: &Path) -> Result<Self, String> {
+        let given = dir;
+        let dir = &absolute(dir).map_err(|e| format!("--windows-dir {}: {e}", given.display()))?;
         let meta =
             fs::metadata(dir).map_err(|e| format!("--windows-dir {}: {e}", dir.display()))?;
         if !meta.is_dir() {
@@ -127,7 +129,7 @@ impl Layout {
                         resolve(&windows_dir, folder.relative_path()),
                     ),
                     Base::ProgramData => {
-                        let root = if windows_dir == dir {
+                        let root = if windows_dir == *dir {
                             volume.clone()
                         } else {
                             dir.to_path_buf()
@@ -365,4 +367,28 @@ mod tests {
         };
         assert!(why.contains("System32") && why.contains("link"), "{why}");
     }
+}
+
+/// `dir` as an absolute path with no `.` or `..` in it, so that the volume root is the same
+/// whether `--windows-dir` was typed relative or absolute, and `.` inside the Windows folder
+/// does not make its lexical parent (the Windows folder itself) the root. An absolute path
+/// without such components is kept as typed.
+fn absolute(dir: &Path) -> std::io::Result<PathBuf> {
+    use std::path::Component;
+    let plain = dir.is_absolute()
+        && dir
+            .components()
+            .all(|c| !matches!(c, Component::CurDir | Component::ParentDir));
+    if plain {
+        return Ok(dir.to_path_buf());
+    }
+    let canonical = fs::canonicalize(dir)?;
+    // Windows' canonical form is `\\?\C:\…`: shown and compared as `C:\…` where it is one.
+    #[cfg(windows)]
+    if let Some(rest) = canonical.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
+        if rest.as_bytes().get(1) == Some(&b':') {
+            return Ok(PathBuf::from(rest));
+        }
+    }
+    Ok(canonical)
 }

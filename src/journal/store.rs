@@ -37,6 +37,9 @@ const ASIDE_SUFFIX: &str = "corrupt";
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: PathBuf,
+    /// Where the folders wufix makes begin: every component from here down to `dir` must be a
+    /// real folder (or not exist yet), never a link, or the journal is refused.
+    base: Option<PathBuf>,
 }
 
 /// A journal file that is not read as a run, and why.
@@ -79,7 +82,42 @@ fn parse_name(name: &str) -> Option<(u64, &str)> {
 
 impl Store {
     pub fn at(dir: PathBuf) -> Store {
-        Store { dir }
+        Store { dir, base: None }
+    }
+
+    /// The journal folder `dir`, below `base`.
+    fn below(base: &Path, dir: PathBuf) -> Store {
+        Store {
+            dir,
+            base: Some(base.to_path_buf()),
+        }
+    }
+
+    /// Refuse a journal folder reached through a link: through it, setting a file aside or
+    /// pruning old journals would rename or delete files elsewhere.
+    fn check_way(&self) -> io::Result<()> {
+        let Some(base) = &self.base else {
+            return Ok(());
+        };
+        let Ok(below) = self.dir.strip_prefix(base) else {
+            return Ok(());
+        };
+        let mut at = base.clone();
+        for part in below.components() {
+            at.push(part);
+            match fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
+                    return Err(io::Error::other(format!(
+                        "{} is a link (or not a folder): the journal is not kept through it",
+                        at.display()
+                    )));
+                }
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     }
 
     /// The journal folder for the Windows at `windows_dir`: online `%ProgramData%\wufix\journal`
@@ -93,7 +131,10 @@ impl Store {
             && crate::sys::running_windows_dir()
                 .is_some_and(|w| same_file::is_same_file(w, windows_dir).unwrap_or(false));
         match (running, std::env::var_os("ProgramData")) {
-            (true, Some(data)) => Store::at(PathBuf::from(data).join("wufix").join("journal")),
+            (true, Some(data)) => {
+                let data = PathBuf::from(data);
+                Store::below(&data.clone(), data.join("wufix").join("journal"))
+            }
             _ => Store::offline(root),
         }
     }
@@ -104,7 +145,7 @@ impl Store {
         let data = find_child(root, "ProgramData").unwrap_or_else(|| root.join("ProgramData"));
         let wufix = find_child(&data, "wufix").unwrap_or_else(|| data.join("wufix"));
         let dir = find_child(&wufix, "journal").unwrap_or_else(|| wufix.join("journal"));
-        Store::at(dir)
+        Store::below(root, dir)
     }
 
     pub fn dir(&self) -> &Path {
@@ -113,6 +154,7 @@ impl Store {
 
     /// wufix's files in the folder, by number, newest first: (number, kind, path).
     fn files(&self) -> io::Result<Vec<(u64, String, PathBuf)>> {
+        self.check_way()?;
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -203,7 +245,9 @@ impl Store {
     /// Start a new journal with its `start` record on disk, then drop the oldest beyond [`KEEP`]
     /// (never one whose run still needs recovery). Call with the lock held.
     pub fn create(&self, start: Start) -> io::Result<Journal> {
+        self.check_way()?;
         fs::create_dir_all(&self.dir)?;
+        self.check_way()?;
         let files = self.files()?;
         let next = files
             .first()

@@ -254,7 +254,8 @@ fn paint(text: &str, style: Style) -> String {
 /// Text as one line of output: control characters (a newline or an escape sequence in a file
 /// name) are shown escaped, so a name can never forge a line or recolour the terminal.
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let unsafe_char = |c: char| c.is_control() || reorders(c);
+    if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -263,13 +264,22 @@ pub fn clean(text: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if unsafe_char(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// Unicode format characters that reorder or hide text on a terminal: the bidirectional
+/// embeddings, overrides and isolates (U+202E turns `exe.txt` into what reads as `txt.exe`),
+/// the marks, and the zero-width ones.
+fn reorders(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 /// Pretty JSON with every non-ASCII character escaped (`\u00e9`, surrogate pairs beyond the BMP):

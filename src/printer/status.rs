@@ -108,10 +108,7 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
                 clean(&r.to)
             );
         }
-        let _ = writeln!(
-            text,
-            "    fix: `wufix undo` puts everything back; `wufix reset` starts the services again first"
-        );
+        let _ = writeln!(text, "    fix: `wufix undo` puts everything back");
     }
     for aside in &view.set_aside {
         let _ = writeln!(

@@ -170,13 +170,12 @@ fn dependents(name: &str, states: u32) -> Result<Vec<String>, SysError> {
     let access = ServiceAccess::from_bits_retain(SERVICE_ENUMERATE_DEPENDENTS);
     let service = open(name, access)?;
     let mut needed = 0u32;
-    let mut buf: Vec<ENUM_SERVICE_STATUSW> = Vec::new();
     // The list can grow between asking for its size and reading it (a dependent installed
     // meanwhile): ask again with the new size, a few times.
     for _ in 0..4 {
         // A Vec of the struct itself keeps the buffer aligned for the array the call writes first.
         let slots = (needed as usize).div_ceil(size_of::<ENUM_SERVICE_STATUSW>());
-        buf = Vec::with_capacity(slots);
+        let mut buf: Vec<ENUM_SERVICE_STATUSW> = Vec::with_capacity(slots);
         let bytes = (slots * size_of::<ENUM_SERVICE_STATUSW>()) as u32;
         let mut count = 0u32;
         // SAFETY: the handle is open for ENUMERATE_DEPENDENTS; `buf` owns `bytes` writable,
