@@ -180,7 +180,10 @@ fn a_damaged_journal_is_set_aside_and_named_and_every_command_still_works() {
     assert_eq!(status.status.code(), Some(0));
     let named = &json(&status)["journal_damaged"];
     assert!(
-        named[0]["path"].as_str().unwrap().ends_with("000007-20261126T000000Z.jsonl"),
+        named[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("000007-20261126T000000Z.jsonl"),
         "{named:#}"
     );
     assert!(damaged.exists(), "a reader never writes");
@@ -188,7 +191,10 @@ fn a_damaged_journal_is_set_aside_and_named_and_every_command_still_works() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!damaged.exists());
     assert!(dir.join("000007-20261126T000000Z.corrupt").exists());
-    assert!(dir.join("000006-20261125T000000Z.jsonl").exists(), "not damage");
+    assert!(
+        dir.join("000006-20261125T000000Z.jsonl").exists(),
+        "not damage"
+    );
     for _ in 0..2 {
         let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
         let set_aside = &status["journal_set_aside"];

@@ -20,6 +20,9 @@ pub enum BackupEvent {
     Kept,
     Pruned,
     Present,
+    /// A backup whose deletion was cut short (`….bak.pruning`): not a backup any more; the next
+    /// prune of its folder finishes it.
+    Incomplete,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -75,6 +78,15 @@ pub fn folders_and_backups(layout: &Layout) -> (Vec<FolderStatus>, Vec<BackupRec
                 event: BackupEvent::Present,
                 is_link: false,
                 size: Some(stats::measure(&real.path)),
+            });
+        }
+        for left in found.incomplete {
+            backups.push(BackupRecord {
+                folder,
+                path: left.display().to_string(),
+                event: BackupEvent::Incomplete,
+                is_link: false,
+                size: Some(stats::measure(&left)),
             });
         }
         for link in found.links {

@@ -279,6 +279,30 @@ pub fn find_child(dir: &Path, name: &str) -> Option<PathBuf> {
     }
 }
 
+/// `dir` as an absolute path with no `.` or `..` in it, so that the volume root is the same
+/// whether `--windows-dir` was typed relative or absolute, and `.` inside the Windows folder
+/// does not make its lexical parent (the Windows folder itself) the root. An absolute path
+/// without such components is kept as typed.
+fn absolute(dir: &Path) -> std::io::Result<PathBuf> {
+    use std::path::Component;
+    let plain = dir.is_absolute()
+        && dir
+            .components()
+            .all(|c| !matches!(c, Component::CurDir | Component::ParentDir));
+    if plain {
+        return Ok(dir.to_path_buf());
+    }
+    let canonical = fs::canonicalize(dir)?;
+    // Windows' canonical form is `\\?\C:\…`: shown and compared as `C:\…` where it is one.
+    #[cfg(windows)]
+    if let Some(rest) = canonical.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
+        if rest.as_bytes().get(1) == Some(&b':') {
+            return Ok(PathBuf::from(rest));
+        }
+    }
+    Ok(canonical)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,28 +391,4 @@ mod tests {
         };
         assert!(why.contains("System32") && why.contains("link"), "{why}");
     }
-}
-
-/// `dir` as an absolute path with no `.` or `..` in it, so that the volume root is the same
-/// whether `--windows-dir` was typed relative or absolute, and `.` inside the Windows folder
-/// does not make its lexical parent (the Windows folder itself) the root. An absolute path
-/// without such components is kept as typed.
-fn absolute(dir: &Path) -> std::io::Result<PathBuf> {
-    use std::path::Component;
-    let plain = dir.is_absolute()
-        && dir
-            .components()
-            .all(|c| !matches!(c, Component::CurDir | Component::ParentDir));
-    if plain {
-        return Ok(dir.to_path_buf());
-    }
-    let canonical = fs::canonicalize(dir)?;
-    // Windows' canonical form is `\\?\C:\…`: shown and compared as `C:\…` where it is one.
-    #[cfg(windows)]
-    if let Some(rest) = canonical.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
-        if rest.as_bytes().get(1) == Some(&b':') {
-            return Ok(PathBuf::from(rest));
-        }
-    }
-    Ok(canonical)
 }

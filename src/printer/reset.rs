@@ -149,5 +149,6 @@ fn backup_event(event: BackupEvent) -> &'static str {
         BackupEvent::Pruned => "deleted",
         BackupEvent::Present => "present",
         BackupEvent::Restored => "restored",
+        BackupEvent::Incomplete => "half-deleted",
     }
 }

@@ -54,6 +54,9 @@ impl Printer {
                 _ if backup.is_link => {
                     "a link or junction named like a backup: not a backup, never entered".into()
                 }
+                _ if backup.event == crate::folders::inventory::BackupEvent::Incomplete => {
+                    "half-deleted: an earlier prune was cut short; not a backup, the next reset deletes the rest".into()
+                }
                 Some(s) => size_text(s.files, s.bytes),
                 None => String::new(),
             };

@@ -35,7 +35,13 @@ fn control_characters_in_names_cannot_forge_a_line() {
 #[test]
 fn characters_that_reorder_or_hide_text_are_shown_escaped() {
     let shown = clean("started \u{202e}evol  :detrats\u{200b}");
-    assert!(!shown.contains('\u{202e}') && !shown.contains('\u{200b}'), "{shown}");
-    assert!(shown.contains("\\u{202e}") && shown.contains("\\u{200b}"), "{shown}");
+    assert!(
+        !shown.contains('\u{202e}') && !shown.contains('\u{200b}'),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\\u{202e}") && shown.contains("\\u{200b}"),
+        "{shown}"
+    );
     assert_eq!(clean("Disque système é"), "Disque système é");
 }
