@@ -52,6 +52,10 @@ pub struct JournalView {
     /// Journal files a newer wufix wrote, or not wufix's: left as they are.
     #[serde(rename = "journal_skipped", skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SetAside>,
+    /// Journal files with no record in them: a run killed before it wrote its first record
+    /// (it changed nothing), or one starting at this moment.
+    #[serde(rename = "journal_empty", skip_serializing_if = "Vec::is_empty")]
+    pub empty: Vec<String>,
     /// Why the journal could not be read, when it could not.
     #[serde(rename = "journal_error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -142,6 +146,7 @@ pub fn view(store: &Store, sys: &dyn Platform, mode: Mode, root: &std::path::Pat
         set_aside: listing.set_aside,
         damaged: listing.damaged,
         skipped: listing.skipped,
+        empty: listing.empty,
         error: None,
     }
 }

@@ -69,14 +69,58 @@ fn put_back(undo: &Run, folder: Folder, layout: &Layout) -> bool {
     })
 }
 
-/// The parts of `run` that undos have put back.
+/// The interrupted runs `run` recovered before it acted, and those they recovered: with `run`,
+/// one attempt at the same change (a reset killed half-way, then the reset that finished the
+/// job). Oldest first. Only older runs are followed, so a planted journal makes no loop.
+fn recovered_by<'a>(run: &Run, listing: &'a Listing) -> Vec<&'a Run> {
+    let at = |r: &Run| listing.runs.iter().position(|x| std::ptr::eq(x, r));
+    let mut chain: Vec<(usize, &'a Run)> = Vec::new();
+    let mut queue: Vec<(usize, &String)> = match at(run) {
+        Some(i) => run.start.recovers.iter().map(|n| (i, n)).collect(),
+        None => Vec::new(),
+    };
+    while let Some((newer, name)) = queue.pop() {
+        let found = listing
+            .runs
+            .iter()
+            .enumerate()
+            .skip(newer + 1)
+            .find(|(_, r)| r.is_named(name));
+        if let Some((i, r)) = found {
+            if !chain.iter().any(|(j, _)| *j == i) {
+                chain.push((i, r));
+                queue.extend(r.start.recovers.iter().map(|n| (i, n)));
+            }
+        }
+    }
+    chain.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    chain.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The parts of `run` that undos have put back: undos of `run` itself, and of any run that
+/// recovered it (that undo reversed the whole attempt).
 fn undone(run: &Run, listing: &Listing, layout: &Layout) -> HashSet<Part> {
+    let attempt: Vec<&Run> = listing
+        .runs
+        .iter()
+        .filter(|r| {
+            std::ptr::eq(*r, run)
+                || recovered_by(r, listing)
+                    .iter()
+                    .any(|x| std::ptr::eq(*x, run))
+        })
+        .collect();
     let mut parts = HashSet::new();
     for undo in listing
         .runs
         .iter()
         .filter(|u| u.start.command == "undo")
-        .filter(|u| u.start.undoes.as_deref().is_some_and(|n| run.is_named(n)))
+        .filter(|u| {
+            u.start
+                .undoes
+                .as_deref()
+                .is_some_and(|n| attempt.iter().any(|r| r.is_named(n)))
+        })
     {
         parts.extend(undo.undone.iter().copied());
         for folder in Folder::EVERY {
@@ -106,41 +150,40 @@ pub fn select(
         if run.start.command == "undo" && run.finished.is_none() {
             continue;
         }
-        let done = undone(run, listing, layout);
+        // The run, with the interrupted runs it recovered: each folder goes back to what the
+        // oldest of them set aside (the folder as it was before the attempt), each setting to
+        // the value the oldest of them read.
         let mut moved: Vec<(Folder, &JPath)> = Vec::new();
         let mut cleared: Vec<Folder> = Vec::new();
         let mut changed: Vec<Op> = Vec::new();
-        for (op, outcome) in &run.changes {
-            match op {
-                // Announced and not known to have failed: putting the old value back is safe
-                // either way. The first change of a setting holds its value before the run.
-                Op::ServiceDacl { .. } | Op::RegistryValue { .. }
-                    if settings
-                        && *outcome != Some(false)
-                        && !changed.iter().any(|s| same_setting(s, op)) =>
-                {
-                    changed.push(op.clone());
+        let mut attempt = recovered_by(run, listing);
+        attempt.push(run);
+        for member in attempt {
+            let done = undone(member, listing, layout);
+            let (m, c, s) = changes_of(member, layout, folders, settings);
+            touched |= !m.is_empty() || !c.is_empty() || !s.is_empty();
+            let decided = |f: &Folder, moved: &[(Folder, &JPath)], cleared: &[Folder]| {
+                done.contains(&Part::Folder(*f))
+                    || moved.iter().any(|(g, _)| g == f)
+                    || cleared.contains(f)
+            };
+            for (folder, to) in m {
+                if !decided(&folder, &moved, &cleared) {
+                    moved.push((folder, to));
                 }
-                Op::Rename { folder, from, to }
-                    if folders.contains(folder)
-                        && sets_aside(*folder, from)
-                        && *outcome != Some(false)
-                        // Announced, outcome unknown (killed mid-rename): the disk says.
-                        && (*outcome == Some(true)
-                            || fs::symlink_metadata(to.resolve(layout.root())).is_ok()) =>
-                {
-                    moved.retain(|(f, _)| f != folder);
-                    moved.push((*folder, to));
-                }
-                Op::Clear { folder, .. } if folders.contains(folder) => cleared.push(*folder),
-                _ => {}
             }
-        }
-        touched |= !moved.is_empty() || !cleared.is_empty() || !changed.is_empty();
-        moved.retain(|(f, _)| !done.contains(&Part::Folder(*f)));
-        cleared.retain(|f| !done.contains(&Part::Folder(*f)));
-        if done.contains(&Part::Settings) {
-            changed.clear();
+            for folder in c {
+                if !decided(&folder, &moved, &cleared) {
+                    cleared.push(folder);
+                }
+            }
+            if !done.contains(&Part::Settings) {
+                for op in s {
+                    if !changed.iter().any(|x| same_setting(x, &op)) {
+                        changed.push(op);
+                    }
+                }
+            }
         }
         if moved.is_empty() && cleared.is_empty() && changed.is_empty() {
             continue;
@@ -199,6 +242,47 @@ pub fn select(
         );
     }
     from_disk(layout, folders)
+}
+
+/// What `run` changed that an undo of `folders` (and the settings, with `settings`) would put
+/// back: each folder's backup (a folder renamed twice in one run: the last), the folders it
+/// cleared, and each setting's first change (it holds the value before the run).
+fn changes_of<'a>(
+    run: &'a Run,
+    layout: &Layout,
+    folders: &[Folder],
+    settings: bool,
+) -> (Vec<(Folder, &'a JPath)>, Vec<Folder>, Vec<Op>) {
+    let mut moved: Vec<(Folder, &JPath)> = Vec::new();
+    let mut cleared: Vec<Folder> = Vec::new();
+    let mut changed: Vec<Op> = Vec::new();
+    for (op, outcome) in &run.changes {
+        match op {
+            // Announced and not known to have failed: putting the old value back is safe
+            // either way.
+            Op::ServiceDacl { .. } | Op::RegistryValue { .. }
+                if settings
+                    && *outcome != Some(false)
+                    && !changed.iter().any(|s| same_setting(s, op)) =>
+            {
+                changed.push(op.clone());
+            }
+            Op::Rename { folder, from, to }
+                if folders.contains(folder)
+                    && sets_aside(*folder, from)
+                    && *outcome != Some(false)
+                    // Announced, outcome unknown (killed mid-rename): the disk says.
+                    && (*outcome == Some(true)
+                        || fs::symlink_metadata(to.resolve(layout.root())).is_ok()) =>
+            {
+                moved.retain(|(f, _)| f != folder);
+                moved.push((*folder, to));
+            }
+            Op::Clear { folder, .. } if folders.contains(folder) => cleared.push(*folder),
+            _ => {}
+        }
+    }
+    (moved, cleared, changed)
 }
 
 /// The settings of `pick` may be put back only from a journal an administrator (or this user)
@@ -555,6 +639,54 @@ mod tests {
         assert!(pick.restores.is_empty());
         assert_eq!(pick.settings, [proxy]);
         assert_eq!(pick.parts(), [Part::Settings]);
+    }
+
+    #[test]
+    fn an_undo_after_a_reset_that_recovered_a_killed_one_brings_back_the_folders_before_both() {
+        let d = disk();
+        let (sd, cat) = (Folder::SoftwareDistribution, Folder::Catroot2);
+        fs::create_dir_all(d.layout.path(cat).parent().unwrap()).unwrap();
+        // r1 set SoftwareDistribution aside and was killed; Windows made the folder again; r2
+        // recovered r1, then set both folders aside.
+        let (sd1, original) = moved(&d, sd, "SoftwareDistribution.wufix-20261101T000000Z.bak");
+        let (sd2, _remade) = moved(&d, sd, "SoftwareDistribution.wufix-20261102T000000Z.bak");
+        let (cat2, b_cat) = moved(&d, cat, "catroot2.wufix-20261102T000000Z.bak");
+        let r1 = finished_run("r1", "reset", None, vec![(sd1, Some(true))], None);
+        let mut r2 = run("r2", "reset", None, vec![sd2, cat2]);
+        r2.start.recovers = vec!["r1".into()];
+        let mut listing = Listing {
+            runs: vec![r2, r1],
+            ..Listing::default()
+        };
+        let pick = select(&listing, &d.layout, &[sd, cat], true).unwrap();
+        assert_eq!(pick.journal.as_deref(), Some(Path::new("r2")));
+        assert_eq!(
+            pick.restores,
+            [(sd, original.clone()), (cat, b_cat.clone())]
+        );
+
+        // Once that undo is done, r1 is undone with it: nothing is left to undo.
+        listing.runs.insert(
+            0,
+            finished_run(
+                "u1",
+                "undo",
+                Some("r2"),
+                vec![
+                    (back(&d, sd, &original), Some(true)),
+                    (back(&d, cat, &b_cat), Some(true)),
+                ],
+                Some(vec![Part::Folder(sd), Part::Folder(cat)]),
+            ),
+        );
+        let why = select(&listing, &d.layout, &[sd, cat], true).unwrap_err();
+        assert!(why.contains("already put back"), "{why}");
+
+        // A planted journal naming a newer run as recovered is not followed.
+        let mut r0 = run("r0", "reset", None, Vec::new());
+        r0.start.recovers = vec!["u1".into()];
+        listing.runs.push(r0);
+        assert!(recovered_by(listing.runs.last().unwrap(), &listing).is_empty());
     }
 
     #[cfg(unix)]

@@ -501,3 +501,73 @@ fn a_run_killed_between_its_folders_is_led_back_to_the_originals_by_the_fix_stat
     assert_eq!(read_gen(&vol.sd()), "A");
     assert_eq!(read_gen(&vol.catroot2()), "a", "never touched");
 }
+
+#[test]
+fn a_reset_run_after_a_killed_one_is_undone_back_to_the_folders_before_both() {
+    // What a fleet's detect-and-remediate pair does after a run killed between its folders:
+    // another reset (it recovers the killed one first), later an undo.
+    let vol = Volume::new(2);
+    generation_file(&vol.sd(), "A");
+    generation_file(&vol.catroot2(), "a");
+    let backup = "SoftwareDistribution.wufix-20261126T100000Z.bak";
+    fs::rename(vol.sd(), vol.windows().join(backup)).unwrap();
+    let op = rename(
+        "software-distribution",
+        &["Windows", "SoftwareDistribution"],
+        &["Windows", backup],
+    );
+    write_journal(
+        &vol,
+        "000001-20261126T100000Z.journal",
+        &[start("reset", None), intent(&op), outcome(&op, true)],
+    );
+    let out = wufix(&["reset", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Windows makes both folders again.
+    generation_file(&vol.sd(), "B");
+    generation_file(&vol.catroot2(), "b");
+    let out = wufix(&["undo", "--yes", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(read_gen(&vol.sd()), "A", "{}", text(&out));
+    assert_eq!(read_gen(&vol.catroot2()), "a");
+}
+
+#[test]
+fn detect_and_remediate_settle_after_one_reset_when_a_planted_unfinished_journal_cannot_be_written()
+{
+    // An unfinished journal wufix will not append to (a second name of it elsewhere: an append
+    // would write there; on Windows also one held open without write sharing): recovery is
+    // recorded in the next run's own journal, so the finding is gone after one reset.
+    let vol = Volume::new(2);
+    generation_file(&vol.sd(), "ORIGINAL");
+    let planted = write_journal(
+        &vol,
+        "000900-20260101T000000Z.journal",
+        &[start("reset", None)],
+    );
+    let elsewhere = vol.windows().join("elsewhere.txt");
+    fs::hard_link(&planted, &elsewhere).unwrap();
+    let before = fs::read(&elsewhere).unwrap();
+    let mut detected = Vec::new();
+    for _ in 0..4 {
+        let code = wufix(&["diagnose", "--exit-code", "--windows-dir", vol.arg()])
+            .status
+            .code();
+        detected.push(code);
+        if code == Some(1) {
+            let out = wufix(&["reset", "--yes", "--windows-dir", vol.arg()]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            fs::create_dir_all(vol.sd()).unwrap();
+            fs::create_dir_all(vol.catroot2()).unwrap();
+        }
+    }
+    assert_eq!(detected, [Some(1), Some(0), Some(0), Some(0)]);
+    assert_eq!(
+        fs::read(&elsewhere).unwrap(),
+        before,
+        "nothing appended through it"
+    );
+    let backups = wufix_backups(&vol.windows(), "SoftwareDistribution");
+    assert_eq!(backups.len(), 1, "one reset, one backup");
+    assert_eq!(read_gen(&vol.windows().join(&backups[0])), "ORIGINAL");
+}

@@ -245,6 +245,28 @@ fn journal_findings(view: &crate::recovery::JournalView) -> Vec<Finding> {
             aside.path.clone(),
         ));
     }
+    for damaged in &view.damaged {
+        out.push(Finding::new(
+            "journal-damaged",
+            Severity::Info,
+            format!(
+                "a wufix journal is damaged ({}); the next reset, undo or repair sets it aside",
+                damaged.why
+            ),
+            damaged.path.clone(),
+        ));
+    }
+    for skipped in &view.skipped {
+        out.push(Finding::new(
+            "journal-skipped",
+            Severity::Info,
+            format!(
+                "a file in wufix's journal folder was left alone ({})",
+                skipped.why
+            ),
+            skipped.path.clone(),
+        ));
+    }
     out
 }
 

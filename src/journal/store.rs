@@ -287,9 +287,13 @@ impl Store {
         }
     }
 
-    /// Open an existing journal to add records (the recovery mark).
+    /// Open an existing journal to add records (the recovery mark): only a lone regular file
+    /// in the folder, never through a link, never one hard-linked from elsewhere (an append
+    /// would write into that other file). A run that cannot be marked here is still marked
+    /// by the `recovers` list of the run that recovered it.
     pub fn append(&self, run: &Run) -> io::Result<Journal> {
-        let file = OpenOptions::new().append(true).open(&run.path)?;
+        self.check_way()?;
+        let file = crate::sys::open_lone_file_to_append(&run.path)?;
         let len = file.metadata()?.len();
         let mut journal = Journal::new(file, run.path.clone());
         journal.good = len;

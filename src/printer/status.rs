@@ -121,6 +121,29 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
             clean(&aside.why)
         );
     }
+    for damaged in &view.damaged {
+        let _ = writeln!(
+            text,
+            "  journal damaged: {} ({}); the next reset, undo or repair sets it aside",
+            clean(&damaged.path),
+            clean(&damaged.why)
+        );
+    }
+    for skipped in &view.skipped {
+        let _ = writeln!(
+            text,
+            "  journal skipped: {} ({})",
+            clean(&skipped.path),
+            clean(&skipped.why)
+        );
+    }
+    for empty in &view.empty {
+        let _ = writeln!(
+            text,
+            "  journal empty: {} (a run killed before it changed anything, or one starting now)",
+            clean(empty)
+        );
+    }
     if let Some(err) = &view.error {
         let _ = writeln!(text, "  journal not readable: {}", clean(err));
     }

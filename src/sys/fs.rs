@@ -42,6 +42,47 @@ fn native_noreplace(from: &Path, to: &Path) -> io::Result<()> {
     super::windows::files::move_noreplace(from, to)
 }
 
+/// Open `path` to append to it, only if it is a regular file that is neither a link nor
+/// hard-linked from anywhere else (an append through a second name would write into a file
+/// wufix never made).
+pub fn open_lone_file_to_append(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        options.custom_flags(windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    #[cfg(unix)]
+    let (plain, links) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.is_file(), meta.nlink())
+    };
+    #[cfg(windows)]
+    let (plain, links) = {
+        use std::os::windows::fs::MetadataExt;
+        let reparse = windows_sys::Win32::Storage::FileSystem::FILE_ATTRIBUTE_REPARSE_POINT;
+        (
+            meta.is_file() && meta.file_attributes() & reparse == 0,
+            super::windows::files::link_count(&file)?,
+        )
+    };
+    if !plain || links != 1 {
+        return Err(io::Error::other(format!(
+            "{} is not a lone regular file ({links} names): not appended to",
+            path.display()
+        )));
+    }
+    Ok(file)
+}
+
 /// `native`, or where the file system does not support it, a check that `to` is free and a plain
 /// rename: a racing process could still create `to` in between (documented in DEVELOPERS.md).
 fn noreplace_or_fallback(
@@ -83,6 +124,26 @@ mod tests {
         std::fs::remove_dir(&b).unwrap();
         rename_noreplace(&a, &b).unwrap();
         assert!(b.join("f").exists());
+    }
+
+    #[test]
+    fn an_append_goes_only_into_a_lone_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let lone = dir.path().join("lone");
+        std::fs::write(&lone, "a").unwrap();
+        assert!(open_lone_file_to_append(&lone).is_ok());
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "precious").unwrap();
+        let second_name = dir.path().join("second");
+        std::fs::hard_link(&elsewhere, &second_name).unwrap();
+        assert!(open_lone_file_to_append(&second_name).is_err());
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&lone, &link).unwrap();
+            assert!(open_lone_file_to_append(&link).is_err());
+        }
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "precious");
     }
 
     #[cfg(unix)]

@@ -24,7 +24,7 @@ pub mod fake;
 mod fs;
 pub mod programs;
 pub mod registry;
-pub use fs::{free_space, is_sharing_violation, rename_noreplace};
+pub use fs::{free_space, is_sharing_violation, open_lone_file_to_append, rename_noreplace};
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};
 
