@@ -57,6 +57,46 @@ with open(path, "wb") as f:
         f.write(block)
         written += len(block)
 PY
+# The two shapes that were quadratic (issue 16): tens of thousands of advanced-installer failures
+# in one TrustedInstaller lifetime (long names too), and tens of thousands of distinct failing
+# packages. Each about a tenth of SIZE_MB, the long names as large as SIZE_MB.
+shapes() {  # shapes DIR KIND SIZE_MB
+python3 - "$@" <<'PY'
+import sys
+out, kind, size = sys.argv[1], sys.argv[2], int(sys.argv[3]) << 20
+def L(msg, lvl="Info", comp="CBS"):
+    return "2026-11-20 03:10:00, %-21s %-6s %s\r\n" % (lvl, comp, msg)
+pkg = "Package_for_KB1~31bf3856ad364e35~amd64~~1.1.1.1"
+with open(out, "w", newline="") as f:
+    written = 0
+    if kind in ("installers", "long-names"):
+        pad = "x" * (16000 if kind == "long-names" else 8)
+        f.write(L("Starting TrustedInstaller initialization."))
+        f.write(L(f"Exec: Processing started.  Client: WindowsUpdateAgent, Session: 1_1, Package: {pkg}, Rebid: 0"))
+        i = 0
+        while written < size:
+            line = L("0000000c (F) Failed execution of queue item Installer: Inst%08d%s ({b2f0ec7a}) with HRESULT HRESULT_FROM_WIN32(1168)." % (i, pad), "Error", "CSI")
+            f.write(line); written += len(line); i += 1
+        f.write(L(f"Exec: Processing complete.  Session: 1_1, Package: {pkg}, Identifier: KB1 [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]", "Error"))
+    else:
+        i = 0
+        while written < size:
+            if i % 200 == 0:
+                f.write(L("Starting TrustedInstaller initialization."))
+            p = "Package_for_KB%07d~31bf3856ad364e35~amd64~~19041.%d.1.1" % (i, i)
+            lines = L("Session: %d_1 initialized by client WindowsUpdateAgent, x" % i) \
+                + L("Exec: Processing started.  Client: WindowsUpdateAgent, Session: %d_1, Package: %s, Rebid: 0" % (i, p)) \
+                + L("Exec: Processing complete.  Session: %d_1, Package: %s, Identifier: KB%07d [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]" % (i, p, i), "Error")
+            f.write(lines); written += len(lines); i += 1
+PY
+}
+for kind in installers packages long-names; do
+    mkdir -p "$work/$kind/Windows/System32" "$work/$kind/Windows/Logs/CBS"
+    mb=$((size_mb / 10 + 1))
+    [ "$kind" = long-names ] && mb=$size_mb
+    shapes "$work/$kind/Windows/Logs/CBS/CBS.log" "$kind" "$mb"
+done
+
 vol16="$work/vol16"
 mkdir -p "$vol16/Windows/System32" "$vol16/Windows/Logs/CBS"
 log="$vol/Windows/Logs/CBS/CBS.log"
@@ -88,6 +128,18 @@ for v in "$vol" "$vol16"; do
     size=$(stat -c %s "$v/Windows/Logs/CBS/CBS.log")
     what="$((size / 1048576)) MiB, UTF-8"
     [ "$v" = "$vol16" ] && what="$((size / 1048576)) MiB, UTF-16 LE"
+    log_ms=$(median_ms "$exe" diagnose --windows-dir "$v")
+    log_kb=$(peak_kb "$exe" diagnose --windows-dir "$v")
+    echo "| $what | $log_ms ms | $base_ms ms | $((size / 1048576 * 1000 / (log_ms - base_ms + 1))) MiB/s | $((log_kb / 1024)) / $((base_kb / 1024)) MiB |"
+done
+for kind in installers packages long-names; do
+    v="$work/$kind"
+    size=$(stat -c %s "$v/Windows/Logs/CBS/CBS.log")
+    case $kind in
+        installers) what="$((size / 1048576)) MiB, advanced-installer failures in one lifetime" ;;
+        packages) what="$((size / 1048576)) MiB, distinct failing packages" ;;
+        long-names) what="$((size / 1048576)) MiB, installer names of 16 kB" ;;
+    esac
     log_ms=$(median_ms "$exe" diagnose --windows-dir "$v")
     log_kb=$(peak_kb "$exe" diagnose --windows-dir "$v")
     echo "| $what | $log_ms ms | $base_ms ms | $((size / 1048576 * 1000 / (log_ms - base_ms + 1))) MiB/s | $((log_kb / 1024)) / $((base_kb / 1024)) MiB |"

@@ -179,7 +179,10 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(reboot::check(sys));
     findings.extend(storage::check(layout));
     findings.extend(events::check(sys, jiff::Timestamp::now()));
-    findings.extend(servicing_logs::check(layout, mode));
+    let now = jiff::Timestamp::now();
+    // Logs are stamped in local time: this machine's date, for its own logs only.
+    let today = (mode == Mode::Online).then(|| now.to_zoned(jiff::tz::TimeZone::system()).date());
+    findings.extend(servicing_logs::check(layout, mode, today));
     findings.extend(policy::check(sys));
     let journal = crate::recovery::view(
         &crate::journal::Store::for_windows(&layout.windows_dir, mode),

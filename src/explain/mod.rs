@@ -164,7 +164,38 @@ pub fn explain(input: &str, code: u32) -> Explanation {
 /// the bit is set (ERROR_SUCCESS_REBOOT_REQUIRED wrapped as 0x80070BC2).
 pub fn is_success(code: u32) -> bool {
     let key = lookup_value(code);
-    key & 0x8000_0000 == 0 || names().any(|n| n.code == key && families::is_success_name(n.name))
+    key & 0x8000_0000 == 0 || success_with_failure_bit().contains(&key)
+}
+
+/// The few codes with the failure bit set whose name says success, found once: the servicing
+/// log reader asks for every status it reads.
+fn success_with_failure_bit() -> &'static [u32] {
+    static CODES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut codes: Vec<u32> = names()
+            .filter(|n| n.code & 0x8000_0000 != 0 && families::is_success_name(n.name))
+            .map(|n| n.code)
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    })
+}
+
+/// The first name of a code (as [`explain`] would list it first), found in constant time.
+pub fn first_name(code: u32) -> Option<&'static str> {
+    static FIRST: std::sync::OnceLock<std::collections::HashMap<u32, &'static str>> =
+        std::sync::OnceLock::new();
+    FIRST
+        .get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for named in names() {
+                map.entry(named.code).or_insert(named.name);
+            }
+            map
+        })
+        .get(&lookup_value(code))
+        .copied()
 }
 
 /// The curated advice for a code, if any.

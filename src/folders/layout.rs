@@ -279,6 +279,15 @@ pub fn find_child(dir: &Path, name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Every entry of `dir` named `name` ignoring ASCII case, sorted.
+pub fn find_children(dir: &Path, name: &str) -> Vec<PathBuf> {
+    match find(dir, name) {
+        Found::None => Vec::new(),
+        Found::One(path) => vec![path],
+        Found::Many(all) => all,
+    }
+}
+
 /// `dir` as an absolute path with no `.` or `..` in it, so that the volume root is the same
 /// whether `--windows-dir` was typed relative or absolute, and `.` inside the Windows folder
 /// does not make its lexical parent (the Windows folder itself) the root. An absolute path

@@ -7,23 +7,53 @@
 
 use super::evidence::{Evidence, Failure, Kind, Operation};
 use super::line::{Level, Line, csi_body, status};
+use super::recent::Recent;
+use std::rc::Rc;
 use crate::explain;
+
+/// What follows the literal `marker` in `text`. The reader looks for several markers in every
+/// session line: each is a memchr searcher built once, not a search set up per line.
+macro_rules! after {
+    ($text:expr, $marker:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($marker));
+        let text: &str = $text;
+        FINDER
+            .find(text.as_bytes())
+            .map(|at| &text[at + $marker.len()..])
+    }};
+}
 
 /// Operations and sessions kept while a TrustedInstaller lifetime is open; a log that never
 /// restarts it cannot grow them without bound.
 const MAX_OPEN: usize = 256;
 const MAX_FILES_NAMED: usize = 4;
 const MAX_FILES_COUNTED: usize = 1000;
+/// Details (an installer that failed, a rollback) waiting for the failure they explain: a
+/// TrustedInstaller lifetime can log tens of thousands of installer failures, and only a few
+/// distinct ones say anything a person can use.
+const MAX_PENDING: usize = 16;
+/// Details kept per operation.
+const MAX_OP_DETAILS: usize = 8;
+/// A detail's words are cut here (an installer's name can be kilobytes long).
+const MAX_DETAIL_CHARS: usize = 160;
 
 /// One TrustedInstaller lifetime of one log file: what is known so far.
 #[derive(Default)]
 pub struct CbsReader {
     file: usize,
-    sessions: Vec<Session>,
+    sessions: Recent<Session, MAX_OPEN>,
     current: Option<String>,
-    ops: Vec<Pending>,
-    /// Installer failures and rollbacks not yet tied to an operation: (time, words).
+    ops: Recent<Pending, MAX_OPEN>,
+    /// Operations let go of to make room, recorded at the next line.
+    evicted: Vec<Pending>,
+    last_client: Option<Rc<str>>,
+    /// Installer failures and rollbacks not yet tied to an operation: (time, words), distinct,
+    /// at most [`MAX_PENDING`].
     details: Vec<(String, String)>,
+    /// Operations marked failed so far, and how many of them pending details were offered to.
+    failures: usize,
+    settled: usize,
     summary: Option<Summary>,
     sfc: Option<Sfc>,
     stores: usize,
@@ -31,8 +61,7 @@ pub struct CbsReader {
 
 #[derive(Default)]
 struct Session {
-    id: String,
-    client: String,
+    client: Rc<str>,
     package: Option<String>,
     identifier: Option<String>,
     /// It ran a package operation (not only an applicability check).
@@ -41,11 +70,10 @@ struct Session {
 
 /// An operation whose end is known but whose details may still come (WER writes after the end).
 struct Pending {
-    tag: String,
     kind: Kind,
     package: Option<String>,
     identifier: Option<String>,
-    client: String,
+    client: Rc<str>,
     code: Option<u32>,
     failed: bool,
     details: Vec<String>,
@@ -79,6 +107,59 @@ impl CbsReader {
             "CSI" => self.csi(line),
             _ => {}
         }
+        for op in std::mem::take(&mut self.evicted) {
+            ev.record(self.operation(op));
+        }
+        // A failure was just logged: the details waiting before it are its explanation.
+        if self.failures != self.settled {
+            self.settled = self.failures;
+            self.attach();
+        }
+    }
+
+    /// Keep a detail for the failure it explains (distinct, cut short, bounded).
+    fn note(&mut self, t: &str, detail: String) {
+        let detail = cut(detail);
+        if self.details.iter().any(|(_, d)| *d == detail) {
+            return;
+        }
+        if self.details.len() >= MAX_PENDING {
+            // A rollback says the most: it replaces the newest installer name (the first to
+            // fail is the likeliest cause).
+            if detail != ROLLED_BACK {
+                return;
+            }
+            if let Some(i) = self.details.iter().rposition(|(_, d)| d != ROLLED_BACK) {
+                self.details.remove(i);
+            }
+        }
+        self.details.push((t.to_string(), detail));
+    }
+
+    /// Each waiting detail goes to the first failure logged at or after it, else to the last
+    /// failure.
+    fn attach(&mut self) {
+        for (time, detail) in std::mem::take(&mut self.details) {
+            let first = self.ops.values().position(|o| o.failed && o.time >= time);
+            let target = match first {
+                Some(i) => self.ops.values_mut().nth(i),
+                None => self.ops.values_mut().rev().find(|o| o.failed),
+            };
+            match target {
+                Some(op) if op.details.contains(&detail) => {}
+                // The rollback first: what a person needs to know before any installer's name.
+                Some(op) if detail == ROLLED_BACK => {
+                    op.details.insert(0, detail);
+                    op.details.truncate(MAX_OP_DETAILS);
+                }
+                Some(op) => {
+                    if op.details.len() < MAX_OP_DETAILS {
+                        op.details.push(detail);
+                    }
+                }
+                None => self.details.push((time, detail)),
+            }
+        }
     }
 
     fn cbs(&mut self, line: &Line, ev: &mut Evidence) {
@@ -91,40 +172,52 @@ impl CbsReader {
             self.finish(ev);
         } else if let Some(rest) = msg.strip_prefix("Session: ") {
             let id = token(rest);
-            if let Some(client) = after(rest, "initialized by client ") {
-                self.session(&id).client = client.split(',').next().unwrap_or("").to_string();
-            } else if rest.contains(" finalized") {
+            if let Some(client) = after!(rest, "initialized by client ") {
+                let client = client.split(',').next().unwrap_or("");
+                // Nearly every session names the same client: one copy shared.
+                let client = match &self.last_client {
+                    Some(last) if **last == *client => Rc::clone(last),
+                    _ => {
+                        let new: Rc<str> = Rc::from(client);
+                        self.last_client = Some(Rc::clone(&new));
+                        new
+                    }
+                };
+                self.session(id).client = client;
+            } else if after!(rest, " finalized").is_some() {
                 if let Some(code) = status(msg) {
-                    self.end(&id, code, t);
+                    self.end(id, code, t);
                 }
-                self.sessions.retain(|s| s.id != id);
+                self.sessions.remove(id);
             }
-            self.current = Some(id);
+            self.set_current(id);
         } else if let Some(rest) = msg.strip_prefix("Exec: ") {
-            if let Some(id) = after(rest, "session(Corruption Repairing): ") {
+            if let Some(id) = after!(rest, "session(Corruption Repairing): ") {
                 // The same repair the summary described, when there was one.
                 if let (Some(code), false) = (status(msg), id.is_empty()) {
                     self.store_end(code, t);
                 }
                 return;
             }
-            let Some(id) = after(rest, "Session: ").map(token) else {
+            let Some(id) = after!(rest, "Session: ").map(token) else {
                 return;
             };
-            let session = self.session(&id);
+            let session = self.session(id);
             session.executed = true;
-            if let Some(package) = after(rest, "Package: ") {
-                session.package = Some(token(package));
+            if let Some(package) = after!(rest, "Package: ").map(token) {
+                if session.package.as_deref() != Some(package) {
+                    session.package = Some(package.to_string());
+                }
             }
-            if let Some(identifier) = after(rest, "Identifier: ") {
-                session.identifier = Some(token(identifier));
+            if let Some(identifier) = after!(rest, "Identifier: ").map(token) {
+                session.identifier = Some(identifier.to_string());
             }
             if rest.starts_with("Processing complete") {
                 if let Some(code) = status(msg) {
-                    self.end(&id, code, t);
+                    self.end(id, code, t);
                 }
             }
-            self.current = Some(id);
+            self.set_current(id);
         } else if msg.starts_with("Failed to perform operation") {
             if let (Some(id), Some(code)) = (self.current.clone(), status(msg)) {
                 self.session(&id).executed = true;
@@ -135,14 +228,15 @@ impl CbsReader {
             let op = self.op("startup", Kind::Startup, t);
             op.failed = true;
             op.code = op.code.or(code);
+            self.failures += 1;
             if msg.contains("rollback") {
-                self.details.push((t.into(), ROLLED_BACK.into()));
+                self.note(t, ROLLED_BACK.into());
             }
         } else if let Some(rest) = msg.strip_prefix("WER: Generating failure report for package: ")
         {
             self.wer(rest, status(msg), t);
         } else if msg.starts_with("Rolling back") {
-            self.details.push((t.into(), ROLLED_BACK.into()));
+            self.note(t, ROLLED_BACK.into());
         } else {
             self.summary_line(msg, t);
         }
@@ -199,6 +293,9 @@ impl CbsReader {
                 if repairing { repaired.unwrap_or(0) } else { 0 }
             ));
         }
+        if op.failed {
+            self.failures += 1;
+        }
     }
 
     /// `Exec: Processing complete, session(Corruption Repairing): ID [HRESULT = …]`.
@@ -216,6 +313,7 @@ impl CbsReader {
         if !explain::is_success(code) {
             op.failed = true;
             op.code = op.code.or(Some(code));
+            self.failures += 1;
         }
     }
 
@@ -225,7 +323,7 @@ impl CbsReader {
         let package = rest.split(',').next().unwrap_or("").trim().to_string();
         if let Some(op) = self
             .ops
-            .iter_mut()
+            .values_mut()
             .rev()
             .find(|o| o.failed && o.package.is_none())
         {
@@ -257,13 +355,16 @@ impl CbsReader {
                 .next()
                 .unwrap_or(rest)
                 .trim();
-            let code = status(rest)
-                .map(|c| format!(" with {}", super::code_text(c)))
-                .unwrap_or_default();
-            self.details
-                .push((t.into(), format!("advanced installer {name} failed{code}")));
+            // Once the waiting details are full, another installer's name is not kept: not
+            // worth the words.
+            if self.details.len() < MAX_PENDING {
+                let code = status(rest)
+                    .map(|c| format!(" with {}", super::code_text(c)))
+                    .unwrap_or_default();
+                self.note(t, format!("advanced installer {name} failed{code}"));
+            }
             if rest.contains("rollback will be initiated") {
-                self.details.push((t.into(), ROLLED_BACK.into()));
+                self.note(t, ROLLED_BACK.into());
             }
         } else if let Some(rest) = body.strip_prefix("[SR] ") {
             let sfc = self.sfc.get_or_insert_with(|| Sfc {
@@ -281,28 +382,30 @@ impl CbsReader {
                 }
             }
         } else if line.level == Level::Error && body.starts_with("Rolling back") {
-            self.details.push((t.into(), ROLLED_BACK.into()));
+            self.note(t, ROLLED_BACK.into());
+        }
+    }
+
+    /// The session the lines now speak of (most lines repeat it: no allocation then).
+    fn set_current(&mut self, id: &str) {
+        match &mut self.current {
+            Some(current) if current == id => {}
+            Some(current) => {
+                current.clear();
+                current.push_str(id);
+            }
+            None => self.current = Some(id.to_string()),
         }
     }
 
     fn session(&mut self, id: &str) -> &mut Session {
-        if let Some(i) = self.sessions.iter().position(|s| s.id == id) {
-            return &mut self.sessions[i];
-        }
-        if self.sessions.len() >= MAX_OPEN {
-            self.sessions.remove(0);
-        }
-        self.sessions.push(Session {
-            id: id.to_string(),
-            ..Session::default()
-        });
-        self.sessions.last_mut().expect("just pushed")
+        self.sessions.get_or_insert(id, Session::default).0
     }
 
     /// A session's operation ended with `code`. A session that only checked applicability is not
     /// an operation anyone asked for: its end is not evidence either way.
     fn end(&mut self, id: &str, code: u32, t: &str) {
-        let Some(session) = self.sessions.iter().find(|s| s.id == id) else {
+        let Some(session) = self.sessions.get(id) else {
             return;
         };
         if !session.executed {
@@ -321,28 +424,23 @@ impl CbsReader {
             op.failed = true;
             op.code = Some(code);
             op.time = t.into();
+            self.failures += 1;
         }
     }
 
     fn op(&mut self, tag: &str, kind: Kind, t: &str) -> &mut Pending {
-        if let Some(i) = self.ops.iter().position(|o| o.tag == tag) {
-            return &mut self.ops[i];
-        }
-        if self.ops.len() >= MAX_OPEN {
-            self.ops.remove(0);
-        }
-        self.ops.push(Pending {
-            tag: tag.to_string(),
+        let (op, evicted) = self.ops.get_or_insert(tag, || Pending {
             kind,
             package: None,
             identifier: None,
-            client: String::new(),
+            client: Rc::from(""),
             code: None,
             failed: false,
             details: Vec::new(),
             time: t.into(),
         });
-        self.ops.last_mut().expect("just pushed")
+        self.evicted.extend(evicted);
+        op
     }
 
     /// The TrustedInstaller lifetime (or the file) ended: every operation in it is complete.
@@ -374,23 +472,16 @@ impl CbsReader {
                 file: self.file,
             });
         }
-        let mut ops = std::mem::take(&mut self.ops);
-        // Each detail goes to the first failure logged at or after it, else to the last failure.
-        for (time, detail) in self.details.drain(..) {
-            let target = ops
-                .iter()
-                .position(|o| o.failed && o.time >= time)
-                .or_else(|| ops.iter().rposition(|o| o.failed));
-            if let Some(i) = target {
-                if !ops[i].details.contains(&detail) {
-                    ops[i].details.push(detail);
-                }
-            }
-        }
-        for op in ops {
+        self.attach();
+        self.details.clear();
+        self.settled = self.failures;
+        let ops = std::mem::take(&mut self.evicted)
+            .into_iter()
+            .chain(self.ops.take());
+        for op in ops.collect::<Vec<_>>() {
             ev.record(self.operation(op));
         }
-        self.sessions.clear();
+        self.sessions.take();
         self.current = None;
         self.stores = 0;
     }
@@ -432,7 +523,7 @@ impl CbsReader {
             _ => (
                 Kind::Package,
                 p.identifier.clone().unwrap_or_default(),
-                match p.client.as_str() {
+                match &*p.client {
                     "" => "a servicing operation".into(),
                     client => format!("a servicing operation for {client}"),
                 },
@@ -458,6 +549,15 @@ impl CbsReader {
 
 const ROLLED_BACK: &str = "the update was rolled back";
 
+/// A detail cut to [`MAX_DETAIL_CHARS`] characters.
+fn cut(mut detail: String) -> String {
+    if let Some((at, _)) = detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        detail.truncate(at);
+        detail.push('…');
+    }
+    detail
+}
+
 /// `Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.867.1.8` → (`Package_for_RollupFix`,
 /// `19041.867.1.8`): the name is what a later success of the same package supersedes.
 fn package_name(identity: &str) -> (&str, &str) {
@@ -477,17 +577,14 @@ fn kb_in(name: &str) -> Option<&str> {
 }
 
 /// The first word of `text`, without a trailing comma or period.
-fn token(text: &str) -> String {
-    text.split_whitespace()
-        .next()
-        .unwrap_or("")
-        .trim_end_matches([',', '.', ';'])
-        .to_string()
+fn token(text: &str) -> &str {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = text.bytes().take_while(blank).count();
+    let text = &text[start..];
+    let end = text.bytes().position(|b| blank(&b)).unwrap_or(text.len());
+    text[..end].trim_end_matches([',', '.', ';'])
 }
 
-fn after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
-    text.find(marker).map(|at| &text[at + marker.len()..])
-}
 
 /// The first quoted name: `[l:10]'opencl.dll'` or `[l:20{10}]"opencl.dll"`.
 fn quoted(text: &str) -> Option<String> {

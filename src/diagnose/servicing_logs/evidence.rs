@@ -64,10 +64,17 @@ pub struct Group {
 #[derive(Debug, Default)]
 pub struct Evidence {
     pub operations: usize,
-    pub newest: String,
     groups: Vec<Group>,
+    /// Where each group is in `groups`: thousands of distinct failing packages are found in
+    /// constant time, not by a walk of all of them.
+    /// By key, then kind and code (looked up by `&str`, no key copied per operation).
+    index: HashMap<String, Vec<(Kind, Option<u32>, usize)>>,
+    /// Failure groups let go of (the oldest) to keep memory bounded.
+    pub forgotten: usize,
     /// The latest success of each thing.
     successes: HashMap<(Kind, String), String>,
+    /// When the logs end, read robustly.
+    pub timeline: super::timeline::Timeline,
 }
 
 /// How long before the newest log line a standing failure stops being today's problem. Measured
@@ -77,27 +84,47 @@ const MAX_DETAILS: usize = 6;
 /// dism.log and CBS.log stamp one repair within minutes of each other.
 const SAME_REPAIR: i64 = 10;
 const MAX_STAMPS: usize = 64;
+/// Failure groups kept; beyond this the older half is let go (and counted).
+const MAX_GROUPS: usize = 4096;
+/// Successes kept of things that have not failed (yet): what fails later is superseded only by
+/// a later success, so these matter only across files read out of order.
+const MAX_LONE_SUCCESSES: usize = 4096;
 
 impl Evidence {
     pub fn record(&mut self, op: Operation) {
         self.operations += 1;
-        if op.time > self.newest {
-            self.newest.clone_from(&op.time);
-        }
         let Some(failure) = op.failure else {
-            let latest = self.successes.entry((op.kind, op.key)).or_default();
-            if op.time > *latest {
-                *latest = op.time;
+            let key = (op.kind, op.key);
+            if let Some(latest) = self.successes.get_mut(&key) {
+                if op.time > *latest {
+                    *latest = op.time;
+                }
+            } else if self.successes.len() < MAX_LONE_SUCCESSES
+                || self
+                    .index
+                    .get(&key.1)
+                    .is_some_and(|v| v.iter().any(|(k, _, _)| *k == key.0))
+            {
+                self.successes.insert(key, op.time);
             }
             return;
         };
-        let group = self
-            .groups
-            .iter_mut()
-            .find(|g| g.kind == op.kind && g.key == op.key && g.code == failure.code);
-        let group = match group {
-            Some(group) => group,
+        let known = self.index.get(&op.key).and_then(|v| {
+            v.iter()
+                .find(|(k, c, _)| *k == op.kind && *c == failure.code)
+                .map(|(_, _, at)| *at)
+        });
+        let at = match known {
+            Some(at) => at,
             None => {
+                if self.groups.len() >= MAX_GROUPS {
+                    self.forget_older_half();
+                }
+                let at = self.groups.len();
+                self.index
+                    .entry(op.key.clone())
+                    .or_default()
+                    .push((op.kind, failure.code, at));
                 self.groups.push(Group {
                     kind: op.kind,
                     key: op.key.clone(),
@@ -109,9 +136,10 @@ impl Evidence {
                     files: Vec::new(),
                     stamps: Vec::new(),
                 });
-                self.groups.last_mut().expect("just pushed")
+                self.groups.len() - 1
             }
         };
+        let group = &mut self.groups[at];
         let echo = (op.kind == Kind::Store)
             .then(|| {
                 group.stamps.iter_mut().find(|(file, time, matched)| {
@@ -144,10 +172,20 @@ impl Evidence {
         }
     }
 
-    /// Note a line's time, so "stale" is measured from the newest line of all.
-    pub fn saw(&mut self, time: &str) {
-        if time > self.newest.as_str() {
-            self.newest = time.to_string();
+    /// Let go of the older half of the failure groups (by their last attempt), counted: a log
+    /// with tens of thousands of distinct failing packages is read in bounded memory, and the
+    /// failures that matter now are the newest.
+    fn forget_older_half(&mut self) {
+        self.groups.sort_by(|a, b| b.last.cmp(&a.last));
+        let keep = MAX_GROUPS / 2;
+        self.forgotten += self.groups.len().saturating_sub(keep);
+        self.groups.truncate(keep);
+        self.index.clear();
+        for (at, g) in self.groups.iter().enumerate() {
+            self.index
+                .entry(g.key.clone())
+                .or_default()
+                .push((g.kind, g.code, at));
         }
     }
 
@@ -164,8 +202,8 @@ impl Evidence {
         if let Some(success) = success.filter(|s| **s > group.last) {
             return Standing::Superseded(success.clone());
         }
-        match (days(&group.last), days(&self.newest)) {
-            (Some(then), Some(newest)) if newest - then > STALE_DAYS => Standing::Stale,
+        match (days(&group.last), self.timeline.end()) {
+            (Some(then), Some(end)) if end - then > STALE_DAYS => Standing::Stale,
             _ => Standing::Stands,
         }
     }
@@ -196,7 +234,7 @@ fn minutes_apart(a: &str, b: &str) -> i64 {
 }
 
 /// Days since 2000-01-01 of a `2026-11-20 08:15:00` time, for differences only.
-fn days(time: &str) -> Option<i64> {
+pub fn days(time: &str) -> Option<i64> {
     let date: jiff::civil::Date = time.get(..10)?.parse().ok()?;
     let epoch = jiff::civil::date(2000, 1, 1);
     Some(epoch.until(date).ok()?.get_days() as i64)
@@ -245,9 +283,9 @@ mod tests {
         e.record(op("KB1", None, "2026-09-01 10:00:00"));
         e.record(op("KB1", Some(1), "2026-09-02 10:00:00"));
         assert_eq!(e.verdicts()[0].0, Standing::Stands);
-        e.saw("2026-10-02 10:00:00");
+        e.timeline.saw(0, true, "2026-10-02 10:00:00");
         assert_eq!(e.verdicts()[0].0, Standing::Stands, "30 days is not stale");
-        e.saw("2026-10-03 10:00:00");
+        e.timeline.saw(0, true, "2026-10-03 10:00:00");
         assert_eq!(e.verdicts()[0].0, Standing::Stale);
     }
 }

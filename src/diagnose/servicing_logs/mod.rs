@@ -10,6 +10,8 @@ mod cbs;
 mod dism;
 mod evidence;
 mod line;
+mod recent;
+mod timeline;
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 use super::{Finding, Severity};
 use crate::explain;
 use crate::folders::Layout;
-use crate::folders::layout::find_child;
+use crate::folders::layout::find_children;
 use crate::machine::Mode;
 use crate::record::count;
 use evidence::{Evidence, Group, Kind, Standing};
@@ -28,8 +30,17 @@ const MAX_SHOWN: usize = 8;
 /// A record (a dated line and its continuation lines) is cut here.
 const MAX_RECORD: usize = 2 * crate::lines::MAX_LINE;
 
-pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
+/// `today` is this machine's date (online only: a mounted disk's logs are measured against
+/// themselves).
+pub fn check(layout: &Layout, mode: Mode, today: Option<jiff::civil::Date>) -> Vec<Finding> {
     let logs = Logs::find(&layout.windows_dir);
+    if logs.cbs.is_empty() && logs.dism.is_none() && !logs.refused.is_empty() {
+        return vec![Finding::unavailable(
+            "servicing-logs",
+            "the servicing logs",
+            &format!("not read: {}", logs.refused.join("; ")),
+        )];
+    }
     if logs.cbs.is_empty() && logs.dism.is_none() {
         return vec![Finding::new(
             "servicing-logs",
@@ -39,7 +50,10 @@ pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
         )];
     }
     let mut evidence = Evidence::default();
-    let mut unread: Vec<String> = Vec::new();
+    evidence
+        .timeline
+        .today(today.and_then(|d| evidence::days(&d.to_string())));
+    let mut unread: Vec<String> = logs.refused.clone();
     // CBS logs oldest first, then dism.log; a reader's file number is its place in `files`.
     let files: Vec<&Path> = logs
         .cbs
@@ -53,8 +67,9 @@ pub fn check(layout: &Layout, mode: Mode) -> Vec<Finding> {
         } else {
             Box::new(dism::DismReader::new(file))
         };
+        let cbs = file < logs.cbs.len();
         let result = read_records(path, |line| {
-            evidence.saw(line.time);
+            evidence.timeline.saw(file, cbs, line.time);
             reader.feed(line, &mut evidence);
         });
         reader.finish(&mut evidence);
@@ -90,11 +105,13 @@ impl LogReader for dism::DismReader {
     }
 }
 
-/// The logs present, oldest first, and how many compressed ones were left unread.
+/// The logs present, oldest first, how many compressed ones were left unread, and what was not
+/// read and why (a link on the way, names differing only in case).
 struct Logs {
     cbs: Vec<PathBuf>,
     dism: Option<PathBuf>,
     cabs: usize,
+    refused: Vec<String>,
 }
 
 impl Logs {
@@ -103,11 +120,12 @@ impl Logs {
             cbs: Vec::new(),
             dism: None,
             cabs: 0,
+            refused: Vec::new(),
         };
-        let Some(dir) = find_child(windows_dir, "Logs") else {
+        let Some(dir) = logs.child(windows_dir, "Logs") else {
             return logs;
         };
-        if let Some(cbs) = find_child(&dir, "CBS") {
+        if let Some(cbs) = logs.child(&dir, "CBS") {
             let mut persisted: Vec<PathBuf> = Vec::new();
             for entry in std::fs::read_dir(&cbs).into_iter().flatten().flatten() {
                 let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
@@ -123,10 +141,40 @@ impl Logs {
             // CbsPersist_20261120081500.log: the name's stamp orders them.
             persisted.sort();
             logs.cbs = persisted;
-            logs.cbs.extend(find_child(&cbs, "CBS.log"));
+            if let Some(current) = logs.child(&cbs, "CBS.log") {
+                logs.cbs.push(current);
+            }
         }
-        logs.dism = find_child(&dir, "DISM").and_then(|d| find_child(&d, "dism.log"));
+        if let Some(dism) = logs.child(&dir, "DISM") {
+            logs.dism = logs.child(&dism, "dism.log");
+        }
         logs
+    }
+
+    /// The entry of `dir` named `name` ignoring case, when there is one and it is no link: the
+    /// logs behind a linked folder are another system's, and two names differing only in case
+    /// (a case-sensitive mount) cannot tell which is Windows' own. Either is said, not hidden.
+    fn child(&mut self, dir: &Path, name: &str) -> Option<PathBuf> {
+        match find_children(dir, name).as_slice() {
+            [] => None,
+            [one] => match std::fs::symlink_metadata(one) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    self.refused
+                        .push(format!("{} is a link; not followed", one.display()));
+                    None
+                }
+                Ok(_) => Some(one.clone()),
+                Err(_) => None,
+            },
+            many => {
+                let names: Vec<String> = many.iter().map(|p| p.display().to_string()).collect();
+                self.refused.push(format!(
+                    "{} (names differing only in case: which one Windows wrote cannot be told)",
+                    names.join(" and ")
+                ));
+                None
+            }
+        }
     }
 }
 
@@ -184,9 +232,8 @@ fn open_regular(path: &Path) -> io::Result<File> {
 
 /// `0x800F0922 CBS_E_INSTALLERS_FAILED`.
 fn code_text(code: u32) -> String {
-    let name = explain::names()
-        .find(|n| n.code == explain::lookup_value(code))
-        .map(|n| format!(" {}", n.name))
+    let name = explain::first_name(code)
+        .map(|n| format!(" {n}"))
         .unwrap_or_default();
     format!("0x{code:08X}{name}")
 }
@@ -267,6 +314,12 @@ fn findings(
     }
     if verdicts.len() > MAX_SHOWN {
         summary.push_str(&format!(", {} not listed", verdicts.len() - MAX_SHOWN));
+    }
+    if evidence.forgotten > 0 {
+        summary.push_str(&format!(
+            ", {} older not kept",
+            count(evidence.forgotten as u64, "failure", "failures")
+        ));
     }
     summary.push(')');
     let severity = if standing == 0 {
