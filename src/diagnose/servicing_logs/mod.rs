@@ -361,7 +361,7 @@ fn failure(
             (Severity::Info, None)
         }
         Standing::Stale => {
-            summary.push_str("; more than 30 days before the newest log entry");
+            summary.push_str("; more than 30 days before the logs end");
             (Severity::Info, Some(remedy(group, explained.as_ref())))
         }
     };

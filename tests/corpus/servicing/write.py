@@ -268,7 +268,7 @@ os.makedirs(os.path.join(OUT, "rotated/Logs/CBS"), exist_ok=True)
 open(os.path.join(OUT, "rotated/Logs/CBS/CbsPersist_20261020000000.cab"), "wb").write(b"MSCF\0\0\0\0")
 expect("rotated", {"about": "Only the rotated CbsPersist log holds the failure; a September failure is stale; the .cab is named as not read.",
     "failures": [{"id": "servicing-package-0x800F0831", "severity": "warn", "contains": ["update KB5044273", "CBS_E_STORE_CORRUPTION"]},
-                 {"id": "servicing-package-0x800F0988", "severity": "info", "contains": ["more than 30 days before the newest log entry"]}],
+                 {"id": "servicing-package-0x800F0988", "severity": "info", "contains": ["more than 30 days before the logs end"]}],
     "summary": "1 failure still standing", "evidence_contains": ["CbsPersist_20261101093000.log", "1 CbsPersist_*.cab archive"]})
 
 # 9. Only dism.log: RestoreHealth could not find its source.
