@@ -90,8 +90,8 @@ struct RepairCli {
     no_elevate: bool,
     #[arg(long, hide = true)]
     elevated_child: bool,
-    #[arg(long, hide = true, value_name = "FILE")]
-    report_file: Option<std::path::PathBuf>,
+    #[arg(long, hide = true, value_name = "PIPE", value_parser = report_pipe)]
+    report_pipe: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -132,8 +132,8 @@ struct UndoCli {
     no_elevate: bool,
     #[arg(long, hide = true)]
     elevated_child: bool,
-    #[arg(long, hide = true, value_name = "FILE")]
-    report_file: Option<std::path::PathBuf>,
+    #[arg(long, hide = true, value_name = "PIPE", value_parser = report_pipe)]
+    report_pipe: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -211,8 +211,8 @@ struct ResetCli {
     #[arg(long, hide = true)]
     elevated_child: bool,
     /// Set by wufix on the copy it starts elevated: where the first window finds the report.
-    #[arg(long, hide = true, value_name = "FILE")]
-    report_file: Option<std::path::PathBuf>,
+    #[arg(long, hide = true, value_name = "PIPE", value_parser = report_pipe)]
+    report_pipe: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -344,7 +344,7 @@ impl Cli {
                 exit_code: d.exit_code,
             }),
             CliCommand::Undo(u) => {
-                report_copy = u.report_file.clone();
+                report_copy = u.report_pipe.clone();
                 let every = u.only.is_empty();
                 let settings = every || u.only.contains(&UndoFolder::Settings);
                 let only_settings = !every && u.only.iter().all(|o| *o == UndoFolder::Settings);
@@ -378,7 +378,7 @@ impl Cli {
                 })
             }
             CliCommand::Repair(r) => {
-                report_copy = r.report_file.clone();
+                report_copy = r.report_pipe.clone();
                 Command::Repair(RepairRequest::from_args(RepairArgs {
                     for_code: r.for_code,
                     from: r.from.map(CliRung::rung),
@@ -401,7 +401,7 @@ impl Cli {
                     .map_or(Location::Online, Location::Offline),
             }),
             CliCommand::Reset(r) => {
-                report_copy = r.report_file.clone();
+                report_copy = r.report_pipe.clone();
                 Command::Reset(ResetRequest::from_args(ResetArgs {
                     windows_dir: r.common.windows_dir,
                     method: match r.method {
@@ -433,6 +433,15 @@ impl Cli {
             pause_at_end,
             report_copy,
         })
+    }
+}
+
+/// The elevated copy writes its report only to a pipe of wufix's own naming, never to a path.
+fn report_pipe(name: &str) -> Result<String, String> {
+    if wufix::sys::cmdline::is_report_pipe(name) {
+        Ok(name.to_string())
+    } else {
+        Err("not a wufix report pipe".into())
     }
 }
 

@@ -16,6 +16,7 @@ pub mod exit;
 pub mod explain;
 pub mod fixes;
 pub mod folders;
+pub mod home;
 pub mod journal;
 pub mod ladder;
 pub mod lines;

@@ -97,7 +97,7 @@ pub fn left_behind(run: &Run, root: &std::path::Path) -> Interrupted {
 }
 
 /// Whether the run of `run`'s journal may still be going on, as a reader can tell.
-fn may_be_running(run: &Run, sys: &dyn Platform, mode: Mode) -> bool {
+fn may_be_running(run: &Run, sys: &dyn Platform, mode: Mode, home: &std::path::Path) -> bool {
     // A run made in the other mode (offline on this disk, from a rescue system) is over.
     if run.start.mode != mode {
         return false;
@@ -106,7 +106,7 @@ fn may_be_running(run: &Run, sys: &dyn Platform, mode: Mode) -> bool {
         Ok(None) => false,
         Ok(Some(began)) => run.start.process_started.is_none_or(|then| then == began),
         // Offline: the installation's lock alone says whether a wufix works on it.
-        Err(SysError::Offline) => !matches!(sys.lock_reset(), Ok(Some(_))),
+        Err(SysError::Offline) => sys.reset_lock_held(home).unwrap_or(true),
         Err(_) => true,
     }
 }
@@ -122,7 +122,9 @@ pub fn view(store: &Store, sys: &dyn Platform, mode: Mode, root: &std::path::Pat
             };
         }
     };
-    let running = |run: &Run| run.interrupted() && may_be_running(run, sys, mode);
+    // The lock file is in wufix's folder, the journal folder's parent.
+    let home = store.dir().parent().unwrap_or(store.dir());
+    let running = |run: &Run| run.interrupted() && may_be_running(run, sys, mode, home);
     let last_run = listing.runs.first().map(|run| LastRun {
         started: run.start.started.clone(),
         command: run.start.command.clone(),

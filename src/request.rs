@@ -209,7 +209,8 @@ pub struct Request {
     /// Wait for Enter before exiting, so a window opened by a double-click stays readable.
     pub pause_at_end: bool,
     /// Also write the report here (the elevated copy, for the window that started it).
-    pub report_copy: Option<PathBuf>,
+    /// The pipe the elevated copy hands its report back through.
+    pub report_copy: Option<String>,
 }
 
 impl Request {

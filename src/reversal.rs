@@ -285,21 +285,22 @@ fn changes_of<'a>(
     (moved, cleared, changed)
 }
 
-/// The settings of `pick` may be put back only from a journal an administrator (or this user)
-/// wrote: one planted by an ordinary user in the shared journal folder could otherwise make an
-/// administrator's undo set a proxy or a service's permissions. Drops them otherwise, and says
-/// why.
+/// The settings of `pick` may be put back only from a journal SYSTEM, Administrators or
+/// TrustedInstaller own (in wufix's protected folder, only an elevated wufix makes one): one an
+/// ordinary user planted — this user included, whose unelevated programs could — could
+/// otherwise make an administrator's undo set a proxy or a service's permissions. Drops them
+/// otherwise, and says why.
 pub fn keep_trusted_settings(
     pick: &mut Selection,
     sys: &dyn crate::sys::Platform,
 ) -> Option<String> {
     let path = pick.journal.as_ref()?;
-    if pick.settings.is_empty() || sys.owned_by_admin_or_me(path).unwrap_or(false) {
+    if pick.settings.is_empty() || sys.owned_by_trusted(path).unwrap_or(false) {
         return None;
     }
     pick.settings.clear();
     Some(format!(
-        "wufix: the journal {} is not owned by an administrator; the settings it names are not put back",
+        "wufix: the journal {} is not owned by SYSTEM, Administrators or TrustedInstaller; the settings it names are not put back",
         path.display()
     ))
 }

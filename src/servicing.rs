@@ -34,6 +34,11 @@ const CBS_REBOOT_PENDING: &str =
 const WU_REBOOT_REQUIRED: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
 const SESSION_MANAGER: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager";
+const CBS: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing";
+const SESSIONS_PENDING: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\SessionsPending";
+/// The worker that carries out CBS's operations; TrustedInstaller itself only waits for work.
+const TIWORKER: &str = "TiWorker.exe";
 /// The executables of Windows Setup while it installs a feature update.
 const SETUP_PROCESSES: &[&str] = &["SetupHost.exe", "SetupPrep.exe"];
 
@@ -50,7 +55,7 @@ pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<ServicingCh
         CBS_REBOOT_PENDING,
         "installed updates are waiting for a restart to finish",
     ));
-    checks.push(trusted_installer(sys));
+    checks.extend(cbs_operation(sys));
     checks.push(feature_update(layout, sys));
     checks.push(registry_key(
         sys,
@@ -71,7 +76,7 @@ pub fn refusal(checks: &[ServicingCheck]) -> Option<Refusal> {
     }
     let installing = blocking
         .iter()
-        .any(|c| matches!(c.id, "trusted-installer" | "feature-update"));
+        .any(|c| matches!(c.id, "cbs-operation" | "feature-update"));
     let todo = if installing {
         "Let the installation finish (or restart Windows), then run wufix again"
     } else {
@@ -148,26 +153,88 @@ fn pending_renames(sys: &dyn Platform) -> ServicingCheck {
     }
 }
 
-fn trusted_installer(sys: &dyn Platform) -> ServicingCheck {
-    let state = sys
-        .query_service(catalog::TRUSTED_INSTALLER)
-        .ok()
-        .flatten()
-        .map(|info| info.status.state);
-    let found = state.is_some_and(|s| s.is_active());
-    ServicingCheck {
-        id: "trusted-installer",
-        found,
+/// A servicing operation in progress, on evidence: CBS marks an exclusive session
+/// (`SessionsPending\Exclusive`) or an executing transaction (`ExecuteState`), and its worker,
+/// TiWorker, runs. TrustedInstaller merely running is no evidence — every applicability scan
+/// starts it and it idles for minutes, exactly when people reach for wufix — so it only warns.
+/// `Exclusive` can stay set after a restart with nothing running (updates that then never
+/// finish): without TiWorker that is a warning that names the flag, never a refusal. Its start
+/// type set to Automatic is CBS's own doing before a transaction finishes at restart (KB 968440):
+/// reported, never "restored".
+fn cbs_operation(sys: &dyn Platform) -> Vec<ServicingCheck> {
+    let registry = sys.registry();
+    let dword = |key: &str, name: &str| {
+        registry
+            .value(key, name)
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_dword())
+    };
+    let exclusive = dword(SESSIONS_PENDING, "Exclusive").filter(|n| *n != 0);
+    // Absent, 0 or 0xFFFFFFFF when nothing executes.
+    let executing = dword(CBS, "ExecuteState").filter(|n| *n != 0 && *n != u32::MAX);
+    let worker = sys
+        .running_processes(&[TIWORKER])
+        .is_ok_and(|found| !found.is_empty());
+    let mut marks = Vec::new();
+    if let Some(n) = exclusive {
+        marks.push(format!("SessionsPending\\Exclusive is {n}"));
+    }
+    if let Some(n) = executing {
+        marks.push(format!("ExecuteState is 0x{n:X}"));
+    }
+    let in_progress = worker && !marks.is_empty();
+    let mut checks = vec![ServicingCheck {
+        id: "cbs-operation",
+        found: in_progress,
         blocks: true,
-        detail: match state {
-            Some(s) if found => format!(
-                "TrustedInstaller (Windows Modules Installer) is {}: an update is being installed or removed",
-                s.as_str()
+        detail: if in_progress {
+            format!(
+                "an update is being installed or removed now ({} and {TIWORKER} runs)",
+                marks.join(", ")
+            )
+        } else if marks.is_empty() {
+            "no servicing operation is marked in progress".to_string()
+        } else {
+            format!("{} but {TIWORKER} is not running", marks.join(", "))
+        },
+    }];
+    if let (Some(n), false) = (exclusive, worker) {
+        checks.push(ServicingCheck {
+            id: "cbs-exclusive-stuck",
+            found: true,
+            blocks: false,
+            detail: format!(
+                "HKLM\\{SESSIONS_PENDING} Exclusive is {n} while no servicing runs: the flag may be stuck from an earlier operation, which keeps updates from ever finishing. Restart Windows; if it stays set with nothing installing, it is the known cause"
             ),
-            Some(s) => format!("TrustedInstaller is {}", s.as_str()),
+        });
+    }
+    let trusted = sys.query_service(catalog::TRUSTED_INSTALLER).ok().flatten();
+    let running = trusted
+        .as_ref()
+        .is_some_and(|info| info.status.state.is_active());
+    checks.push(ServicingCheck {
+        id: "trusted-installer",
+        found: running,
+        blocks: false,
+        detail: match &trusted {
+            Some(info) if running => format!(
+                "TrustedInstaller (Windows Modules Installer) is {}: Windows starts it for every update scan and it idles for minutes, so this alone is no sign of an installation",
+                info.status.state.as_str()
+            ),
+            Some(info) => format!("TrustedInstaller is {}", info.status.state.as_str()),
             None => "TrustedInstaller is not installed or cannot be queried".to_string(),
         },
+    });
+    if trusted.is_some_and(|i| i.start_type == crate::sys::StartType::Auto) {
+        checks.push(ServicingCheck {
+            id: "trusted-installer-automatic",
+            found: true,
+            blocks: false,
+            detail: "TrustedInstaller starts automatically: servicing sets this itself before an operation that finishes at the next restart (it is evidence, and wufix leaves it as it is)".to_string(),
+        });
     }
+    checks
 }
 
 fn feature_update(layout: &Layout, sys: &dyn Platform) -> ServicingCheck {
@@ -239,7 +306,9 @@ mod tests {
         fs::create_dir(volume.path().join("$WINDOWS.~BT")).unwrap();
         let busy = FakePlatform::new()
             .registry_key(CBS_REBOOT_PENDING)
+            .registry_value(SESSIONS_PENDING, "Exclusive", RegValue::dword(1))
             .service("TrustedInstaller", ServiceState::Running, StartType::Demand)
+            .process("TIWORKER.EXE")
             .process("SETUPHOST.EXE");
         let checks = check(&layout, &busy, Mode::Online);
         assert_eq!(
@@ -247,13 +316,71 @@ mod tests {
             [
                 "pending-xml",
                 "cbs-reboot-pending",
-                "trusted-installer",
+                "cbs-operation",
                 "feature-update"
             ]
         );
         let refused = refusal(&checks).unwrap();
         assert_eq!(refused.checks.len(), 4);
         assert!(refused.reason.contains("--force"), "{}", refused.reason);
+    }
+
+    #[test]
+    fn trusted_installer_running_or_a_stuck_flag_only_warns_the_worker_with_a_mark_blocks() {
+        let volume = tempfile::tempdir().unwrap();
+        let layout = Layout::online(volume.path().join("Windows"));
+        let found = |checks: &[ServicingCheck]| -> Vec<(&str, bool)> {
+            checks
+                .iter()
+                .filter(|c| c.found)
+                .map(|c| (c.id, c.blocks))
+                .collect()
+        };
+        // TrustedInstaller up after a scan, set to start automatically by CBS: warnings only.
+        let idle =
+            FakePlatform::new().service("TrustedInstaller", ServiceState::Running, StartType::Auto);
+        let checks = check(&layout, &idle, Mode::Online);
+        assert!(refusal(&checks).is_none(), "{checks:#?}");
+        assert_eq!(
+            found(&checks),
+            [
+                ("trusted-installer", false),
+                ("trusted-installer-automatic", false)
+            ]
+        );
+        // Exclusive stuck at 1 after a restart, nothing running: named, not refused.
+        let stuck =
+            FakePlatform::new().registry_value(SESSIONS_PENDING, "Exclusive", RegValue::dword(1));
+        let checks = check(&layout, &stuck, Mode::Online);
+        assert!(refusal(&checks).is_none(), "{checks:#?}");
+        assert_eq!(found(&checks), [("cbs-exclusive-stuck", false)]);
+        // The worker alone (a scan's applicability check) is no operation either.
+        let worker = FakePlatform::new().process("TiWorker.exe");
+        assert!(refusal(&check(&layout, &worker, Mode::Online)).is_none());
+        // ExecuteState set while the worker runs: an operation in progress.
+        for state in [0u32, u32::MAX] {
+            let quiet = FakePlatform::new().process("TiWorker.exe").registry_value(
+                CBS,
+                "ExecuteState",
+                RegValue::dword(state),
+            );
+            assert!(
+                refusal(&check(&layout, &quiet, Mode::Online)).is_none(),
+                "{state:x}"
+            );
+        }
+        let busy = FakePlatform::new().process("TiWorker.exe").registry_value(
+            CBS,
+            "ExecuteState",
+            RegValue::dword(2),
+        );
+        let refused = refusal(&check(&layout, &busy, Mode::Online)).unwrap();
+        assert_eq!(refused.checks, ["cbs-operation"]);
+        assert!(
+            refused.reason.contains("ExecuteState is 0x2"),
+            "{}",
+            refused.reason
+        );
     }
 
     #[test]

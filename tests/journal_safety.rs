@@ -123,7 +123,7 @@ fn a_planted_file_numbered_to_wrap_is_not_wufixs_and_steers_nothing() {
 
 #[cfg(unix)]
 #[test]
-fn a_journal_folder_that_is_a_link_is_refused_and_nothing_outside_changes() {
+fn a_journal_folder_that_is_a_link_is_never_followed_and_is_set_aside_by_a_reset() {
     let vol = Volume::new(2);
     let outside = tempfile::tempdir().unwrap();
     fs::write(outside.path().join("000042-notes.jsonl"), "keep\n").unwrap();
@@ -141,10 +141,21 @@ fn a_journal_folder_that_is_a_link_is_refused_and_nothing_outside_changes() {
         "{}",
         text(&status)
     );
+    // A reset sets the link aside by name, says so, and keeps its journal in a real folder.
     let reset = wufix(&["reset", "--yes", "--windows-dir", vol.arg()]);
-    assert_eq!(reset.status.code(), Some(1), "{}", text(&reset));
-    assert!(text(&reset).contains("journal"), "{}", text(&reset));
-    assert!(vol.sd().exists(), "no journal, no change");
+    assert_eq!(reset.status.code(), Some(0), "{}", text(&reset));
+    assert!(
+        text(&reset).contains("journal.untrusted-1"),
+        "{}",
+        text(&reset)
+    );
+    let aside = vol
+        .root
+        .path()
+        .join("ProgramData/wufix/journal.untrusted-1");
+    assert!(aside.is_symlink());
+    assert!(fs::symlink_metadata(journal_dir(&vol)).unwrap().is_dir());
+    assert_eq!(journal_names(&vol).len(), 1, "{:?}", journal_names(&vol));
     assert_eq!(
         digest(outside.path()),
         before,

@@ -604,43 +604,30 @@ fn clearing_shows_a_bar_on_a_terminal_only() {
     );
 }
 
-/// The elevated copy saves its report for the window that started it: the same text it prints.
+/// The elevated copy hands its report back only through a pipe of wufix's own naming (the window
+/// that waits made it): a path given instead is a usage error, before anything is done, and
+/// nothing is written there.
 #[test]
-fn the_report_file_holds_what_the_window_showed() {
+fn the_report_goes_only_to_a_report_pipe_never_to_a_path() {
     let vol = Volume::new(3);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.txt");
+    let sd_before = common::digest(&vol.sd());
     let out = wufix(&[
         "reset",
         "--yes",
         "--windows-dir",
         vol.arg(),
         "--elevated-child",
-        "--report-file",
+        "--report-pipe",
         file.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let saved = fs::read_to_string(&file).unwrap();
-    assert_eq!(saved, String::from_utf8_lossy(&out.stdout));
-    assert!(saved.contains("Reset complete."), "{saved}");
-
-    // A name already there (planted before the elevated copy writes) is never written through.
-    let vol = Volume::new(3);
-    fs::write(&file, "planted").unwrap();
-    let out = wufix(&[
-        "reset",
-        "--yes",
-        "--windows-dir",
-        vol.arg(),
-        "--elevated-child",
-        "--report-file",
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(fs::read_to_string(&file).unwrap(), "planted");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        text(&out).contains("cannot save the report"),
+        text(&out).contains("not a wufix report pipe"),
         "{}",
         text(&out)
     );
+    assert!(!file.exists());
+    assert_eq!(common::digest(&vol.sd()), sd_before, "nothing was done");
 }

@@ -605,11 +605,14 @@ mod unix {
     #[test]
     fn a_second_offline_reset_of_one_installation_waits_its_turn() {
         let vol = Volume::new(3);
-        // CLOEXEC: a wufix another test thread starts meanwhile must not inherit the lock.
+        // The lock file in wufix's folder on the volume, as a running reset holds it. CLOEXEC: a
+        // wufix another test thread starts meanwhile must not inherit the lock.
+        let home = vol.root.path().join("ProgramData").join("wufix");
+        std::fs::create_dir_all(&home).unwrap();
         let held = rustix::fs::open(
-            vol.windows(),
-            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
+            home.join("lock"),
+            OFlags::CREATE | OFlags::RDWR | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
         )
         .unwrap();
         rustix::fs::flock(&held, FlockOperation::LockExclusive).unwrap();

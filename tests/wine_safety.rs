@@ -183,15 +183,58 @@ fn the_windows_update_restart_flag_only_warns() {
     );
 }
 
+/// A servicing operation refuses the reset only on evidence: TrustedInstaller merely running
+/// (every scan starts it) is a warning and the reset goes on; `ExecuteState` set while a process
+/// named TiWorker.exe runs (the test helper under that name) refuses it; so does pending.xml.
 #[test]
-fn trusted_installer_at_work_or_a_pending_xml_refuses_the_reset() {
+fn only_evidence_of_servicing_refuses_the_reset_and_trusted_installer_alone_warns() {
     let _machine = serial();
     let disk = (tree(&sd()), tree(&catroot2()));
     ctl("start", "TrustedInstaller");
-    let out = wufix(&["reset", "--yes", "--json"]);
+    let out = wufix(&["reset", "--dry-run", "--json"]);
     ctl("stop", "TrustedInstaller");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let check = report["servicing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "trusted-installer")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(
+        (check["found"].as_bool(), check["blocks"].as_bool()),
+        (Some(true), Some(false))
+    );
+
+    const CBS: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing";
+    let worker = std::path::Path::new(r"C:\wufix-test\TiWorker.exe");
+    fs::copy(HELPER, worker).unwrap();
+    let mut held = common::spawn(
+        std::process::Command::new(worker)
+            .args(["hold", r"C:\wufix-test\tiworker.lock"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped()),
+    )
+    .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(held.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "holding");
+    let set = |hex: &str| {
+        let out = helper(&["regset", CBS, "ExecuteState", "4", hex]);
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    set("02000000");
+    let out = wufix(&["reset", "--yes", "--json"]);
+    set("ffffffff");
+    drop(held.stdin.take());
+    let _ = held.wait();
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
-    assert_eq!(json(&out)["refused"]["checks"][0], "trusted-installer");
+    assert_eq!(json(&out)["refused"]["checks"][0], "cbs-operation");
 
     fs::create_dir_all(windows().join("winsxs")).unwrap();
     fs::write(windows().join(r"winsxs\pending.xml"), "<pending/>").unwrap();

@@ -74,25 +74,23 @@ fn relaunch(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Exit {
         "wufix needs administrator rights: asking Windows for them (a UAC prompt)... \
          The {command} runs in the window that opens, and shows its result there."
     ));
-    let report = std::env::temp_dir().join(format!("wufix-report-{}.txt", std::process::id()));
-    // A report left by an earlier process with this number is not this run's.
-    let _ = std::fs::remove_file(&report);
     let mut args = ask.args.clone();
-    args.extend([
-        "--elevated-child".to_string(),
-        "--report-file".to_string(),
-        report.display().to_string(),
-    ]);
+    args.push("--elevated-child".to_string());
     match sys.relaunch_elevated(&args) {
-        Ok(code) => {
+        Ok(done) => {
+            let code = done.code;
             let exit = Exit::from_code(code);
-            let saved = if report.is_file() {
-                format!(" Its report is saved in {}", report.display())
-            } else {
-                String::new()
+            let report = match &done.report {
+                Some(text) if !text.trim().is_empty() => {
+                    format!(
+                        " What it reported:\n\n{}",
+                        crate::printer::clean_report(text)
+                    )
+                }
+                _ => " It handed no report back.".to_string(),
             };
             printer.note(&format!(
-                "The administrator window finished with exit code {code}{}.{saved}",
+                "The administrator window finished with exit code {code}{}.{report}",
                 if exit == Exit::Ok { " (success)" } else { "" }
             ));
             exit

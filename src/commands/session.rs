@@ -39,6 +39,8 @@ pub struct Session<'a> {
     pub layout: &'a Layout,
     pub mode: Mode,
     pub printer: &'a Printer,
+    /// wufix's folder on the installation: secured, and its lock taken, before a run writes.
+    pub home: crate::home::Home,
     pub store: journal::Store,
 }
 
@@ -272,6 +274,7 @@ impl<'a> Session<'a> {
             layout,
             mode,
             printer,
+            home: crate::home::Home::for_windows(&layout.windows_dir, mode),
             store: journal::Store::for_windows(&layout.windows_dir, mode),
         }
     }
@@ -318,16 +321,24 @@ impl<'a> Session<'a> {
         let sys = self.machine.sys;
         // `status` and `diagnose` hold it for an instant when they look for a dead run: a second
         // is given before concluding another run goes on.
-        let mut answer = sys.lock_reset();
+        let mut answer = sys.lock_reset(&self.home.dir);
         for _ in 0..10 {
             if !matches!(answer, Ok(None)) {
                 break;
             }
             self.machine.clock.sleep(Duration::from_millis(100));
-            answer = sys.lock_reset();
+            answer = sys.lock_reset(&self.home.dir);
         }
         match answer {
-            Ok(Some(lock)) => Ok(lock),
+            Ok(Some(lock)) => {
+                for aside in &lock.set_aside {
+                    self.printer.note(&format!(
+                        "wufix: set aside {}: it stood where wufix keeps its files and was not wufix's (a link, or someone else's); nothing behind it was touched",
+                        crate::printer::clean(&aside.display().to_string())
+                    ));
+                }
+                Ok(lock)
+            }
             Ok(None) => {
                 self.printer.error(command, ANOTHER_RESET);
                 Err(Exit::Failed)

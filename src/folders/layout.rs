@@ -42,11 +42,10 @@ pub enum Preflight {
 
 impl Layout {
     /// The running Windows: its file system ignores case, so the names are used as they are.
-    /// ProgramData is where the running Windows says (`%ProgramData%`), else beside the Windows
-    /// folder.
+    /// ProgramData is where the shell says (never the environment, which a user's
+    /// `HKCU\Environment` overrides even for an elevated copy), else beside the Windows folder.
     pub fn online(windows_dir: PathBuf) -> Self {
-        let program_data = std::env::var_os("ProgramData")
-            .map(PathBuf::from)
+        let program_data = crate::sys::program_data()
             .filter(|p| p.is_absolute())
             .unwrap_or_else(|| {
                 windows_dir

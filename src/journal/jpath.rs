@@ -24,7 +24,7 @@ impl JPath {
     /// `path` as the journal keeps it for a run on the volume at `root`.
     pub fn of(root: &Path, path: &Path) -> JPath {
         match path.strip_prefix(root) {
-            Ok(rest) if rest.components().all(|c| matches!(c, Component::Normal(_))) => {
+            Ok(rest) if rest.iter().all(plain_name) => {
                 JPath::Relative(rest.iter().map(OsStr::to_os_string).collect())
             }
             _ => JPath::Absolute(path.to_path_buf()),
@@ -60,6 +60,13 @@ impl fmt::Debug for JPath {
             JPath::Absolute(path) => write!(f, "{}", path.display()),
         }
     }
+}
+
+/// A name that joins onto a folder as one entry below it: not empty, not `.` or `..`, and read
+/// as a single plain component here (on Windows `a:x` is a drive, `\\x` a root).
+fn plain_name(name: &OsStr) -> bool {
+    let mut parts = Path::new(name).components();
+    matches!(parts.next(), Some(Component::Normal(n)) if n == name) && parts.next().is_none()
 }
 
 /// One component: text where it is Unicode, else its raw form (`{"bytes": hex}` as a Unix name's
@@ -138,7 +145,9 @@ fn from_part(part: Part) -> Result<OsString, String> {
     })
 }
 
-/// `["Windows", "SoftwareDistribution"]` below the root; `{"absolute": [...]}` otherwise.
+/// `["Windows", "SoftwareDistribution"]` below the root; `{"absolute": "…"}` otherwise, the whole
+/// path as one part (split into components, a Windows path like `\a:` would not rebuild as it
+/// was: `a:` is a drive).
 impl Serialize for JPath {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -150,10 +159,10 @@ impl Serialize for JPath {
             JPath::Absolute(path) => {
                 #[derive(Serialize)]
                 struct Absolute {
-                    absolute: Vec<Part>,
+                    absolute: Part,
                 }
                 Absolute {
-                    absolute: path.iter().map(to_part).collect(),
+                    absolute: to_part(path.as_os_str()),
                 }
                 .serialize(serializer)
             }
@@ -169,7 +178,7 @@ impl<'de> Deserialize<'de> for JPath {
         enum Form {
             Text(String),
             Relative(Vec<Part>),
-            Absolute { absolute: Vec<Part> },
+            Absolute { absolute: Part },
         }
         let parts = |parts: Vec<Part>| -> Result<Vec<OsString>, D::Error> {
             parts
@@ -182,14 +191,14 @@ impl<'de> Deserialize<'de> for JPath {
             Form::Relative(list) => {
                 let list = parts(list)?;
                 // Only plain names: a journal cannot climb out of the volume with `..`.
-                if list.iter().any(|p| {
-                    p.is_empty() || p == ".." || p == "." || Path::new(p).components().count() != 1
-                }) {
+                if !list.iter().all(|p| plain_name(p)) {
                     return Err(D::Error::custom("a journal path holds only plain names"));
                 }
                 JPath::Relative(list)
             }
-            Form::Absolute { absolute } => JPath::Absolute(parts(absolute)?.iter().collect()),
+            Form::Absolute { absolute } => JPath::Absolute(PathBuf::from(
+                from_part(absolute).map_err(D::Error::custom)?,
+            )),
         })
     }
 }
@@ -225,6 +234,15 @@ mod tests {
         );
         for bad in [r#"["..","etc"]"#, r#"["a/b"]"#, r#"[""]"#, r#"["."]"#] {
             assert!(serde_json::from_str::<JPath>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_absolute_path_rebuilds_exactly_even_where_a_component_looks_like_a_drive() {
+        for text in [r"\a:", "/tmp/x", r"C:\Windows", "a:"] {
+            let p = JPath::Absolute(PathBuf::from(text));
+            let back: JPath = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+            assert_eq!(back, p, "{text}");
         }
     }
 

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 
 use super::read::{self, Unreadable};
 use super::{Record, Run, Start};
-use crate::folders::layout::find_child;
 use crate::machine::Mode;
 
 /// Runs kept: also the audit trail `status` reads.
@@ -120,32 +119,14 @@ impl Store {
         Ok(())
     }
 
-    /// The journal folder for the Windows at `windows_dir`: online `%ProgramData%\wufix\journal`
-    /// (or, without that variable, ProgramData beside the Windows folder); offline the same path
-    /// on the mounted volume.
-    pub fn for_windows(windows_dir: &Path, mode: Mode) -> Store {
-        let root = windows_dir.parent().unwrap_or(windows_dir);
-        // The journal lives with the Windows it describes: %ProgramData% belongs to the running
-        // one only.
-        let running = mode == Mode::Online
-            && crate::sys::running_windows_dir()
-                .is_some_and(|w| same_file::is_same_file(w, windows_dir).unwrap_or(false));
-        match (running, std::env::var_os("ProgramData")) {
-            (true, Some(data)) => {
-                let data = PathBuf::from(data);
-                Store::below(&data.clone(), data.join("wufix").join("journal"))
-            }
-            _ => Store::offline(root),
-        }
+    /// The journal folder of `home`.
+    pub fn of(home: &crate::home::Home) -> Store {
+        Store::below(&home.base, home.journal())
     }
 
-    /// The journal folder on a volume whose root is `root` (it holds the Windows folder), found
-    /// ignoring case as Windows would.
-    pub fn offline(root: &Path) -> Store {
-        let data = find_child(root, "ProgramData").unwrap_or_else(|| root.join("ProgramData"));
-        let wufix = find_child(&data, "wufix").unwrap_or_else(|| data.join("wufix"));
-        let dir = find_child(&wufix, "journal").unwrap_or_else(|| wufix.join("journal"));
-        Store::below(root, dir)
+    /// The journal folder for the Windows at `windows_dir` (see [`crate::home::Home`]).
+    pub fn for_windows(windows_dir: &Path, mode: Mode) -> Store {
+        Store::of(&crate::home::Home::for_windows(windows_dir, mode))
     }
 
     pub fn dir(&self) -> &Path {

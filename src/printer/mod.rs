@@ -26,8 +26,10 @@ use crate::servicing::ServicingCheck;
 
 pub struct Printer {
     json: bool,
-    /// A file that also gets the reset report (the elevated copy's, for the window that waits).
-    report_copy: Option<std::path::PathBuf>,
+    /// A pipe that also gets the report and errors: the elevated copy's, for the window that
+    /// waits. Opened at the first write, kept open to the end of the process.
+    report_copy: Option<String>,
+    copy: Mutex<Option<std::fs::File>>,
     /// The spinner or bar on stderr while a person waits; only on a terminal, never with JSON.
     live: Mutex<Option<meter::Live>>,
 }
@@ -42,34 +44,48 @@ impl Printer {
             json,
             report_copy: None,
             live: Mutex::new(None),
+            copy: Mutex::new(None),
         }
     }
 
-    /// Also write the reset report to `path`.
-    pub fn with_report_copy(mut self, path: Option<std::path::PathBuf>) -> Self {
-        self.report_copy = path;
+    /// Also send the report to the pipe `name` (a name `sys::cmdline::is_report_pipe` accepts).
+    pub fn with_report_copy(mut self, name: Option<String>) -> Self {
+        self.report_copy = name;
         self
     }
 
     /// The report to stdout, and to the report copy if there is one.
     fn report_out(&self, text: &str) {
         self.out(text);
-        if let Some(path) = &self.report_copy {
-            // Written by an elevated copy into the user's temp folder: a new file only, so a name
-            // planted there in advance (a link to a system file) is refused, never written through.
-            // Plain text: colour codes are for terminals.
-            let plain = anstream::adapter::strip_str(text).to_string();
-            let written = OpenOptions::new()
+        self.send_copy(text);
+    }
+
+    /// `text` to the waiting window's pipe, when there is one.
+    fn send_copy(&self, text: &str) {
+        let Some(pipe) = &self.report_copy else {
+            return;
+        };
+        let mut copy = self.copy.lock().unwrap_or_else(|e| e.into_inner());
+        // The pipe the waiting window made (only SYSTEM and Administrators may open it);
+        // opened, never created: a name that is not there is an error, not a new file.
+        // Plain text: colour codes are for terminals.
+        let plain = anstream::adapter::strip_str(text).to_string();
+        let sent = match copy.as_mut() {
+            Some(sink) => sink.write_all(plain.as_bytes()),
+            None => OpenOptions::new()
                 .write(true)
-                .create_new(true)
-                .open(path)
-                .and_then(|mut file| file.write_all(plain.as_bytes()));
-            if let Err(err) = written {
-                self.err(&format!(
-                    "wufix: cannot save the report to {}: {err}\n",
-                    path.display()
-                ));
-            }
+                .open(pipe)
+                .and_then(|mut sink| {
+                    sink.write_all(plain.as_bytes())?;
+                    *copy = Some(sink);
+                    Ok(())
+                }),
+        };
+        if let Err(err) = sent {
+            drop(copy);
+            self.err(&format!(
+                "wufix: cannot hand the report back to the waiting window: {err}\n"
+            ));
         }
     }
 
@@ -145,6 +161,7 @@ impl Printer {
             "{}\n",
             paint(&format!("wufix: {}", clean(message)), RED)
         ));
+        self.send_copy(&format!("wufix: {}\n", clean(message)));
     }
 
     /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
@@ -271,6 +288,15 @@ pub fn clean(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A multi-line report from another process (the elevated copy): each line cleaned, the line
+/// breaks kept.
+pub fn clean_report(text: &str) -> String {
+    text.lines()
+        .map(|line| clean(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Unicode format characters that reorder or hide text on a terminal: the bidirectional

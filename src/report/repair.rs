@@ -91,6 +91,9 @@ pub struct ScanReport {
     /// Applicable updates found, when it succeeded.
     pub updates: Option<u32>,
     pub timed_out: bool,
+    /// The agent said "succeeded with errors": not counted as a working Windows Update.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub with_errors: bool,
     /// Why no scan result: the agent could not be asked at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -107,6 +110,7 @@ impl ScanReport {
             meaning: e.meaning,
             updates: scan.updates,
             timed_out: scan.timed_out,
+            with_errors: scan.with_errors,
             error: None,
         }
     }
@@ -120,6 +124,7 @@ impl ScanReport {
             meaning: None,
             updates: None,
             timed_out: false,
+            with_errors: false,
             error: Some(err),
         }
     }
@@ -130,7 +135,10 @@ impl ScanReport {
             return format!("the scan could not be started: {err}");
         }
         if self.timed_out {
-            return "the scan did not finish in time".into();
+            return "the scan did not finish in time (it was asked to stop)".into();
+        }
+        if self.with_errors {
+            return "the scan finished with errors (some of what it searched failed): not yet proof that Windows Update works".into();
         }
         if self.succeeded {
             return match self.updates {

@@ -585,25 +585,33 @@ impl Platform for FakePlatform {
             .collect())
     }
 
-    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
+    fn relaunch_elevated(&self, args: &[String]) -> Result<super::Relaunched, SysError> {
         let mut inner = self.inner.lock().unwrap();
         inner.relaunches.push(args.to_vec());
-        inner
+        let code = inner
             .relaunch_answer
-            .ok_or_else(|| SysError::Os(std::io::Error::from_raw_os_error(1223)))
+            .ok_or_else(|| SysError::Os(std::io::Error::from_raw_os_error(1223)))?;
+        Ok(super::Relaunched {
+            code,
+            report: Some(format!("the elevated copy's report (exit {code})\n")),
+        })
     }
 
     fn registry(&self) -> &dyn Registry {
         self
     }
 
-    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
+    fn reset_lock_held(&self, _home: &std::path::Path) -> Result<bool, SysError> {
+        Ok(self.inner.lock().unwrap().locked)
+    }
+
+    fn lock_reset(&self, _home: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
         let mut inner = self.inner.lock().unwrap();
         if inner.locked_attempts > 0 {
             inner.locked_attempts -= 1;
             return Ok(None);
         }
-        Ok((!inner.locked).then(|| ResetLock(Box::new(()))))
+        Ok((!inner.locked).then(|| ResetLock::new(())))
     }
 
     fn service_dacl(&self, name: &str) -> Result<String, SysError> {
@@ -670,10 +678,11 @@ impl Platform for FakePlatform {
             hresult: 0x8000_4005,
             updates: None,
             timed_out: false,
+            with_errors: false,
         }))
     }
 
-    fn owned_by_admin_or_me(&self, _path: &std::path::Path) -> Result<bool, SysError> {
+    fn owned_by_trusted(&self, _path: &std::path::Path) -> Result<bool, SysError> {
         Ok(!self.inner.lock().unwrap().planted)
     }
 

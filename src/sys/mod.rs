@@ -20,10 +20,12 @@ pub mod windows;
 
 #[cfg(test)]
 pub mod fake;
+pub mod home;
 
 mod fs;
 pub mod programs;
 pub mod registry;
+pub mod search;
 pub use fs::{free_space, is_sharing_violation, open_lone_file_to_append, rename_noreplace};
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};
@@ -188,10 +190,11 @@ pub trait Platform: Sync {
     fn is_elevated(&self) -> Result<bool, SysError>;
     /// Restart Windows (with a short grace period for the user to save work).
     fn restart_windows(&self) -> Result<(), SysError>;
-    /// Start this program again elevated (a UAC prompt) with `args`, in the same folder, wait for
-    /// it and return its exit code. The user declining the prompt is an error for which
+    /// Start this program again elevated (a UAC prompt) with `args` and
+    /// `--report-pipe <name>`, in the same folder, wait for it and return its exit code and the
+    /// report it handed back. The user declining the prompt is an error for which
     /// [`SysError::is_cancelled`] is true.
-    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
+    fn relaunch_elevated(&self, args: &[String]) -> Result<Relaunched, SysError> {
         let _ = args;
         Err(SysError::Offline)
     }
@@ -233,9 +236,9 @@ pub trait Platform: Sync {
         let _ = (timeout, cancel);
         Err(SysError::Offline)
     }
-    /// Whether the file at `path` is owned by Administrators, SYSTEM or this process's user (not
-    /// by another, ordinary user who could have planted it).
-    fn owned_by_admin_or_me(&self, path: &std::path::Path) -> Result<bool, SysError> {
+    /// Whether the file at `path` is owned by SYSTEM, Administrators or TrustedInstaller (not
+    /// by an ordinary user — this one included — who could have planted it).
+    fn owned_by_trusted(&self, path: &std::path::Path) -> Result<bool, SysError> {
         let _ = path;
         Err(SysError::Offline)
     }
@@ -253,8 +256,13 @@ pub trait Platform: Sync {
         query: &str,
         limit: usize,
     ) -> Result<Vec<String>, SysError>;
-    /// Claim the installation for one reset; `None` when another process holds it.
-    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError>;
+    /// Secure wufix's folder `home` on the installation and claim it for one run (its lock
+    /// file); `None` when another process holds it.
+    fn lock_reset(&self, home: &std::path::Path) -> Result<Option<ResetLock>, SysError>;
+    /// Whether a run holds the lock of `home`, found without making or changing anything.
+    fn reset_lock_held(&self, home: &std::path::Path) -> Result<bool, SysError> {
+        home::held(home)
+    }
     /// Which of `names` (executable file names, ignoring case) run as processes now.
     fn running_processes(&self, names: &[&str]) -> Result<Vec<String>, SysError>;
     /// When the process `pid` began, in the unit [`process_started`] uses; `None` when no
@@ -309,24 +317,62 @@ pub struct Scan {
     pub hresult: u32,
     /// How many applicable updates it found, when it succeeded.
     pub updates: Option<u32>,
-    /// The search did not answer within the timeout (it is left running in the background).
+    /// The search did not answer within the timeout (it was asked to abort).
     pub timed_out: bool,
+    /// The agent said "succeeded with errors" (`orcSucceededWithErrors`): some of what it
+    /// searched failed, so this is no proof that Windows Update works.
+    pub with_errors: bool,
 }
 
 impl Scan {
     pub fn succeeded(&self) -> bool {
-        !self.timed_out && self.hresult & 0x8000_0000 == 0
+        !self.timed_out && !self.with_errors && self.hresult & 0x8000_0000 == 0
     }
 }
 
+/// How an elevated copy ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relaunched {
+    pub code: u32,
+    /// What it printed as its report (and its errors), when it handed anything back.
+    pub report: Option<String>,
+}
+
 /// Held while a reset runs; dropping it lets the next one in.
-pub struct ResetLock(pub Box<dyn Send>);
+pub struct ResetLock {
+    pub guard: Box<dyn Send>,
+    /// What stood where wufix keeps its files and was set aside (a link, a folder someone else
+    /// owns), to say.
+    pub set_aside: Vec<PathBuf>,
+}
+
+impl ResetLock {
+    pub fn new(guard: impl Send + 'static) -> Self {
+        ResetLock {
+            guard: Box::new(guard),
+            set_aside: Vec::new(),
+        }
+    }
+}
 
 /// The Windows folder of the Windows this process runs on; `None` on other systems.
 pub fn running_windows_dir() -> Option<PathBuf> {
     #[cfg(windows)]
     {
         windows::system_windows_dir().ok()
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
+
+/// ProgramData of the Windows this process runs on, from the shell (never the environment);
+/// `None` on other systems.
+pub fn program_data() -> Option<PathBuf> {
+    #[cfg(windows)]
+    {
+        windows::program_data().ok()
     }
     #[cfg(not(windows))]
     {

@@ -45,39 +45,10 @@ impl Platform for Offline {
     ) -> Result<Vec<String>, SysError> {
         Err(SysError::Offline)
     }
-    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
-        lock_installation(&self.windows_dir)
+    fn lock_reset(&self, home: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
+        super::home::lock(home)
     }
     fn running_processes(&self, _names: &[&str]) -> Result<Vec<String>, SysError> {
         Err(SysError::Offline)
     }
-}
-
-/// Two technicians' resets of one mounted installation must not interleave: an advisory lock on
-/// its Windows folder, released when the process ends, however it ends.
-#[cfg(unix)]
-fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
-    use rustix::fs::{FlockOperation, Mode, OFlags};
-    let fd = rustix::fs::open(
-        windows_dir,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| SysError::Os(e.into()))?;
-    match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(Some(ResetLock(Box::new(fd)))),
-        Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
-        // A file system without locks (some network and FUSE mounts): a technician must still
-        // be able to repair the disk, so go on without one rather than refuse.
-        Err(rustix::io::Errno::NOLCK | rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::NOSYS) => {
-            Ok(Some(ResetLock(Box::new(()))))
-        }
-        Err(err) => Err(SysError::Os(err.into())),
-    }
-}
-
-/// On Windows (WinPE) a named mutex per installation (its path's checksum in the name).
-#[cfg(windows)]
-fn lock_installation(windows_dir: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
-    Ok(super::windows::lock_installation(windows_dir)?.map(|handle| ResetLock(Box::new(handle))))
 }

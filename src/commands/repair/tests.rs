@@ -27,11 +27,13 @@ const FAIL: Scan = Scan {
     hresult: 0x8024_4018,
     updates: None,
     timed_out: false,
+    with_errors: false,
 };
 const OK: Scan = Scan {
     hresult: 0,
     updates: Some(3),
     timed_out: false,
+    with_errors: false,
 };
 const TAMPERED: &str = "D:(A;;CCLCSWLORC;;;AU)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)";
 const BITS_DEFAULT: &str = "D:(A;CI;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)";
@@ -183,6 +185,26 @@ fn the_ladder_stops_at_the_first_rung_after_which_the_scan_succeeds() {
     assert!(sys.dacl_writes().is_empty());
     assert!(sys.runs().is_empty(), "{:?}", sys.runs());
     assert_eq!(sys.state("wuauserv"), ServiceState::Running);
+}
+
+#[test]
+fn a_scan_that_succeeded_with_errors_is_no_fix_and_the_ladder_climbs() {
+    let m = machine();
+    let with_errors = Scan {
+        with_errors: true,
+        ..OK
+    };
+    let sys = platform().scans(&[with_errors, OK]);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Full));
+    assert_eq!(exit, Exit::Ok);
+    assert_eq!(report.fixed_by, Some(Rung::Full));
+    let first = report.rungs[0].scan.as_ref().unwrap();
+    assert!(!first.succeeded && first.with_errors);
+    assert!(
+        first.describe().contains("finished with errors"),
+        "{}",
+        first.describe()
+    );
 }
 
 #[test]
@@ -728,7 +750,10 @@ fn a_journal_an_ordinary_user_planted_puts_no_setting_back() {
 
     let planted = sys.files_planted();
     let note = crate::reversal::keep_trusted_settings(&mut pick, &planted).expect("a note");
-    assert!(note.contains("not owned by an administrator"), "{note}");
+    assert!(
+        note.contains("is not owned by SYSTEM, Administrators or TrustedInstaller"),
+        "{note}"
+    );
     assert!(pick.settings.is_empty());
 }
 
@@ -763,6 +788,7 @@ fn a_scan_that_still_fails_with_a_network_error_points_at_the_network_steps() {
         hresult: 0x8024_402C,
         updates: None,
         timed_out: false,
+        with_errors: false,
     };
     let sys = platform().scans(&[network_failure]);
     let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Light));

@@ -8,8 +8,8 @@
 use super::evidence::{Evidence, Failure, Kind, Operation};
 use super::line::{Level, Line, csi_body, status};
 use super::recent::Recent;
-use std::rc::Rc;
 use crate::explain;
+use std::rc::Rc;
 
 /// What follows the literal `marker` in `text`. The reader looks for several markers in every
 /// session line: each is a memchr searcher built once, not a search set up per line.
@@ -584,7 +584,6 @@ fn token(text: &str) -> &str {
     let end = text.bytes().position(|b| blank(&b)).unwrap_or(text.len());
     text[..end].trim_end_matches([',', '.', ';'])
 }
-
 
 /// The first quoted name: `[l:10]'opencl.dll'` or `[l:20{10}]"opencl.dll"`.
 fn quoted(text: &str) -> Option<String> {

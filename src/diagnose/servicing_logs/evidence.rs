@@ -202,7 +202,7 @@ impl Evidence {
         if let Some(success) = success.filter(|s| **s > group.last) {
             return Standing::Superseded(success.clone());
         }
-        match (days(&group.last), self.timeline.end()) {
+        match (super::timeline::days(&group.last), self.timeline.end()) {
             (Some(then), Some(end)) if end - then > STALE_DAYS => Standing::Stale,
             _ => Standing::Stands,
         }
@@ -231,13 +231,6 @@ fn minutes_apart(a: &str, b: &str) -> i64 {
         (Some(a), Some(b)) => (a.duration_until(b).as_secs() / 60).abs(),
         _ => i64::MAX,
     }
-}
-
-/// Days since 2000-01-01 of a `2026-11-20 08:15:00` time, for differences only.
-pub fn days(time: &str) -> Option<i64> {
-    let date: jiff::civil::Date = time.get(..10)?.parse().ok()?;
-    let epoch = jiff::civil::date(2000, 1, 1);
-    Some(epoch.until(date).ok()?.get_days() as i64)
 }
 
 #[cfg(test)]

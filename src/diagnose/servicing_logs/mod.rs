@@ -38,7 +38,7 @@ pub fn check(layout: &Layout, mode: Mode, today: Option<jiff::civil::Date>) -> V
         return vec![Finding::unavailable(
             "servicing-logs",
             "the servicing logs",
-            &format!("not read: {}", logs.refused.join("; ")),
+            format!("not read: {}", logs.refused.join("; ")),
         )];
     }
     if logs.cbs.is_empty() && logs.dism.is_none() {
@@ -52,7 +52,7 @@ pub fn check(layout: &Layout, mode: Mode, today: Option<jiff::civil::Date>) -> V
     let mut evidence = Evidence::default();
     evidence
         .timeline
-        .today(today.and_then(|d| evidence::days(&d.to_string())));
+        .today(today.and_then(|d| timeline::days(&d.to_string())));
     let mut unread: Vec<String> = logs.refused.clone();
     // CBS logs oldest first, then dism.log; a reader's file number is its place in `files`.
     let files: Vec<&Path> = logs

@@ -27,7 +27,6 @@ impl<T, const CAP: usize> Default for Recent<T, CAP> {
 }
 
 impl<T, const CAP: usize> Recent<T, CAP> {
-
     fn find(&self, name: &str) -> Option<u64> {
         match &self.last {
             Some((last, at)) if **last == *name && self.items.contains_key(at) => Some(*at),

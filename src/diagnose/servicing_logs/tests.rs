@@ -101,11 +101,15 @@ fn failed_update(kb: u32) -> String {
     cbs_line(
         "Info",
         "CBS",
-        &format!("Exec: Processing started.  Client: WindowsUpdateAgent, Session: {kb}_1, Package: {package}, Rebid: 0"),
+        &format!(
+            "Exec: Processing started.  Client: WindowsUpdateAgent, Session: {kb}_1, Package: {package}, Rebid: 0"
+        ),
     ) + &cbs_line(
         "Error",
         "CBS",
-        &format!("Exec: Processing complete.  Session: {kb}_1, Package: {package}, Identifier: KB{kb} [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]"),
+        &format!(
+            "Exec: Processing complete.  Session: {kb}_1, Package: {package}, Identifier: KB{kb} [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]"
+        ),
     )
 }
 
@@ -116,7 +120,10 @@ fn thousands_of_installer_failures_give_a_few_words_and_the_rollback_is_never_lo
         text += &cbs_line(
             "Error",
             "CSI",
-            &format!("0000000c (F) Failed execution of queue item Installer: Inst{n:05}{} ({{b2f0ec7a}}) with HRESULT HRESULT_FROM_WIN32(1168).", "x".repeat(500)),
+            &format!(
+                "0000000c (F) Failed execution of queue item Installer: Inst{n:05}{} ({{b2f0ec7a}}) with HRESULT HRESULT_FROM_WIN32(1168).",
+                "x".repeat(500)
+            ),
         );
     }
     text += &cbs_line(
@@ -130,9 +137,18 @@ fn thousands_of_installer_failures_give_a_few_words_and_the_rollback_is_never_lo
     assert_eq!(verdicts.len(), 1);
     let details = &verdicts[0].1.details;
     assert!(details.len() <= 8, "{details:?}");
-    assert!(details.iter().any(|d| d.contains("Inst00000")), "{details:?}");
-    assert!(details.iter().any(|d| d.contains("rolled back")), "{details:?}");
-    assert!(details.iter().all(|d| d.chars().count() <= 161), "{details:?}");
+    assert!(
+        details.iter().any(|d| d.contains("Inst00000")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("rolled back")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().all(|d| d.chars().count() <= 161),
+        "{details:?}"
+    );
 }
 
 #[test]
@@ -147,9 +163,15 @@ fn tens_of_thousands_of_distinct_failures_keep_the_newest_and_count_the_rest() {
     let e = cbs_evidence(&text);
     let verdicts = e.verdicts();
     assert!(e.forgotten > 0);
-    assert_eq!(verdicts.len() + e.forgotten, 5000, "every failure kept or counted");
+    assert_eq!(
+        verdicts.len() + e.forgotten,
+        5000,
+        "every failure kept or counted"
+    );
     assert!(
-        verdicts.iter().any(|(_, g)| g.subject.contains("KB1004999")),
+        verdicts
+            .iter()
+            .any(|(_, g)| g.subject.contains("KB1004999")),
         "the newest is kept"
     );
 }

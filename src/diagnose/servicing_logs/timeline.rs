@@ -9,8 +9,6 @@
 
 use std::collections::VecDeque;
 
-use super::evidence::days;
-
 /// Lines at the end of a file whose median day is the file's end.
 const TAIL: usize = 31;
 /// How far a companion log may end beyond CBS.log and still be believed.
@@ -81,6 +79,13 @@ impl FileEnd {
         days.sort_unstable();
         days.get(days.len() / 2).copied()
     }
+}
+
+/// Days since 2000-01-01 of a `2026-11-20 08:15:00` time, for differences only.
+pub fn days(time: &str) -> Option<i64> {
+    let date: jiff::civil::Date = time.get(..10)?.parse().ok()?;
+    let epoch = jiff::civil::date(2000, 1, 1);
+    Some(epoch.until(date).ok()?.get_days() as i64)
 }
 
 #[cfg(test)]

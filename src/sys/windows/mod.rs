@@ -18,7 +18,9 @@ mod elevate;
 mod events;
 pub mod files;
 mod holders;
-mod lock;
+pub mod home;
+mod wine;
+pub use wine::under_wine;
 pub mod message;
 pub mod processes;
 mod registry;
@@ -85,8 +87,9 @@ impl Platform for Windows {
     fn restart_windows(&self) -> Result<(), SysError> {
         Ok(token::restart_windows()?)
     }
-    fn relaunch_elevated(&self, args: &[String]) -> Result<u32, SysError> {
-        Ok(elevate::relaunch_elevated(args)?)
+    fn relaunch_elevated(&self, args: &[String]) -> Result<super::Relaunched, SysError> {
+        let (code, report) = elevate::relaunch_elevated(args)?;
+        Ok(super::Relaunched { code, report })
     }
     fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<Holder>, SysError> {
         Ok(holders::holders(paths)?)
@@ -123,27 +126,49 @@ impl Platform for Windows {
     ) -> Result<super::Scan, SysError> {
         Ok(scan::scan(timeout, cancel)?)
     }
-    fn owned_by_admin_or_me(&self, path: &std::path::Path) -> Result<bool, SysError> {
-        Ok(security::owned_by_admin_or_me(path)?)
+    fn owned_by_trusted(&self, path: &std::path::Path) -> Result<bool, SysError> {
+        Ok(home::owned_by_trusted(path)?)
     }
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(domain::joined()?)
     }
-    fn lock_reset(&self) -> Result<Option<ResetLock>, SysError> {
-        Ok(lock_machine()?.map(|handle| ResetLock(Box::new(handle))))
+    fn lock_reset(&self, home: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
+        crate::sys::home::lock(home)
     }
 }
 
-/// The machine-wide reset lock, or `None` when another process holds it.
-pub fn lock_machine() -> io::Result<Option<std::os::windows::io::OwnedHandle>> {
-    lock::acquire()
-}
-
-/// The lock of one mounted installation, or `None` when another process holds it.
-pub fn lock_installation(
-    windows_dir: &std::path::Path,
-) -> io::Result<Option<std::os::windows::io::OwnedHandle>> {
-    lock::acquire_for(windows_dir)
+/// ProgramData as the shell knows it (`FOLDERID_ProgramData`), not as the environment says: a
+/// user's `HKCU\Environment` overrides `%ProgramData%` even for a copy elevated through UAC.
+pub fn program_data() -> io::Result<PathBuf> {
+    use windows_sys::Win32::System::Com::CoTaskMemFree;
+    use windows_sys::Win32::UI::Shell::{
+        FOLDERID_ProgramData, KF_FLAG_DEFAULT, SHGetKnownFolderPath,
+    };
+    let mut path: windows_sys::core::PWSTR = std::ptr::null_mut();
+    // SAFETY: the folder id is a static GUID; no token (this user); `path` receives a string
+    // the shell allocates with CoTaskMemAlloc, freed below whatever the result.
+    let status = unsafe {
+        SHGetKnownFolderPath(
+            &FOLDERID_ProgramData,
+            KF_FLAG_DEFAULT as u32,
+            std::ptr::null_mut(),
+            &mut path,
+        )
+    };
+    let text = (!path.is_null()).then(|| {
+        // SAFETY: on success the shell wrote a NUL-terminated string; read up to the NUL.
+        let units = unsafe {
+            let len = (0..).take_while(|&i| *path.add(i) != 0).count();
+            std::slice::from_raw_parts(path, len)
+        };
+        OsString::from_wide(units)
+    });
+    // SAFETY: `path` came from SHGetKnownFolderPath (or is null, which CoTaskMemFree accepts).
+    unsafe { CoTaskMemFree(path.cast()) };
+    match (status, text) {
+        (0, Some(text)) => Ok(PathBuf::from(text)),
+        _ => Err(io::Error::from_raw_os_error(status)),
+    }
 }
 
 /// Whether this process is alone on its console: Explorer made the console for it (a

@@ -80,6 +80,20 @@ pub fn started(pid: u32) -> io::Result<Option<u64>> {
     if ok == 0 {
         return Err(io::Error::last_os_error());
     }
+    // A process that has ended lives on as an object while anyone holds a handle to it (the
+    // parent that started it, a monitoring agent): ended is not running. STILL_ACTIVE (259) is
+    // what a running process answers; wufix never exits with that code.
+    let mut code = 0u32;
+    // SAFETY: the handle is live with query rights; `code` is a valid out-pointer.
+    let queried = unsafe {
+        windows_sys::Win32::System::Threading::GetExitCodeProcess(
+            std::os::windows::io::AsRawHandle::as_raw_handle(&process),
+            &mut code,
+        )
+    };
+    if queried != 0 && code != windows_sys::Win32::Foundation::STILL_ACTIVE as u32 {
+        return Ok(None);
+    }
     Ok(Some(
         ((created.dwHighDateTime as u64) << 32) | created.dwLowDateTime as u64,
     ))

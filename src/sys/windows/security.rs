@@ -6,13 +6,9 @@ use std::ptr;
 use windows_sys::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, GetLastError, HLOCAL, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
     ConvertSecurityDescriptorToStringSecurityDescriptorW,
-    ConvertStringSecurityDescriptorToSecurityDescriptorW, GetNamedSecurityInfoW, SDDL_REVISION_1,
-    SE_FILE_OBJECT,
+    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
 };
-use windows_sys::Win32::Security::{
-    DACL_SECURITY_INFORMATION, EqualSid, IsWellKnownSid, OWNER_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, WinBuiltinAdministratorsSid, WinLocalSystemSid,
-};
+use windows_sys::Win32::Security::{DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR};
 use windows_sys::Win32::System::Services::{
     CloseServiceHandle, OpenSCManagerW, OpenServiceW, QueryServiceObjectSecurity, SC_HANDLE,
     SC_MANAGER_CONNECT, SetServiceObjectSecurity,
@@ -122,44 +118,6 @@ pub fn dacl(name: &str) -> Result<String, SysError> {
     let sddl = String::from_utf16_lossy(&units[..end]);
     drop(owned);
     Ok(sddl)
-}
-
-/// Whether the file at `path` is owned by Administrators, SYSTEM or the user this process runs
-/// as: a file an ordinary user planted is owned by that user.
-pub fn owned_by_admin_or_me(path: &std::path::Path) -> std::io::Result<bool> {
-    use std::os::windows::ffi::OsStrExt;
-    let wide: Vec<u16> = path.as_os_str().encode_wide().chain(Some(0)).collect();
-    let mut owner: PSID = ptr::null_mut();
-    let mut descriptor: PSECURITY_DESCRIPTOR = ptr::null_mut();
-    // SAFETY: `wide` is NUL-terminated; `owner` points into `descriptor`, which the call
-    // allocates with LocalAlloc and `Local` frees; the other outputs are not asked for.
-    let status = unsafe {
-        GetNamedSecurityInfoW(
-            wide.as_ptr(),
-            SE_FILE_OBJECT,
-            OWNER_SECURITY_INFORMATION,
-            &mut owner,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            &mut descriptor,
-        )
-    };
-    if status != 0 {
-        return Err(std::io::Error::from_raw_os_error(status as i32));
-    }
-    let _owned = Local(descriptor);
-    if owner.is_null() {
-        return Ok(false);
-    }
-    let me = super::token::user_sid()?;
-    // SAFETY: `owner` is a valid SID inside the live descriptor; `me` holds a whole SID.
-    let trusted = unsafe {
-        IsWellKnownSid(owner, WinBuiltinAdministratorsSid) != 0
-            || IsWellKnownSid(owner, WinLocalSystemSid) != 0
-            || EqualSid(owner, me.as_ptr() as PSID) != 0
-    };
-    Ok(trusted)
 }
 
 pub fn set_dacl(name: &str, sddl: &str) -> Result<(), SysError> {

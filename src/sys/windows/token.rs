@@ -6,10 +6,9 @@ use std::ptr;
 
 use windows_sys::Win32::Foundation::{ERROR_NOT_ALL_ASSIGNED, GetLastError, HANDLE, LUID};
 use windows_sys::Win32::Security::{
-    AdjustTokenPrivileges, GetLengthSid, GetTokenInformation, LUID_AND_ATTRIBUTES,
-    LookupPrivilegeValueW, SE_PRIVILEGE_ENABLED, SE_SHUTDOWN_NAME, TOKEN_ACCESS_MASK,
-    TOKEN_ADJUST_PRIVILEGES, TOKEN_ELEVATION, TOKEN_PRIVILEGES, TOKEN_QUERY, TOKEN_USER,
-    TokenElevation, TokenUser,
+    AdjustTokenPrivileges, GetTokenInformation, LUID_AND_ATTRIBUTES, LookupPrivilegeValueW,
+    SE_PRIVILEGE_ENABLED, SE_SHUTDOWN_NAME, TOKEN_ACCESS_MASK, TOKEN_ADJUST_PRIVILEGES,
+    TOKEN_ELEVATION, TOKEN_PRIVILEGES, TOKEN_QUERY, TokenElevation,
 };
 use windows_sys::Win32::System::Shutdown::{
     InitiateSystemShutdownExW, SHTDN_REASON_FLAG_PLANNED, SHTDN_REASON_MAJOR_SOFTWARE,
@@ -52,41 +51,6 @@ pub fn is_elevated() -> io::Result<bool> {
         return Err(io::Error::last_os_error());
     }
     Ok(elevation.TokenIsElevated != 0)
-}
-
-/// The SID of the user this process runs as, as bytes (a self-contained SID).
-pub fn user_sid() -> io::Result<Vec<u8>> {
-    let token = open_process_token(TOKEN_QUERY)?;
-    let mut buf = vec![0u8; 256];
-    loop {
-        let mut returned = 0u32;
-        // SAFETY: the token is open for TOKEN_QUERY; `buf` is writable for the size passed.
-        let ok = unsafe {
-            GetTokenInformation(
-                token.as_raw_handle(),
-                TokenUser,
-                buf.as_mut_ptr().cast(),
-                buf.len() as u32,
-                &mut returned,
-            )
-        };
-        if ok != 0 {
-            break;
-        }
-        if returned as usize > buf.len() {
-            buf.resize(returned as usize, 0);
-            continue;
-        }
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the call succeeded, so `buf` starts with a TOKEN_USER whose SID points into `buf`
-    // (read unaligned: a Vec<u8> promises no alignment) and is valid while `buf` lives.
-    let sid = unsafe {
-        let user: TOKEN_USER = ptr::read_unaligned(buf.as_ptr().cast());
-        let len = GetLengthSid(user.User.Sid) as usize;
-        std::slice::from_raw_parts(user.User.Sid.cast::<u8>(), len).to_vec()
-    };
-    Ok(sid)
 }
 
 fn enable_shutdown_privilege() -> io::Result<()> {
