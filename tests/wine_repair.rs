@@ -280,7 +280,15 @@ fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_put
         .into_iter()
         .find(|s| s["action"] == "register-dlls")
         .unwrap();
-    assert_eq!(dlls["outcome"], "done", "{dlls:#}");
+    // Wine's prefix says Windows 10 or later: the XP/7-era re-registration is skipped, saying why.
+    assert_eq!(dlls["outcome"], "skipped", "{dlls:#}");
+    assert!(
+        dlls["detail"]
+            .as_str()
+            .unwrap()
+            .contains("TrustedInstaller"),
+        "{dlls:#}"
+    );
     // The organisation's controls were seen and named.
     assert_eq!(report["managed"]["wsus"], "http://wsus.test:8530");
     assert_eq!(report["managed"]["mdm"], "MS DM Server");
@@ -562,6 +570,31 @@ fn the_deep_rung_runs_dism_then_sfc_and_reads_their_output_and_exit_codes() {
         .unwrap();
     assert_eq!(sfc["outcome"], "failed", "{sfc:#}");
     let _ = fs::remove_file(r"C:\wufix-test\dism.exit");
+
+    // A German sfc that could not repair everything: its words are not English, its [SR] lines
+    // in CBS.log are, and they decide. The line an earlier run left does not count.
+    fs::write(r"C:\wufix-test\sfc.verdict", "unable-de").unwrap();
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "deep",
+        "--up-to",
+        "deep",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    let report = json(&out);
+    let sfc = all_steps(&report)
+        .into_iter()
+        .find(|s| s["action"] == "sfc")
+        .unwrap();
+    assert_eq!(sfc["outcome"], "failed", "{sfc:#}");
+    assert!(
+        sfc["detail"].as_str().unwrap().contains("could not repair"),
+        "{sfc:#}"
+    );
+    let _ = fs::remove_file(r"C:\windows\Logs\CBS\CBS.log");
     let _ = fs::remove_file(r"C:\wufix-test\sfc.verdict");
 }
 

@@ -15,11 +15,25 @@ use crate::sys::Platform;
 /// How many of a program's last lines the report keeps.
 const OUTPUT_LINES: usize = 25;
 
-/// Re-register the update DLLs present on this Windows.
+/// Re-register the update DLLs present on this Windows: an XP/7-era step, skipped on Windows
+/// 10/11 and Server 2016 and later (`modern`, the build), where TrustedInstaller owns those
+/// registrations (regsvr32 as an administrator gets access denied) and re-registering shell32 or
+/// mshtml rewrites shell registrations unrelated to updates; DISM and sfc repair what matters.
 #[derive(Clone, Debug)]
 pub struct RegisterDlls {
     pub regsvr32: PathBuf,
     pub dlls: Vec<PathBuf>,
+    pub modern: Option<String>,
+}
+
+impl RegisterDlls {
+    fn skipped_here(&self) -> Option<String> {
+        self.modern.as_ref().map(|build| {
+            format!(
+                "skipped on this Windows (build {build}): from Windows 10 and Server 2016 on, TrustedInstaller owns these registrations, so regsvr32 fails with access denied and re-registering shell DLLs rewrites the shell's own entries; DISM and sfc (the deep rung) repair what matters"
+            )
+        })
+    }
 }
 
 /// `netsh winsock reset`, the catalogue saved first.
@@ -35,10 +49,32 @@ pub struct Dism {
     pub args: Vec<String>,
 }
 
-/// sfc /scannow.
+/// sfc /scannow. Its verdict is read from the `[SR]` lines it writes to `cbs_log` while it runs
+/// (English on every Windows); its own words (localised) only where the log says nothing.
 #[derive(Clone, Debug)]
 pub struct Sfc {
     pub exe: PathBuf,
+    pub cbs_log: PathBuf,
+}
+
+/// At most this much of CBS.log is read after sfc: its own lines are a few megabytes.
+const MAX_SFC_LOG: u64 = 64 << 20;
+
+/// The `[SR]` lines CBS.log gained since it was `start` bytes long (from its start when it is
+/// now shorter: rotated while sfc ran).
+fn sfc_log_since(path: &Path, start: u64) -> tools::SfcLog {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut log = tools::SfcLog::default();
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return log;
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let from = if start <= len { start } else { 0 };
+    if file.seek(SeekFrom::Start(from)).is_err() {
+        return log;
+    }
+    let _ = crate::lines::for_each_line(file.take(MAX_SFC_LOG), |line| log.feed(line));
+    log
 }
 
 impl Fix for RegisterDlls {
@@ -51,6 +87,9 @@ impl Fix for RegisterDlls {
     }
 
     fn describe(&self) -> StepRecord {
+        if let Some(why) = self.skipped_here() {
+            return self.record(Outcome::Skipped, why);
+        }
         self.record(
             Outcome::Planned,
             format!(
@@ -62,6 +101,9 @@ impl Fix for RegisterDlls {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
+        if let Some(why) = self.skipped_here() {
+            return self.record(Outcome::Skipped, why);
+        }
         if self.dlls.is_empty() {
             return self
                 .record(
@@ -227,9 +269,13 @@ impl Fix for Sfc {
             saved: Vec::new(),
         };
         let mut out: Option<(u32, Vec<String>)> = None;
+        let before = std::fs::metadata(&self.cbs_log).map_or(0, |m| m.len());
+        let mut verdict = SfcVerdict::Unknown;
         let ran = cx.change(op, |sys, meter| {
             let (code, tail) = program(sys, meter, exe, &args, "sfc")?;
-            let verdict = tools::sfc_verdict(&tail);
+            verdict = sfc_log_since(&self.cbs_log, before)
+                .verdict()
+                .unwrap_or_else(|| tools::sfc_verdict(&tail));
             out = Some((code, tail));
             match verdict {
                 SfcVerdict::Clean | SfcVerdict::Repaired => Ok(()),
@@ -240,7 +286,6 @@ impl Fix for Sfc {
             }
         });
         let tail = out.map(|(_, t)| t).unwrap_or_default();
-        let verdict = tools::sfc_verdict(&tail);
         let log = "log: %windir%\\Logs\\CBS\\CBS.log";
         let record = match ran {
             Ok(()) => self.record(
@@ -329,4 +374,41 @@ fn journaled(
 fn with_output(mut record: StepRecord, tail: Vec<String>) -> StepRecord {
     record.output = tail;
     record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_sfc_wrote_to_cbs_log_since_it_started_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("CBS.log");
+        let sr = |m: &str| {
+            format!("2026-11-20 08:15:00, Info                  CSI    00000008 [SR] {m}\r\n")
+        };
+        // An earlier run's failure, before sfc started: not this run's.
+        std::fs::write(&log, sr("Cannot repair member file [l:10]'opencl.dll'")).unwrap();
+        let start = std::fs::metadata(&log).unwrap().len();
+        let mut text = std::fs::read_to_string(&log).unwrap();
+        text.push_str(&sr("Verifying 100 components"));
+        text.push_str(&sr("Verify complete"));
+        std::fs::write(&log, &text).unwrap();
+        assert_eq!(
+            sfc_log_since(&log, start).verdict(),
+            Some(SfcVerdict::Clean)
+        );
+        // Rotated while sfc ran (now shorter than at the start): read from its beginning.
+        std::fs::write(
+            &log,
+            sr("Repairing corrupted file x") + &sr("Verify complete"),
+        )
+        .unwrap();
+        assert_eq!(
+            sfc_log_since(&log, start + 1000).verdict(),
+            Some(SfcVerdict::Repaired)
+        );
+        // No log at all: no verdict from it.
+        assert_eq!(sfc_log_since(&dir.path().join("none"), 0).verdict(), None);
+    }
 }

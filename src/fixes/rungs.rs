@@ -55,6 +55,7 @@ pub fn build(
                 fixes.push(Arc::new(RegisterDlls {
                     regsvr32: tools::system32(windows_dir, "regsvr32.exe"),
                     dlls,
+                    modern: modern_build(sys),
                 }));
             }
             if opts.network {
@@ -71,10 +72,28 @@ pub fn build(
             }));
             fixes.push(Arc::new(Sfc {
                 exe: tools::system32(windows_dir, "sfc.exe"),
+                cbs_log: windows_dir.join("Logs").join("CBS").join("CBS.log"),
             }));
         }
     }
     fixes
+}
+
+/// Windows 10 (build 10240) and later, Server 2016 (14393) included: the build, as text. A
+/// build that cannot be read counts as modern: the step is only right on older Windows.
+fn modern_build(sys: &dyn Platform) -> Option<String> {
+    const CURRENT_VERSION: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    let build = ["CurrentBuild", "CurrentBuildNumber"]
+        .iter()
+        .find_map(|name| {
+            let value = sys.registry().value(CURRENT_VERSION, name).ok()??;
+            value.as_text().and_then(|t| t.trim().parse::<u32>().ok())
+        });
+    match build {
+        Some(n) if n < 10240 => None,
+        Some(n) => Some(n.to_string()),
+        None => Some("unknown".to_string()),
+    }
 }
 
 /// What could go wrong with a step of a repair, for its dry run and its question.

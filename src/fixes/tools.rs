@@ -70,13 +70,14 @@ impl Source {
     }
 }
 
-/// The percentage on a DISM progress line (`[====   42.5%   ]`), if it has one.
+/// The percentage on a DISM progress line (`[====   42.5%   ]`; `17,0%` where the decimal mark
+/// is a comma), if it has one.
 pub fn percent(line: &str) -> Option<f32> {
     let at = line.find('%')?;
     let start = line[..at]
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .map_or(0, |i| i + 1);
-    let value: f32 = line[start..at].parse().ok()?;
+    let value: f32 = line[start..at].replace(',', ".").parse().ok()?;
     (0.0..=100.0).contains(&value).then_some(value)
 }
 
@@ -90,7 +91,57 @@ pub enum SfcVerdict {
     Unknown,
 }
 
-/// sfc's verdict from its last lines (its exit code says little).
+/// What sfc wrote to CBS.log while it ran: its `[SR]` lines, which stay English whatever the
+/// language of Windows (sfc's own words are localised: a German "konnte nicht reparieren"
+/// must not read as success).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SfcLog {
+    /// `[SR]` lines seen at all.
+    pub lines: usize,
+    /// `Cannot repair member file`, `Could not reproject corrupted file`.
+    pub unrepaired: usize,
+    /// `Repairing corrupted file`, `Repaired file`.
+    pub repaired: usize,
+    /// `Verify complete`.
+    pub verified: bool,
+}
+
+impl SfcLog {
+    /// Read one line of CBS.log.
+    pub fn feed(&mut self, line: &str) {
+        let Some(at) = line.find("[SR] ") else {
+            return;
+        };
+        let rest = &line[at + 5..];
+        self.lines += 1;
+        if rest.starts_with("Cannot repair member file")
+            || rest.starts_with("Could not reproject corrupted file")
+        {
+            self.unrepaired += 1;
+        } else if rest.starts_with("Repairing corrupted file") || rest.starts_with("Repaired file")
+        {
+            self.repaired += 1;
+        } else if rest.starts_with("Verify complete") {
+            self.verified = true;
+        }
+    }
+
+    /// The verdict these lines prove, if they prove one.
+    pub fn verdict(&self) -> Option<SfcVerdict> {
+        if self.unrepaired > 0 {
+            Some(SfcVerdict::CouldNotRepair)
+        } else if self.repaired > 0 {
+            Some(SfcVerdict::Repaired)
+        } else if self.verified {
+            Some(SfcVerdict::Clean)
+        } else {
+            None
+        }
+    }
+}
+
+/// sfc's verdict from its last lines (its exit code says little). English only: where CBS.log
+/// says, [`SfcLog`] decides.
 pub fn sfc_verdict(lines: &[String]) -> SfcVerdict {
     let text = lines.join(" ").to_ascii_lowercase();
     if text.contains("did not find any integrity violations") {
@@ -188,6 +239,11 @@ mod tests {
             percent("[=                          2.0%                           ] "),
             Some(2.0)
         );
+        // A comma as the decimal mark (German, French DISM).
+        assert_eq!(
+            percent("[==========                 17,0%                          ]"),
+            Some(17.0)
+        );
         assert_eq!(percent("Image Version: 10.0.19045.5131"), None);
         assert_eq!(percent("Error: 0x800f081f"), None);
         assert_eq!(percent("150%"), None);
@@ -216,6 +272,50 @@ mod tests {
             SfcVerdict::CouldNotRun
         );
         assert_eq!(said("Verification 100% complete."), SfcVerdict::Unknown);
+        // Localised words are not read as success: unknown, for CBS.log to decide.
+        assert_eq!(
+            said(
+                "Der Windows-Ressourcenschutz hat beschädigte Dateien gefunden, konnte jedoch einige davon nicht reparieren."
+            ),
+            SfcVerdict::Unknown
+        );
+    }
+
+    #[test]
+    fn sfc_is_judged_by_its_sr_lines_in_cbs_log_whatever_the_language() {
+        let verdict = |lines: &[&str]| {
+            let mut log = SfcLog::default();
+            for line in lines {
+                log.feed(line);
+            }
+            log.verdict()
+        };
+        let sr = |m: &str| {
+            format!("2026-11-20 08:15:00, Info                  CSI    00000008 [SR] {m}")
+        };
+        assert_eq!(
+            verdict(&[&sr("Verifying 100 components"), &sr("Verify complete")]),
+            Some(SfcVerdict::Clean)
+        );
+        assert_eq!(
+            verdict(&[
+                &sr("Repairing corrupted file \\??\\C:\\Windows\\System32\\x.dll"),
+                &sr("Verify complete")
+            ]),
+            Some(SfcVerdict::Repaired)
+        );
+        assert_eq!(
+            verdict(&[
+                &sr("Repairing corrupted file x"),
+                &sr("Cannot repair member file [l:10]'opencl.dll' of OpenCL"),
+                &sr("Verify complete")
+            ]),
+            Some(SfcVerdict::CouldNotRepair)
+        );
+        assert_eq!(
+            verdict(&["2026-11-20 08:15:00, Info CBS Session: 1_1 initialized"]),
+            None
+        );
     }
 
     #[test]

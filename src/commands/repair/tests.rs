@@ -188,6 +188,32 @@ fn the_ladder_stops_at_the_first_rung_after_which_the_scan_succeeds() {
 }
 
 #[test]
+fn dlls_are_registered_again_only_before_windows_10_and_the_plan_says_why_not_after() {
+    const CURRENT_VERSION: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    let m = machine();
+    // Server 2012 R2: the step as it always was, each DLL present once.
+    let sys = platform()
+        .registry_value(CURRENT_VERSION, "CurrentBuild", RegValue::string("9600"))
+        .scans(&[FAIL, OK]);
+    run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Full));
+    assert_eq!(ran(&sys, "regsvr32.exe").len(), 2);
+    // Windows 11: skipped, in the plan and in the run, with the reason.
+    let m = machine();
+    let sys = platform()
+        .registry_value(CURRENT_VERSION, "CurrentBuild", RegValue::string("26100"))
+        .scans(&[FAIL]);
+    let (_, report) = run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    let step = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.action == Action::RegisterDlls)
+        .unwrap();
+    assert_eq!(step.outcome, Outcome::Skipped);
+    assert!(step.detail.contains("build 26100") && step.detail.contains("TrustedInstaller"));
+    assert!(ran(&sys, "regsvr32.exe").is_empty());
+}
+
+#[test]
 fn a_scan_that_succeeded_with_errors_is_no_fix_and_the_ladder_climbs() {
     let m = machine();
     let with_errors = Scan {
@@ -233,10 +259,9 @@ fn a_failing_scan_climbs_one_rung_at_a_time_and_full_writes_only_the_permissions
         ran(&sys, "dism.exe").is_empty(),
         "deep must not run once full fixed it"
     );
-    assert_eq!(
-        ran(&sys, "regsvr32.exe").len(),
-        2,
-        "the two DLLs present, each once"
+    assert!(
+        ran(&sys, "regsvr32.exe").is_empty(),
+        "no DLL re-registration where the build is Windows 10 or later, or unknown"
     );
     // Winsock is never reset without --network.
     assert!(ran(&sys, "netsh.exe").is_empty());

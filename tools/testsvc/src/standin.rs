@@ -44,7 +44,32 @@ pub fn run() -> Option<i32> {
         }
         "sfc" => {
             let verdict = std::fs::read_to_string(r"C:\wufix-test\sfc.verdict").unwrap_or_default();
+            // A German Windows: sfc's words are localised, the [SR] lines it writes to CBS.log
+            // (appended here, as sfc does) stay English.
+            if verdict.trim() == "unable-de" {
+                use std::io::Write as _;
+                let _ = std::fs::create_dir_all(r"C:\windows\Logs\CBS");
+                if let Ok(mut log) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(r"C:\windows\Logs\CBS\CBS.log")
+                {
+                    for m in [
+                        "Verifying 100 components",
+                        "Cannot repair member file [l:10]'opencl.dll' of OpenCL, version 10.0.19041.1",
+                        "Verify complete",
+                    ] {
+                        let _ = write!(
+                            log,
+                            "2026-11-20 08:15:00, Info                  CSI    00000008 [SR] {m}\r\n"
+                        );
+                    }
+                }
+            }
             let last = match verdict.trim() {
+                "unable-de" => {
+                    "Der Windows-Ressourcenschutz hat beschädigte Dateien gefunden, konnte jedoch einige davon nicht reparieren."
+                }
                 "unable" => {
                     "Windows Resource Protection found corrupt files but was unable to fix some of them."
                 }
