@@ -305,6 +305,16 @@ fn drive_inner(
         if tracks.iter().all(|t| t.result.is_some()) {
             break;
         }
+        // Interrupted while waiting for services to stop: abandon the wait, so the engine goes
+        // straight to starting what it stopped. Starting them again is never abandoned.
+        if goal == Goal::Stopped && clock.cancelled() {
+            for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
+                track.result = Some(Err(
+                    "interrupted while it was stopping: started again with the others".into(),
+                ));
+            }
+            break;
+        }
         let now = clock.now();
         if now >= deadline {
             for track in tracks.iter_mut().filter(|t| t.result.is_none()) {

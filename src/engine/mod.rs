@@ -27,8 +27,9 @@ use crate::report::{ResetReport, ServicesReport};
 use crate::sys::Holder;
 
 /// Run `plan`, telling `progress` about each record as it is made. Once `cancel` is set (Ctrl+C,
-/// the console window closing, logoff, shutdown), every step still to come is skipped except
-/// starting the services again.
+/// the console window closing), the step under way stops where it is (its waits and walks see the
+/// flag through the clock) and every step still to come is skipped except starting the services
+/// again. Logoff and shutdown never reach a console program: the journal covers them.
 pub fn run(
     plan: &Plan,
     machine: Machine,
@@ -63,6 +64,15 @@ pub fn run_hooked(plan: &Plan, machine: Machine, cancel: &AtomicBool, hooks: Hoo
         meter,
         journal,
     } = hooks;
+    // Every wait and walk of every step sees the interrupt, not only the loop between steps.
+    let clock = crate::clock::Interruptible {
+        inner: machine.clock,
+        flag: cancel,
+    };
+    let machine = Machine {
+        sys: machine.sys,
+        clock: &clock,
+    };
     let mut run = Run {
         plan,
         machine,

@@ -868,3 +868,126 @@ fn three_resets_in_one_second_keep_the_newest() {
     assert_eq!(left.len(), 1);
     assert_eq!(fs::read_to_string(left[0].path.join("round")).unwrap(), "2");
 }
+
+/// A clock that sets the interrupt flag at its `after`-th sleep: a console close arriving in the
+/// middle of a wait.
+struct CloseDuringWait<'a> {
+    fake: FakeClock,
+    flag: &'a AtomicBool,
+    sleeps: std::sync::atomic::AtomicU32,
+    after: u32,
+}
+
+impl crate::clock::Clock for CloseDuringWait<'_> {
+    fn now(&self) -> std::time::Instant {
+        self.fake.now()
+    }
+    fn sleep(&self, duration: Duration) {
+        if self.sleeps.fetch_add(1, Ordering::SeqCst) + 1 == self.after {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+        self.fake.sleep(duration);
+    }
+}
+
+#[test]
+fn a_close_during_a_long_stop_wait_abandons_it_and_starts_what_was_stopped() {
+    let m = machine();
+    // cryptsvc stays stop-pending for a long time: the wait would last until --timeout.
+    let sys = all_running().on_stop(
+        "cryptsvc",
+        OnStop::Pending {
+            polls: 100_000,
+            wait_hint: Duration::from_secs(30),
+        },
+    );
+    let plan = Plan::build(
+        &request(Method::Rename, false),
+        &m.layout,
+        &sys,
+        "2026-11-25T23:15:00Z".parse().unwrap(),
+    );
+    let cancel = AtomicBool::new(false);
+    let clock = CloseDuringWait {
+        fake: FakeClock::new(),
+        flag: &cancel,
+        sleeps: Default::default(),
+        after: 3,
+    };
+    let report = run(
+        &plan,
+        crate::machine::Machine::new(&sys, &clock),
+        &cancel,
+        &mut |_| {},
+    );
+    assert!(!report.ok);
+    // The wait for it to stop is abandoned at the close (the time left goes to starting the
+    // others), not run out to the 60-second deadline.
+    assert!(
+        report.steps.iter().any(|r| r.action == Action::StopService
+            && r.detail.contains("interrupted while it was stopping")),
+        "{:#?}",
+        report.steps
+    );
+    assert!(
+        clock.fake.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        clock.fake.elapsed()
+    );
+    assert!(
+        m.layout
+            .path(Folder::SoftwareDistribution)
+            .join("data")
+            .exists(),
+        "no folder was touched"
+    );
+    for name in ["wuauserv", "bits", "msiserver"] {
+        assert_eq!(sys.state(name), ServiceState::Running, "{name}");
+    }
+}
+
+#[test]
+fn a_close_during_a_clear_stops_before_the_next_entry_and_starts_the_services() {
+    let m = machine();
+    let sd = m.layout.path(Folder::SoftwareDistribution).to_path_buf();
+    for i in 0..200 {
+        fs::write(sd.join(format!("f{i}")), "x").unwrap();
+    }
+    let sys = all_running();
+    let plan = Plan::build(
+        &request(Method::Clear, false),
+        &m.layout,
+        &sys,
+        "2026-11-25T23:15:00Z".parse().unwrap(),
+    );
+    let cancel = AtomicBool::new(false);
+    // The interrupt arrives as the clear begins: it stops before the next entry.
+    let report = run_hooked(
+        &plan,
+        crate::machine::Machine::new(&sys, &FakeClock::new()),
+        &cancel,
+        Hooks {
+            progress: &mut |_| {},
+            meter: &FirstEntryCloses(&cancel),
+            journal: &mut Unrecorded,
+        },
+    );
+    assert!(!report.ok);
+    let left = fs::read_dir(&sd).unwrap().count();
+    assert!(left > 150, "the clear stopped early: {left} entries left");
+    for name in ["wuauserv", "bits", "cryptsvc", "msiserver"] {
+        assert_eq!(sys.state(name), ServiceState::Running, "{name}");
+    }
+}
+
+/// A meter that sets the interrupt flag as a clear begins: a console close arriving then.
+struct FirstEntryCloses<'a>(&'a AtomicBool);
+
+impl crate::progress::Meter for FirstEntryCloses<'_> {
+    fn watching(&self) -> bool {
+        true
+    }
+    fn clearing(&self, _folder: &Path, _total: u64, _removed: Arc<AtomicU64>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}

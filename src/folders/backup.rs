@@ -206,6 +206,7 @@ pub fn rename_aside(
             Err(err)
                 if (sys::is_sharing_violation(&err)
                     || err.kind() == io::ErrorKind::PermissionDenied)
+                    && !clock.cancelled()
                     && clock.now() + delay <= deadline =>
             {
                 clock.sleep(delay);

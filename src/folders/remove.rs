@@ -63,7 +63,7 @@ pub fn clear_contents_counted(
 ) -> Removal {
     with_retries(clock, retry_for, counter, |out| match Dir::open(dir) {
         Ok(root) => {
-            remove_below(root, dir, out);
+            remove_below(root, dir, out, clock);
         }
         Err(err) => out.fail(dir.to_path_buf(), err),
     })
@@ -81,7 +81,7 @@ pub fn remove_tree(path: &Path, clock: &dyn Clock, retry_for: Duration) -> Remov
         };
         match parent.open_child(name) {
             OpenChild::Dir(dir) => {
-                if remove_below(dir, path, out) {
+                if remove_below(dir, path, out, clock) {
                     record(out, path.to_path_buf(), parent.remove_dir(name));
                 }
             }
@@ -121,7 +121,7 @@ fn with_retries(
             .failures
             .iter()
             .any(|f| sys::is_sharing_violation(&f.error));
-        if !locked || clock.now() + delay > deadline {
+        if !locked || clock.cancelled() || clock.now() + delay > deadline {
             return Removal {
                 removed,
                 failures: out.failures,
@@ -174,8 +174,9 @@ fn path_of(root: &Path, stack: &[Frame], name: Option<&OsStr>) -> PathBuf {
 
 /// Remove everything below `root` (not `root` itself), depth first with an explicit stack.
 /// Returns whether `root` is now empty. A folder whose contents could not all go is left in place
-/// without a failure of its own: the entries inside it carry the reasons.
-fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
+/// without a failure of its own: the entries inside it carry the reasons. Once the run is
+/// interrupted (`clock.cancelled()`) it stops before the next entry and says so.
+fn remove_below(root: Dir, root_path: &Path, out: &mut Removal, clock: &dyn Clock) -> bool {
     let entries = match root.entries() {
         Ok(entries) => entries,
         Err(err) => {
@@ -191,6 +192,16 @@ fn remove_below(root: Dir, root_path: &Path, out: &mut Removal) -> bool {
         emptied: true,
     }];
     loop {
+        if clock.cancelled() {
+            out.fail(
+                root_path.to_path_buf(),
+                io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "interrupted: the rest was left as it was",
+                ),
+            );
+            return false;
+        }
         let top = stack.len() - 1;
         let Some(entry) = stack[top].entries.pop() else {
             let done = stack

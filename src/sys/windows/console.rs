@@ -24,6 +24,14 @@ unsafe extern "system" fn handler(event: u32) -> BOOL {
     TRUE
 }
 
+/// What Windows does at a console event, called directly: how a test shows what a window
+/// closing does (Wine delivers no CTRL_CLOSE_EVENT of its own). Returns when the handler does.
+#[doc(hidden)]
+pub fn deliver(event: u32) -> bool {
+    // SAFETY: the handler takes any event number and touches only process-wide state.
+    unsafe { handler(event) != 0 }
+}
+
 /// From now on console events reach the run under way instead of killing wufix.
 pub fn install() {
     // SAFETY: `handler` is a valid handler routine for the life of the process.
