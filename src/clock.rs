@@ -88,6 +88,16 @@ impl Default for FakeClock {
 }
 
 #[cfg(test)]
+impl Clock for FakeClock {
+    fn now(&self) -> Instant {
+        self.start + self.elapsed()
+    }
+    fn sleep(&self, duration: Duration) {
+        *self.elapsed.lock().unwrap() += duration;
+    }
+}
+
+#[cfg(test)]
 mod interruptible_tests {
     use super::*;
 
@@ -114,15 +124,5 @@ mod interruptible_tests {
             Duration::from_secs(1) + SLICE,
             "one slice, not a minute"
         );
-    }
-}
-
-#[cfg(test)]
-impl Clock for FakeClock {
-    fn now(&self) -> Instant {
-        self.start + self.elapsed()
-    }
-    fn sleep(&self, duration: Duration) {
-        *self.elapsed.lock().unwrap() += duration;
     }
 }
