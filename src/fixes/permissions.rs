@@ -51,6 +51,9 @@ impl Fix for ServiceDacl {
             Err(SysError::NoSuchService) => {
                 return self.record(Outcome::Skipped, "not installed on this machine".into());
             }
+            Err(SysError::AccessDenied) => {
+                return self.record(Outcome::Failed, locked(service));
+            }
             Err(err) => {
                 return self.record(
                     Outcome::Failed,
@@ -92,10 +95,29 @@ impl Fix for ServiceDacl {
             ),
             Err(err) => self.record(
                 Outcome::Failed,
-                format!("could not write its permissions: {err}"),
+                format!(
+                    "could not write its permissions: {err}; {}",
+                    sddl::manual_step(service, &assessment.repaired)
+                ),
             ),
         }
     }
+}
+
+/// Its permissions deny even reading them (the state this step exists for, left by an update
+/// blocker): wufix does not take ownership — the owner it would have to put back cannot be read
+/// either — and says what a person can do.
+pub fn locked(service: &str) -> String {
+    let how = match sddl::default_for(service) {
+        Some(default) => format!(
+            "to restore Windows' default by hand, {}",
+            sddl::manual_step(service, default)
+        ),
+        None => "Microsoft publishes no default for it to restore".to_string(),
+    };
+    format!(
+        "its permissions deny even reading them (access denied): something has locked the service; {how}"
+    )
 }
 
 const MATCHES: &str = "matches Windows' default; left as it is";

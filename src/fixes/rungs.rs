@@ -37,6 +37,7 @@ pub fn build(
                         service: service.to_string(),
                         seen: sys.service_dacl(service).map_err(|e| match e {
                             SysError::NoSuchService => "not installed on this machine".to_string(),
+                            SysError::AccessDenied => super::permissions::locked(service),
                             other => format!("cannot read its permissions: {other}"),
                         }),
                     }));

@@ -63,8 +63,39 @@ pub struct Ace {
     pub kind: String,
     pub flags: String,
     pub rights: u32,
-    /// The account: an SDDL alias (`SY`, `BA`) or a SID string, upper case.
+    /// The account as written: an SDDL alias (`SY`, `BA`) or a SID string, upper case.
     pub sid: String,
+}
+
+/// The SDDL aliases of the accounts a service's DACL names, with their SIDs: one account
+/// written two ways (`SY`, `S-1-5-18`) is one account.
+const ALIASES: &[(&str, &str)] = &[
+    ("SY", "S-1-5-18"),
+    ("BA", "S-1-5-32-544"),
+    ("BU", "S-1-5-32-545"),
+    ("AU", "S-1-5-11"),
+    ("IU", "S-1-5-4"),
+    ("SU", "S-1-5-6"),
+    ("NU", "S-1-5-2"),
+    ("WD", "S-1-1-0"),
+    ("LS", "S-1-5-19"),
+    ("NS", "S-1-5-20"),
+    ("PU", "S-1-5-32-547"),
+    ("SO", "S-1-5-32-549"),
+    ("AO", "S-1-5-32-548"),
+    ("IS", "S-1-5-32-568"),
+    ("RD", "S-1-5-32-555"),
+    ("AC", "S-1-15-2-1"),
+];
+
+impl Ace {
+    /// The account as a SID string, whichever way it was written.
+    pub fn account(&self) -> &str {
+        ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == self.sid)
+            .map_or(self.sid.as_str(), |(_, sid)| sid)
+    }
 }
 
 /// A DACL's entries, in order; `Err` for text that is not a DACL.
@@ -146,16 +177,16 @@ fn render(aces: &[Ace]) -> String {
 }
 
 /// Accounts that hold full control of the update services by design: SYSTEM, Administrators,
-/// and service SIDs (NT SERVICE\..., TrustedInstaller among them).
-fn trusted(sid: &str) -> bool {
-    matches!(sid, "SY" | "BA" | "S-1-5-18" | "S-1-5-32-544") || sid.starts_with("S-1-5-80-")
+/// and service SIDs (NT SERVICE\..., TrustedInstaller among them). `account` is a SID string.
+fn trusted(account: &str) -> bool {
+    matches!(account, "S-1-5-18" | "S-1-5-32-544") || account.starts_with("S-1-5-80-")
 }
 
 /// Grants of rights that let an untrusted account take over the service: each as `ACCOUNT
 /// RIGHTS`. A DACL with any is never written by wufix, from a journal or otherwise.
 pub fn takeover_grants(aces: &[Ace]) -> Vec<String> {
     aces.iter()
-        .filter(|a| a.kind == "A" && !trusted(&a.sid) && a.rights & PRIVILEGED != 0)
+        .filter(|a| a.kind == "A" && !trusted(a.account()) && a.rights & PRIVILEGED != 0)
         .map(|a| format!("{} {}", a.sid, render_rights(a.rights & PRIVILEGED)))
         .collect()
 }
@@ -170,8 +201,16 @@ pub struct Assessment {
     /// Grants that would let a non-administrator take the service over.
     pub takeovers: Vec<String>,
     /// The DACL to write when anything differs: the default's grants, plus every other allow
-    /// entry without the takeover rights.
+    /// entry without the takeover rights, one entry per account.
     pub repaired: String,
+}
+
+/// The command a person runs as SYSTEM to write `sddl` when wufix may not (the service's
+/// permissions deny even reading them): `sc.exe sdset`, which replaces the whole DACL.
+pub fn manual_step(service: &str, sddl: &str) -> String {
+    format!(
+        "as SYSTEM (for example `psexec -s cmd`), run `sc.exe sdset {service} \"{sddl}\"` — it replaces the whole DACL, so first save the current one with `sc.exe sdshow {service}` if it can be read"
+    )
 }
 
 impl Assessment {
@@ -195,19 +234,27 @@ impl Assessment {
     }
 }
 
+/// Compare `live` with `default`, account by account (an account is one whichever way it is
+/// written, and whatever inheritance flags its entry carries: a service has no children).
 pub fn assess(live: &str, default: &str) -> Result<Assessment, String> {
     let current = parse(live)?;
     let wanted = parse(default)?;
-    let granted = |sid: &str| -> u32 {
+    let granted = |account: &str| -> u32 {
         current
             .iter()
-            .filter(|a| a.kind == "A" && a.sid == sid)
+            .filter(|a| a.kind == "A" && a.account() == account)
             .fold(0, |m, a| m | a.rights)
     };
     let missing = wanted
         .iter()
-        .filter(|w| granted(&w.sid) & w.rights != w.rights)
-        .map(|w| format!("{} {}", w.sid, render_rights(w.rights & !granted(&w.sid))))
+        .filter(|w| granted(w.account()) & w.rights != w.rights)
+        .map(|w| {
+            format!(
+                "{} {}",
+                w.sid,
+                render_rights(w.rights & !granted(w.account()))
+            )
+        })
         .collect();
     let denies = current
         .iter()
@@ -217,15 +264,13 @@ pub fn assess(live: &str, default: &str) -> Result<Assessment, String> {
     let takeovers = takeover_grants(&current);
     let mut repaired: Vec<Ace> = wanted.clone();
     for ace in current.iter().filter(|a| a.kind == "A") {
-        let rights = if trusted(&ace.sid) {
+        let rights = if trusted(ace.account()) {
             ace.rights
         } else {
             ace.rights & !PRIVILEGED
         };
-        match repaired
-            .iter_mut()
-            .find(|r| r.sid == ace.sid && r.flags == ace.flags)
-        {
+        // Merged into the entry the account already has (the default's flags kept).
+        match repaired.iter_mut().find(|r| r.account() == ace.account()) {
             Some(existing) => existing.rights |= rights,
             None if rights != 0 => repaired.push(Ace {
                 rights,
@@ -321,5 +366,30 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse("D:PAI(A;;CC;;;SY)").is_ok());
+    }
+
+    #[test]
+    fn one_account_is_one_entry_whatever_its_spelling_or_inheritance_flags() {
+        // The bits default as Windows may give it back: no CI flag, SYSTEM as a SID string.
+        let bits = default_for("bits").unwrap();
+        let read_back = "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;S-1-5-18)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;S-1-5-4)(A;;CCLCSWLOCRRC;;;SU)";
+        let a = assess(read_back, bits).unwrap();
+        assert!(!a.differs(), "{a:?}");
+        // Missing a default grant: repaired with one SYSTEM entry, not a second.
+        let lacking = "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;S-1-5-18)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;SU)";
+        let a = assess(lacking, bits).unwrap();
+        assert_eq!(a.missing, ["IU CCLCSWLOCRRC"]);
+        let repaired = parse(&a.repaired).unwrap();
+        let system: Vec<&Ace> = repaired
+            .iter()
+            .filter(|e| e.account() == "S-1-5-18")
+            .collect();
+        assert_eq!(system.len(), 1, "{}", a.repaired);
+        assert_eq!(system[0].flags, "CI", "the default's flags are kept");
+        // A takeover grant is judged by the account, not by its spelling.
+        let everyone = "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;S-1-1-0)";
+        assert_eq!(takeover_grants(&parse(everyone).unwrap()).len(), 1);
+        let system_sid = "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;S-1-5-18)";
+        assert!(takeover_grants(&parse(system_sid).unwrap()).is_empty());
     }
 }

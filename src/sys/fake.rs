@@ -90,6 +90,8 @@ struct Inner {
     hung: Vec<Sender<Result<(), SysError>>>,
     /// Each service's DACL as SDDL, and every DACL written (service, SDDL).
     dacls: BTreeMap<String, String>,
+    /// Services whose DACL denies even reading it.
+    dacl_locked: Vec<String>,
     dacl_writes: Vec<(String, String)>,
     domain: Option<String>,
     /// What each program (by file name, lower case) prints and exits with.
@@ -275,6 +277,16 @@ impl FakePlatform {
             .unwrap()
             .dacls
             .insert(service.to_ascii_lowercase(), sddl.to_string());
+        self
+    }
+
+    /// Its permissions deny reading them (what an update blocker leaves).
+    pub fn dacl_locked(self, service: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .dacl_locked
+            .push(service.to_ascii_lowercase());
         self
     }
 
@@ -618,6 +630,9 @@ impl Platform for FakePlatform {
         let inner = self.inner.lock().unwrap();
         if !inner.services.contains_key(&name.to_ascii_lowercase()) {
             return Err(SysError::NoSuchService);
+        }
+        if inner.dacl_locked.contains(&name.to_ascii_lowercase()) {
+            return Err(SysError::AccessDenied);
         }
         Ok(inner
             .dacls

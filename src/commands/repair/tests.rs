@@ -214,6 +214,29 @@ fn dlls_are_registered_again_only_before_windows_10_and_the_plan_says_why_not_af
 }
 
 #[test]
+fn permissions_that_deny_even_reading_them_are_left_with_the_exact_manual_step() {
+    let m = machine();
+    let sys = platform().dacl_locked("wuauserv").scans(&[FAIL]);
+    let (_, report) = run(&m, &sys, &request(Origin::Rung(Rung::Full), Rung::Full));
+    let step = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.action == Action::ServicePermissions && s.target == "wuauserv")
+        .unwrap();
+    assert_eq!(step.outcome, Outcome::Failed, "{step:?}");
+    assert!(step.detail.contains("access denied"), "{}", step.detail);
+    assert!(
+        step.detail.contains(&format!(
+            "sc.exe sdset wuauserv \"{}\"",
+            fixes::sddl::default_for("wuauserv").unwrap()
+        )),
+        "{}",
+        step.detail
+    );
+    assert!(sys.dacl_writes().iter().all(|(name, _)| name != "wuauserv"));
+}
+
+#[test]
 fn a_scan_that_succeeded_with_errors_is_no_fix_and_the_ladder_climbs() {
     let m = machine();
     let with_errors = Scan {

@@ -137,6 +137,11 @@ impl Platform for Windows {
     }
 }
 
+/// `sddl` as Windows itself writes it back (see `security::canonical_dacl`).
+pub fn canonical_dacl(sddl: &str) -> Result<String, SysError> {
+    security::canonical_dacl(sddl)
+}
+
 /// ProgramData as the shell knows it (`FOLDERID_ProgramData`), not as the environment says: a
 /// user's `HKCU\Environment` overrides `%ProgramData%` even for a copy elevated through UAC.
 pub fn program_data() -> io::Result<PathBuf> {

@@ -94,13 +94,18 @@ pub fn dacl(name: &str) -> Result<String, SysError> {
         }
         return Err(last_error());
     }
+    to_sddl(buf.as_mut_ptr().cast())
+}
+
+/// A descriptor's DACL as the system writes it in SDDL.
+fn to_sddl(descriptor: PSECURITY_DESCRIPTOR) -> Result<String, SysError> {
     let mut text: *mut u16 = ptr::null_mut();
     let mut len = 0u32;
-    // SAFETY: `buf` holds the self-relative descriptor the query wrote; `text` receives a
+    // SAFETY: `descriptor` is a valid self-relative descriptor for the call; `text` receives a
     // LocalAlloc'ed string, freed by `Local`.
     let ok = unsafe {
         ConvertSecurityDescriptorToStringSecurityDescriptorW(
-            buf.as_mut_ptr().cast(),
+            descriptor,
             SDDL_REVISION_1,
             DACL_SECURITY_INFORMATION,
             &mut text,
@@ -118,6 +123,28 @@ pub fn dacl(name: &str) -> Result<String, SysError> {
     let sddl = String::from_utf16_lossy(&units[..end]);
     drop(owned);
     Ok(sddl)
+}
+
+/// `sddl` as the system reads and writes it back: its own canonical text (aliases, rights and
+/// flags in the system's spelling), for cross-checking wufix's own model of a DACL.
+pub fn canonical_dacl(sddl: &str) -> Result<String, SysError> {
+    let text = wide(sddl);
+    let mut descriptor: PSECURITY_DESCRIPTOR = ptr::null_mut();
+    // SAFETY: `text` is NUL-terminated; `descriptor` receives a LocalAlloc'ed descriptor, freed
+    // by `Local` below.
+    let ok = unsafe {
+        ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            text.as_ptr(),
+            SDDL_REVISION_1,
+            &mut descriptor,
+            ptr::null_mut(),
+        )
+    };
+    if ok == 0 {
+        return Err(last_error());
+    }
+    let _owned = Local(descriptor.cast());
+    to_sddl(descriptor)
 }
 
 pub fn set_dacl(name: &str, sddl: &str) -> Result<(), SysError> {
