@@ -101,15 +101,24 @@ impl Run<'_> {
                     StepRecord::new(Action::StopService, &name, Outcome::Done, detail)
                 }
                 Err(why) => {
-                    let record = if self.plan.guard_kind(&name) == Some(GuardKind::BestEffort) {
-                        StepRecord::new(
+                    let record = match self.plan.guard_kind(&name) {
+                        Some(GuardKind::BestEffort) => StepRecord::new(
                             Action::StopService,
                             &name,
                             Outcome::Skipped,
                             format!("{why}; it only helps, so its folder is still attempted"),
-                        )
-                    } else {
-                        StepRecord::new(Action::StopService, &name, Outcome::Failed, &why)
+                        ),
+                        // msiserver, a dependent: no folder waits on it. What depends on it
+                        // shows in its parent's own stop.
+                        None => StepRecord::new(
+                            Action::StopService,
+                            &name,
+                            Outcome::Skipped,
+                            format!("{why}; no folder depends on it, so the reset goes on"),
+                        ),
+                        Some(GuardKind::Hard) => {
+                            StepRecord::new(Action::StopService, &name, Outcome::Failed, &why)
+                        }
                     };
                     self.unstoppable.push((name, why));
                     record

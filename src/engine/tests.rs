@@ -991,3 +991,19 @@ impl crate::progress::Meter for FirstEntryCloses<'_> {
         self.0.store(true, Ordering::SeqCst);
     }
 }
+
+#[test]
+fn msiserver_that_will_not_stop_does_not_fail_the_reset() {
+    let m = machine();
+    let sys = all_running().refuse_stop("msiserver", SysKind::AccessDenied);
+    let report = reset(&m, &sys, &request(Method::Rename, false));
+    assert!(report.ok, "{:#?}", report.steps);
+    assert_eq!(
+        outcome(&report, Action::StopService, "msiserver"),
+        Outcome::Skipped
+    );
+    assert_eq!(
+        outcome(&report, Action::RenameFolder, "catroot2"),
+        Outcome::Done
+    );
+}

@@ -233,12 +233,15 @@ mod windows {
         pub fn entries(&self) -> io::Result<Vec<Entry>> {
             Ok(win::entries(&self.handle)?
                 .into_iter()
-                .map(|(name, attributes)| {
+                .map(|(name, attributes, tag)| {
                     use windows_sys::Win32::Storage::FileSystem::{
                         FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT,
                     };
-                    // A reparse point is a junction, symlink or mount point: a link, whatever else.
-                    let kind = if attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+                    // A reparse point that names another place (junction, symlink, mount point)
+                    // is a link; a deduplicated file or a cloud placeholder is the entry itself.
+                    let kind = if attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0
+                        && win::names_another_place(tag)
+                    {
                         Kind::Link
                     } else if attributes & FILE_ATTRIBUTE_DIRECTORY != 0 {
                         Kind::Dir

@@ -40,8 +40,17 @@ const DIR_ACCESS: u32 = FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE
 pub struct Handle {
     handle: OwnedHandle,
     pub attributes: u32,
+    /// The reparse tag, when it is a reparse point.
+    pub tag: u32,
     pub volume: u64,
     pub index: u64,
+}
+
+/// Whether a reparse point with this tag names another place (a symbolic link, a junction or
+/// mount point): Microsoft's name-surrogate bit. Others — deduplicated files, cloud placeholders
+/// — are the file or folder itself, stored differently. An unknown tag (0) counts as a link.
+pub fn names_another_place(tag: u32) -> bool {
+    tag == 0 || tag & 0x2000_0000 != 0
 }
 
 impl Handle {
@@ -50,7 +59,7 @@ impl Handle {
     }
 
     pub fn is_link(&self) -> bool {
-        self.attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0
+        self.attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 && names_another_place(self.tag)
     }
 
     pub fn is_dir(&self) -> bool {
@@ -82,6 +91,7 @@ fn describe(handle: OwnedHandle) -> io::Result<Handle> {
     };
     Ok(Handle {
         handle,
+        tag: tag.ReparseTag,
         attributes: tag.FileAttributes,
         volume: info.dwVolumeSerialNumber as u64,
         index: ((info.nFileIndexHigh as u64) << 32) | info.nFileIndexLow as u64,
@@ -169,8 +179,9 @@ pub fn open_child_dir(parent: &Handle, name: &OsStr) -> io::Result<Handle> {
     open_relative(parent, name, DIR_ACCESS, 0)
 }
 
-/// Every entry but `.` and `..`: name, attributes.
-pub fn entries(dir: &Handle) -> io::Result<Vec<(OsString, u32)>> {
+/// Every entry but `.` and `..`: name, attributes, and the reparse tag of a reparse point (the
+/// listing carries it in `EaSize`).
+pub fn entries(dir: &Handle) -> io::Result<Vec<(OsString, u32, u32)>> {
     let mut out = Vec::new();
     // u64 slots keep the buffer aligned for the records the call writes.
     let mut buf = vec![0u64; 8192];
@@ -194,16 +205,34 @@ pub fn entries(dir: &Handle) -> io::Result<Vec<(OsString, u32)>> {
         }
         class = FileIdBothDirectoryInfo;
         let base = buf.as_ptr().cast::<u8>();
+        let total = buf.len() * size_of::<u64>();
+        let header = std::mem::offset_of!(FILE_ID_BOTH_DIR_INFO, FileName);
+        let malformed = || io::Error::other("the folder listing came back malformed");
         let mut offset = 0usize;
         loop {
-            // SAFETY: the call wrote a chain of records into `buf`; each starts at `offset`,
-            // within the buffer, 8-byte aligned as NTFS and the API guarantee.
+            // Every record, and its name, must lie inside what the buffer holds: a record that
+            // claims more is refused, never read past the end.
+            if offset % 8 != 0 || offset + header > total {
+                return Err(malformed());
+            }
+            // SAFETY: checked above: the record's fixed part lies inside `buf`, 8-byte aligned.
             let record = unsafe { &*base.add(offset).cast::<FILE_ID_BOTH_DIR_INFO>() };
-            let len = record.FileNameLength as usize / 2;
-            // SAFETY: the record's name of `len` UTF-16 units follows it inside the buffer.
-            let name = unsafe { std::slice::from_raw_parts(record.FileName.as_ptr(), len) };
+            let bytes = record.FileNameLength as usize;
+            if bytes % 2 != 0 || offset + header + bytes > total {
+                return Err(malformed());
+            }
+            // SAFETY: checked above: the name's `bytes / 2` UTF-16 units lie inside `buf`, right
+            // after the fixed part, 2-byte aligned.
+            let name = unsafe {
+                std::slice::from_raw_parts(base.add(offset + header).cast::<u16>(), bytes / 2)
+            };
             if name != [b'.' as u16] && name != [b'.' as u16, b'.' as u16] {
-                out.push((OsString::from_wide(name), record.FileAttributes));
+                let tag = if record.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+                    record.EaSize
+                } else {
+                    0
+                };
+                out.push((OsString::from_wide(name), record.FileAttributes, tag));
             }
             if record.NextEntryOffset == 0 {
                 break;
@@ -217,12 +246,9 @@ pub fn entries(dir: &Handle) -> io::Result<Vec<(OsString, u32)>> {
 /// `want_dir` says which kind is expected; the other kind is refused (a swap mid-walk).
 pub fn delete_relative(parent: &Handle, name: &OsStr, want_dir: bool) -> io::Result<()> {
     let options = if want_dir { FILE_DIRECTORY_FILE } else { 0 };
-    let entry = open_relative(
-        parent,
-        name,
-        DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
-        options,
-    )?;
+    // DELETE alone (and attributes to look at): a read-only entry is deleted with the POSIX
+    // disposition's own flag; only the older fallback below asks to change attributes.
+    let entry = open_relative(parent, name, DELETE | FILE_READ_ATTRIBUTES, options)?;
     if !want_dir && entry.is_dir() && !entry.is_link() {
         return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder"));
     }
@@ -253,6 +279,13 @@ pub fn delete_relative(parent: &Handle, name: &OsStr, want_dir: bool) -> io::Res
         return Err(err);
     }
     if entry.attributes & FILE_ATTRIBUTE_READONLY != 0 {
+        // The one case that needs it: reopen with FILE_WRITE_ATTRIBUTES to clear read-only.
+        let entry = open_relative(
+            parent,
+            name,
+            DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+            options,
+        )?;
         let basic = FILE_BASIC_INFO {
             CreationTime: 0,
             LastAccessTime: 0,
@@ -286,4 +319,36 @@ pub fn delete_relative(parent: &Handle, name: &OsStr, want_dir: bool) -> io::Res
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reparse_points_that_name_another_place_are_links() {
+        for (tag, link) in [
+            (0xA000_000C, true),  // IO_REPARSE_TAG_SYMLINK
+            (0xA000_0003, true),  // IO_REPARSE_TAG_MOUNT_POINT (a junction)
+            (0x8000_0013, false), // IO_REPARSE_TAG_DEDUP
+            (0x9000_001A, false), // IO_REPARSE_TAG_CLOUD (OneDrive placeholder)
+            (0x8000_0017, false), // IO_REPARSE_TAG_WOF (compressed system file)
+            (0, true),            // unknown: the safe side
+        ] {
+            assert_eq!(names_another_place(tag), link, "{tag:08X}");
+        }
+    }
+
+    #[test]
+    fn a_listing_of_many_long_names_reads_every_entry_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "n".repeat(200);
+        for i in 0..300 {
+            std::fs::write(dir.path().join(format!("{long}{i:03}")), "x").unwrap();
+        }
+        let handle = open_path(dir.path()).unwrap();
+        let names = entries(&handle).unwrap();
+        assert_eq!(names.len(), 300);
+        assert!(names.iter().all(|(n, _, tag)| n.len() == 203 && *tag == 0));
+    }
 }

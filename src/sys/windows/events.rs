@@ -3,7 +3,7 @@
 use std::io;
 
 use windows_sys::Win32::Foundation::{
-    ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, GetLastError,
+    ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, ERROR_TIMEOUT, GetLastError,
 };
 use windows_sys::Win32::System::EventLog::{
     EVT_HANDLE, EvtClose, EvtNext, EvtQuery, EvtQueryChannelPath, EvtQueryReverseDirection,
@@ -19,6 +19,12 @@ impl Drop for Handle {
         unsafe { EvtClose(self.0) };
     }
 }
+
+/// Events asked for per call.
+const BATCH: usize = 32;
+/// How long one call may wait for the log: a large System log on a slow disk takes seconds
+/// (one second made it "unavailable", so `--exit-code` never fired).
+const WAIT_MS: u32 = 30_000;
 
 fn wide(text: &str) -> Vec<u16> {
     text.encode_utf16().chain(Some(0)).collect()
@@ -46,22 +52,47 @@ pub fn query(channel: &str, xpath: &str, limit: usize) -> io::Result<Vec<String>
     let results = Handle(raw);
     let mut out = Vec::new();
     while out.len() < limit {
-        let mut raw_event: EVT_HANDLE = 0;
+        let want = (limit - out.len()).min(BATCH);
+        let mut raw_events: [EVT_HANDLE; BATCH] = [0; BATCH];
         let mut returned = 0u32;
-        // SAFETY: the result set is open; one slot is passed for one event; `returned` is valid.
-        let ok = unsafe { EvtNext(results.0, 1, &mut raw_event, 1000, 0, &mut returned) };
+        // SAFETY: the result set is open; `raw_events` has room for the `want` handles asked
+        // for; `returned` is valid. Each handle returned is owned (closed by `Handle`).
+        let ok = unsafe {
+            EvtNext(
+                results.0,
+                want as u32,
+                raw_events.as_mut_ptr(),
+                WAIT_MS,
+                0,
+                &mut returned,
+            )
+        };
         if ok == 0 {
             // SAFETY: GetLastError only reads this thread's last-error value.
-            if unsafe { GetLastError() } == ERROR_NO_MORE_ITEMS {
-                break;
+            match unsafe { GetLastError() } {
+                ERROR_NO_MORE_ITEMS => break,
+                // A slow log (a large System log on a busy disk): what came is kept; nothing at
+                // all within the wait is an error the caller reports.
+                ERROR_TIMEOUT if !out.is_empty() => break,
+                ERROR_TIMEOUT => {
+                    return Err(io::Error::other(format!(
+                        "the event log gave no answer within {} s",
+                        WAIT_MS / 1000
+                    )));
+                }
+                _ => return Err(last_error()),
             }
-            return Err(last_error());
         }
         if returned == 0 {
             break;
         }
-        let event = Handle(raw_event);
-        out.push(render(&event)?);
+        let events: Vec<Handle> = raw_events[..returned as usize]
+            .iter()
+            .map(|&h| Handle(h))
+            .collect();
+        for event in &events {
+            out.push(render(event)?);
+        }
     }
     Ok(out)
 }
