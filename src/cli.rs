@@ -317,7 +317,7 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
         .unwrap_or("wufix");
     let message = err.render().to_string();
     let message = message.trim().trim_start_matches("error: ");
-    wufix::printer::Printer::new(true).error(command, message);
+    wufix::printer::Printer::new(true).usage(command, message);
     2
 }
 

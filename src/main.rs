@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             wufix::run(request, &printer)
         }
         Err(err) => {
-            Printer::new(json).error(command, &err.0);
+            Printer::new(json).usage(command, &err.0);
             Exit::Usage
         }
     };

@@ -305,6 +305,18 @@ fn bad_input_is_a_clear_usage_error_that_touches_nothing() {
     }
 }
 
+#[test]
+fn a_usage_error_keeps_its_line_breaks_on_stderr_and_is_one_json_document_on_stdout() {
+    let out = wufix(&["reset", "--json", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("\\n"), "a literal \\n on stderr: {err}");
+    assert!(err.lines().count() > 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert!(doc["error"].as_str().unwrap().contains("--bogus"));
+}
+
 #[cfg(not(windows))]
 #[test]
 fn the_linux_build_needs_windows_dir() {

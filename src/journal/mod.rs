@@ -204,9 +204,9 @@ pub struct Run {
     /// last journaled them before it (its start, or a later stage's snapshot).
     pub changes: Vec<(Op, Option<bool>)>,
     /// For each change, the index of the snapshot in force when it was announced (0: the start).
-    snapshot_of: Vec<usize>,
+    pub(crate) snapshot_of: Vec<usize>,
     /// The start's services, then each later snapshot.
-    snapshots: Vec<Vec<ServiceBefore>>,
+    pub(crate) snapshots: Vec<Vec<ServiceBefore>>,
     pub finished: Option<bool>,
     /// For an undo that finished: the parts it put back.
     pub undone: Vec<Part>,

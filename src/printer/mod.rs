@@ -164,6 +164,27 @@ impl Printer {
         self.send_copy(&format!("wufix: {}\n", clean(message)));
     }
 
+    /// A usage error: clap's text (or wufix's own) with its line breaks kept on stderr, each line
+    /// cleaned; the same as one JSON document with `--json`.
+    pub fn usage(&self, command: &'static str, message: &str) {
+        if self.json {
+            self.json_out(&ErrorReport {
+                ok: false,
+                command,
+                error: message.to_string(),
+            });
+        }
+        let text = clean_report(message);
+        let mut lines = text.lines();
+        let first = lines.next().unwrap_or("");
+        let mut out = format!("{}\n", paint(&format!("wufix: {first}"), RED));
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+        self.err(&out);
+    }
+
     /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
     /// rather than left waiting.
     pub fn confirm(&self, plan: &[StepRecord], question: &str) -> Result<bool, NotInteractive> {

@@ -101,6 +101,8 @@ struct Inner {
     /// Scan results, in order; the last repeats. None scripted: the scan fails with E_FAIL.
     scans: std::collections::VecDeque<super::Scan>,
     scans_asked: u32,
+    /// Services a scan starts (the agent demand-starts wuauserv, as on Windows).
+    scan_starts: Vec<String>,
     /// Files (journals) look planted by an ordinary user.
     planted: bool,
 }
@@ -321,6 +323,16 @@ impl FakePlatform {
     /// Every file is owned by an ordinary user, not an administrator.
     pub fn files_planted(self) -> Self {
         self.inner.lock().unwrap().planted = true;
+        self
+    }
+
+    /// Each scan starts this service, as Windows Update's scan demand-starts wuauserv.
+    pub fn scan_starts(self, name: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .scan_starts
+            .push(name.to_ascii_lowercase());
         self
     }
 
@@ -684,6 +696,11 @@ impl Platform for FakePlatform {
     ) -> Result<super::Scan, SysError> {
         let mut inner = self.inner.lock().unwrap();
         inner.scans_asked += 1;
+        for name in inner.scan_starts.clone() {
+            if let Some(service) = inner.services.get_mut(&name) {
+                service.state = ServiceState::Running;
+            }
+        }
         let scan = if inner.scans.len() > 1 {
             inner.scans.pop_front()
         } else {

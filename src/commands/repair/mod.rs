@@ -12,6 +12,7 @@ use crate::exit::Exit;
 use crate::explain;
 use crate::fixes::{self, Options};
 use crate::folders::Layout;
+use crate::journal;
 use crate::ladder::{Blocked, Rung, Stage, Start, ladder};
 use crate::machine::Mode;
 use crate::managed;
@@ -185,13 +186,27 @@ impl AdminCommand for Repair<'_> {
         };
         let report = &mut self.report;
         let mut interrupted = false;
-        for stage in &self.stages {
+        for (n, stage) in self.stages.iter().enumerate() {
             s.printer.note(&format!(
                 "wufix: the {} rung {}",
                 stage.rung.as_str(),
                 stage.summary()
             ));
             let plan = stage_plan(stage, req, s.layout, s.machine.sys);
+            // The services as this rung finds them (the scan after the last one may have started
+            // some, and a rung may have set a start type): what recovery starts again, and with
+            // which start type, if the repair is killed in this rung.
+            if n > 0 {
+                let services = plan.start_record("repair", None).services_before;
+                if let Err(err) = journal.write(&journal::Record::Services { services }) {
+                    s.printer.error(
+                        "repair",
+                        &format!("cannot write the journal ({err}); the later rungs are not run"),
+                    );
+                    interrupted = true;
+                    break;
+                }
+            }
             let run = cx.run(&plan, &mut journal);
             report.reboot_recommended |= run.reboot_recommended
                 || run.steps.iter().any(|s| {

@@ -237,6 +237,51 @@ fn permissions_that_deny_even_reading_them_are_left_with_the_exact_manual_step()
 }
 
 #[test]
+fn each_later_rung_journals_the_services_as_it_finds_them_so_recovery_restarts_what_a_scan_started()
+{
+    let m = machine();
+    // wuauserv is stopped at the start; the scan after the light rung starts it (as Windows
+    // Update's scan does); the full rung then stops it.
+    let sys = platform()
+        .service("wuauserv", ServiceState::Stopped, StartType::Demand)
+        .scan_starts("wuauserv")
+        .scans(&[FAIL, OK]);
+    let (_, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Full));
+    assert_eq!(report.fixed_by, Some(Rung::Full));
+    let listing = Store::for_windows(&m.layout.windows_dir, Mode::Online)
+        .read()
+        .unwrap();
+    let run = &listing.runs[0];
+    assert_eq!(run.snapshots.len(), 2, "the start, and the full rung's own");
+    let state = |snap: usize| {
+        run.snapshots[snap]
+            .iter()
+            .find(|s| s.name == "wuauserv")
+            .and_then(|s| s.state)
+    };
+    assert_eq!(state(0), Some(ServiceState::Stopped));
+    assert_eq!(state(1), Some(ServiceState::Running));
+    // Killed right after the full rung stopped it: recovery starts it again.
+    let cut: Vec<_> = run
+        .changes
+        .iter()
+        .position(|(op, outcome)| {
+            matches!(op, Op::StopService { name } if name == "wuauserv") && outcome.is_some()
+        })
+        .map(|at| run.changes[..=at].to_vec())
+        .unwrap();
+    let mut killed = run.clone();
+    killed.snapshot_of.truncate(cut.len());
+    killed.changes = cut;
+    killed.finished = None;
+    assert!(
+        killed.left_stopped().iter().any(|s| s.name == "wuauserv"),
+        "{:?}",
+        killed.left_stopped()
+    );
+}
+
+#[test]
 fn a_scan_that_succeeded_with_errors_is_no_fix_and_the_ladder_climbs() {
     let m = machine();
     let with_errors = Scan {
