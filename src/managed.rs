@@ -21,6 +21,17 @@ pub struct Managed {
     pub note: String,
 }
 
+/// This Windows installation's identity (`HKLM\SOFTWARE\Microsoft\Cryptography\MachineGuid`),
+/// when it can be read.
+pub fn machine_guid(sys: &dyn Platform) -> Option<String> {
+    sys.registry()
+        .value(r"SOFTWARE\Microsoft\Cryptography", "MachineGuid")
+        .ok()
+        .flatten()
+        .and_then(|v| v.as_text())
+        .filter(|t| !t.trim().is_empty())
+}
+
 pub fn detect(sys: &dyn Platform) -> Managed {
     let domain = sys.joined_domain().ok().flatten().filter(|d| !d.is_empty());
     let mdm = sys.registry().subkeys(ENROLLMENTS).ok().and_then(|keys| {

@@ -25,6 +25,8 @@ pub struct Selection {
     /// Settings a `repair` changed (service permissions, registry values), each with the value
     /// it had before, to put back.
     pub settings: Vec<Op>,
+    /// The machine the run read them on (`MachineGuid`), when its journal says.
+    pub machine: Option<String>,
 }
 
 impl Selection {
@@ -233,6 +235,7 @@ pub fn select(
             journal: Some(run.path.clone()),
             restores,
             settings: changed,
+            machine: run.start.machine.clone(),
         });
     }
     if touched {
@@ -294,15 +297,28 @@ pub fn keep_trusted_settings(
     pick: &mut Selection,
     sys: &dyn crate::sys::Platform,
 ) -> Option<String> {
-    let path = pick.journal.as_ref()?;
-    if pick.settings.is_empty() || sys.owned_by_trusted(path).unwrap_or(false) {
+    let path = pick.journal.clone()?;
+    if pick.settings.is_empty() {
         return None;
     }
-    pick.settings.clear();
-    Some(format!(
-        "wufix: the journal {} is not owned by SYSTEM, Administrators or TrustedInstaller; the settings it names are not put back",
-        path.display()
-    ))
+    if !sys.owned_by_trusted(&path).unwrap_or(false) {
+        pick.settings.clear();
+        return Some(format!(
+            "wufix: the journal {} is not owned by SYSTEM, Administrators or TrustedInstaller; the settings it names are not put back",
+            path.display()
+        ));
+    }
+    // A proxy is put back only on the machine it was read from: a journal carried to another
+    // (an image, a copied ProgramData) would send this machine's traffic elsewhere.
+    let here = crate::managed::machine_guid(sys);
+    let proxy = |op: &Op| matches!(op, Op::RegistryValue { name, .. } if name.eq_ignore_ascii_case(crate::catalog::PROXY_VALUE));
+    if pick.settings.iter().any(proxy) && (here.is_none() || pick.machine != here) {
+        pick.settings.retain(|op| !proxy(op));
+        return Some(
+            "wufix: the WinHTTP proxy in the journal was not read on this machine (or this machine's identity cannot be read); it is not put back".to_string(),
+        );
+    }
+    None
 }
 
 /// No journal to go by: the newest wufix backup of each folder.
@@ -324,6 +340,7 @@ fn from_disk(layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
         journal: None,
         restores,
         settings: Vec::new(),
+        machine: None,
     })
 }
 
@@ -382,6 +399,7 @@ mod tests {
             undoes: undoes.map(str::to_string),
             process_started: None,
             recovers: Vec::new(),
+            machine: None,
         })];
         for (change, outcome) in changes {
             records.push(Record::Intent {

@@ -188,6 +188,9 @@ impl Acting<'_, '_> {
     ) -> Result<Journal, Exit> {
         let s = self.session;
         start.recovers = self.recovered.names.clone();
+        if s.mode == Mode::Online {
+            start.machine = crate::managed::machine_guid(s.machine.sys);
+        }
         s.store.create(start).map_err(|err| {
             s.printer.error(
                 command,

@@ -159,6 +159,7 @@ fn killed_run(layout: &Layout, service: &str) -> journal::Store {
             undoes: None,
             process_started: None,
             recovers: Vec::new(),
+            machine: None,
         })
         .unwrap();
     let stop = journal::Op::StopService {

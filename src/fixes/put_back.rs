@@ -165,22 +165,36 @@ fn same_dacl(a: &str, b: &str) -> bool {
 pub fn put_back_allowed(op: &Op) -> Result<(), String> {
     match op {
         Op::ServiceDacl { name, before, .. } => {
-            if !sddl::DEFAULTS
-                .iter()
-                .any(|(s, _)| s.eq_ignore_ascii_case(name))
-            {
+            let Some(default) = sddl::default_for(name) else {
                 return Err(format!("{name} is not a service wufix repairs"));
-            }
+            };
             let aces = sddl::parse(before)?;
             let takeovers = sddl::takeover_grants(&aces);
-            if takeovers.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
+            if !takeovers.is_empty() {
+                return Err(format!(
                     "the saved permissions of {name} would let {} reconfigure it",
                     takeovers.join(", ")
-                ))
+                ));
             }
+            // What SYSTEM and Administrators must keep: the default's grants to them. Without
+            // them (or with any deny) the service could no longer be managed or repaired.
+            let assessment = sddl::assess(before, default)?;
+            let lost: Vec<&String> = assessment
+                .missing
+                .iter()
+                .filter(|m| m.starts_with("SY ") || m.starts_with("BA "))
+                .collect();
+            if !lost.is_empty() || !assessment.denies.is_empty() {
+                let mut why = Vec::new();
+                if !lost.is_empty() {
+                    why.push(format!("would take {} away", lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+                }
+                if !assessment.denies.is_empty() {
+                    why.push(format!("deny {}", assessment.denies.join(", ")));
+                }
+                return Err(format!("the saved permissions of {name} {}", why.join(" and ")));
+            }
+            Ok(())
         }
         Op::RegistryValue { key, name, .. } => {
             let known = (key.eq_ignore_ascii_case(WU_CLIENT)

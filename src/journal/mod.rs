@@ -93,6 +93,10 @@ pub struct Start {
     /// their own file could not take the mark.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recovers: Vec<String>,
+    /// The machine the run read its settings on (Windows' `MachineGuid`), online: a saved proxy
+    /// is put back only on the machine it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ fn start(pid: u32) -> Start {
         undoes: None,
         process_started: Some(42),
         recovers: Vec::new(),
+        machine: None,
     }
 }
 

@@ -228,6 +228,7 @@ impl Plan {
             pid: std::process::id(),
             process_started: crate::sys::process_started(),
             recovers: Vec::new(),
+            machine: None,
             services_before: self
                 .services_before
                 .iter()

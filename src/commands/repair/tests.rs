@@ -733,6 +733,20 @@ fn a_journal_is_trusted_only_with_what_a_repair_changes() {
         })
         .is_ok()
     );
+    // Saved permissions that would take SYSTEM's or Administrators' grants away, or deny
+    // anyone anything: what a blocker left, never put back.
+    for (saved, says) in [
+        ("D:(D;;RPWP;;;WD)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)", "deny"),
+        ("D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWRPLORC;;;AU)", "SY"),
+    ] {
+        let why = put_back_allowed(&Op::ServiceDacl {
+            name: "wuauserv".into(),
+            before: saved.into(),
+            after: String::new(),
+        })
+        .unwrap_err();
+        assert!(why.contains(says), "{saved}: {why}");
+    }
     // And the engine refuses such a step rather than writing it.
     let sys = platform();
     let record = PutBack(takeover).run(&mut fixes::Context {
@@ -742,6 +756,33 @@ fn a_journal_is_trusted_only_with_what_a_repair_changes() {
     });
     assert_eq!(record.outcome, Outcome::Failed);
     assert!(sys.dacl_writes().is_empty());
+}
+
+#[test]
+fn a_saved_proxy_is_put_back_only_on_the_machine_it_was_read_from() {
+    const GUID_KEY: &str = r"SOFTWARE\Microsoft\Cryptography";
+    let proxy = Op::RegistryValue {
+        key: CONNECTIONS.into(),
+        name: PROXY_VALUE.into(),
+        before: Some(RegValue::binary([1])),
+        after: Some(RegValue::binary([2])),
+    };
+    let pick = |machine: Option<&str>| crate::reversal::Selection {
+        journal: Some("000001-x.journal".into()),
+        restores: Vec::new(),
+        settings: vec![proxy.clone()],
+        machine: machine.map(str::to_string),
+    };
+    let here = platform().registry_value(GUID_KEY, "MachineGuid", RegValue::string("guid-a"));
+    let mut same = pick(Some("guid-a"));
+    assert!(crate::reversal::keep_trusted_settings(&mut same, &here).is_none());
+    assert_eq!(same.settings.len(), 1);
+    for machine in [Some("guid-b"), None] {
+        let mut other = pick(machine);
+        let note = crate::reversal::keep_trusted_settings(&mut other, &here).unwrap();
+        assert!(note.contains("not read on this machine"), "{note}");
+        assert!(other.settings.is_empty());
+    }
 }
 
 #[test]
