@@ -582,3 +582,23 @@ fn detect_and_remediate_settle_after_one_reset_when_a_planted_unfinished_journal
     assert_eq!(backups.len(), 1, "one reset, one backup");
     assert_eq!(read_gen(&vol.windows().join(&backups[0])), "ORIGINAL");
 }
+
+#[test]
+fn a_run_killed_before_its_first_record_is_named_as_an_empty_journal_not_damage() {
+    let vol = Volume::new(2);
+    let dir = journal_dir(&vol);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("000003-20261126T100000Z.journal"), "").unwrap();
+    let status = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert_eq!(
+        status["journal_empty"].as_array().unwrap().len(),
+        1,
+        "{status:#}"
+    );
+    assert!(status.get("journal_damaged").is_none(), "{status:#}");
+    assert!(status["journal_set_aside"].as_array().unwrap().is_empty());
+    // Named every time, never renamed by a reader.
+    let again = json(&wufix(&["status", "--json", "--windows-dir", vol.arg()]));
+    assert_eq!(again["journal_empty"], status["journal_empty"]);
+    assert!(dir.join("000003-20261126T100000Z.journal").exists());
+}

@@ -187,12 +187,21 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
             if !lost.is_empty() || !assessment.denies.is_empty() {
                 let mut why = Vec::new();
                 if !lost.is_empty() {
-                    why.push(format!("would take {} away", lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+                    why.push(format!(
+                        "would take {} away",
+                        lost.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 if !assessment.denies.is_empty() {
                     why.push(format!("deny {}", assessment.denies.join(", ")));
                 }
-                return Err(format!("the saved permissions of {name} {}", why.join(" and ")));
+                return Err(format!(
+                    "the saved permissions of {name} {}",
+                    why.join(" and ")
+                ));
             }
             Ok(())
         }

@@ -315,3 +315,40 @@ fn a_record_that_would_not_read_back_exactly_is_refused_before_the_change() {
         );
     }
 }
+
+#[test]
+fn planted_files_cost_their_names_only_too_large_is_skipped_and_only_the_newest_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("journal"));
+    store.create(start(1)).unwrap();
+    // Larger than any journal: named, never read into memory.
+    let big = store.dir().join("000500-20270101T000000Z.journal");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(super::read::MAX_SIZE + 1).unwrap();
+    // Many planted files with wufix's names: only the newest KEEP are opened at all.
+    for n in 0..40 {
+        let path = store
+            .dir()
+            .join(format!("{:06}-20270101T000000Z.journal", 100 + n));
+        std::fs::write(&path, "junk\njunk\n").unwrap();
+    }
+    let listing = store.read().unwrap();
+    let seen =
+        listing.runs.len() + listing.damaged.len() + listing.skipped.len() + listing.empty.len();
+    assert_eq!(
+        seen,
+        store::KEEP,
+        "only the newest {} looked at",
+        store::KEEP
+    );
+    assert!(
+        listing
+            .skipped
+            .iter()
+            .any(|s| s.path.ends_with("000500-20270101T000000Z.journal")
+                && s.why.contains("too large")),
+        "{:?}",
+        listing.skipped
+    );
+    assert!(big.exists(), "a reader changes nothing");
+}

@@ -736,8 +736,14 @@ fn a_journal_is_trusted_only_with_what_a_repair_changes() {
     // Saved permissions that would take SYSTEM's or Administrators' grants away, or deny
     // anyone anything: what a blocker left, never put back.
     for (saved, says) in [
-        ("D:(D;;RPWP;;;WD)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)", "deny"),
-        ("D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWRPLORC;;;AU)", "SY"),
+        (
+            "D:(D;;RPWP;;;WD)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)",
+            "deny",
+        ),
+        (
+            "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWRPLORC;;;AU)",
+            "SY",
+        ),
     ] {
         let why = put_back_allowed(&Op::ServiceDacl {
             name: "wuauserv".into(),
