@@ -51,12 +51,14 @@ impl Fix for PutBack {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
-        if let Err(why) = put_back_allowed(&self.0) {
-            return self.record(
-                Outcome::Failed,
-                format!("not put back: {why}; the journal is not trusted for it"),
-            );
-        }
+        // Already as it was: nothing to write, whatever the journal is trusted with.
+        let allowed = put_back_allowed(&self.0);
+        let refused = |why: String| {
+            self.record(
+                Outcome::Skipped,
+                format!("not put back: {why}; left as the repair made it"),
+            )
+        };
         match &self.0 {
             Op::ServiceDacl {
                 name,
@@ -74,6 +76,9 @@ impl Fix for PutBack {
                 };
                 if same_dacl(&live, before) {
                     return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                if let Err(why) = allowed {
+                    return refused(why);
                 }
                 // Changed since the repair (by an administrator, a policy): theirs stands.
                 if !same_dacl(&live, after) {
@@ -115,6 +120,9 @@ impl Fix for PutBack {
                 if live == *before {
                     return self.record(Outcome::Skipped, ALREADY.into());
                 }
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
                 if live != *after {
                     return self.record(
                         Outcome::Skipped,
@@ -140,7 +148,7 @@ impl Fix for PutBack {
                     }
                 }
             }
-            _ => self.record(Outcome::Failed, "not a setting".into()),
+            _ => refused(allowed.err().unwrap_or_else(|| "not a setting".into())),
         }
     }
 }
