@@ -317,8 +317,27 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
         .unwrap_or("wufix");
     let message = err.render().to_string();
     let message = message.trim().trim_start_matches("error: ");
-    wufix::printer::Printer::new(true).usage(command, message);
-    2
+    let kind = match err.kind() {
+        ErrorKind::UnknownArgument => "unknown-argument",
+        ErrorKind::InvalidSubcommand => "unknown-command",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid-value",
+        ErrorKind::MissingRequiredArgument => "missing-argument",
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "missing-command"
+        }
+        ErrorKind::ArgumentConflict => "conflicting-arguments",
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            "wrong-number-of-values"
+        }
+        _ => "invalid-input",
+    };
+    let argument = match err.get(clap::error::ContextKind::InvalidArg) {
+        Some(clap::error::ContextValue::String(arg)) => Some(arg.clone()),
+        _ => None,
+    };
+    let printer = wufix::printer::Printer::new(true);
+    printer.usage(command, message, Some(kind.to_string()), argument);
+    printer.finish(wufix::Exit::Usage)
 }
 
 impl Cli {

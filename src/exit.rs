@@ -1,4 +1,7 @@
-//! The process exit codes, documented in the README and in `--help`.
+//! The process exit codes, documented in the README and in `--help`, and the reasons a report
+//! gives when it is not `ok` (one closed list, each with its exit code).
+
+use serde::Serialize;
 
 /// How a command ended, as the process reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,4 +35,72 @@ impl Exit {
     pub fn of(ok: bool) -> Exit {
         if ok { Exit::Ok } else { Exit::Failed }
     }
+}
+
+/// Why a report is not `ok`: what a fleet's column can group by. Each has one exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// A step failed (a service would not stop or start, a file was held); exit 1.
+    StepFailed,
+    /// `repair`: Windows Update still fails after the last rung; exit 1.
+    NotFixed,
+    /// `undo`: no run or backup to put back; exit 1.
+    NothingToUndo,
+    /// `undo`: the last run cleared instead of renaming, or its backup is gone; exit 1.
+    CannotUndo,
+    /// Another wufix run holds the lock; nothing was touched; exit 1.
+    Busy,
+    /// The person answered no; nothing was touched; exit 1.
+    Declined,
+    /// No `--yes`, and no one to ask (no terminal, or `--json`); nothing was touched; exit 2.
+    NotConfirmed,
+    /// Ctrl+C or the window closing; the services were started again; exit 1.
+    Interrupted,
+    /// The journal could not be written, so nothing was changed; exit 1.
+    JournalUnavailable,
+    /// Bad input; exit 2.
+    Usage,
+    /// Administrator rights are needed; exit 3.
+    NotElevated,
+    /// Windows is in the middle of servicing; nothing was touched; exit 4.
+    Refused,
+}
+
+impl Reason {
+    pub fn exit(self) -> Exit {
+        match self {
+            Reason::Usage | Reason::NotConfirmed => Exit::Usage,
+            Reason::NotElevated => Exit::NotElevated,
+            Reason::Refused => Exit::Refused,
+            _ => Exit::Failed,
+        }
+    }
+
+    /// The reason an exit code stands for when the command named none.
+    pub fn of_exit(exit: Exit) -> Option<Reason> {
+        match exit {
+            Exit::Ok => None,
+            Exit::Failed => Some(Reason::StepFailed),
+            Exit::Usage => Some(Reason::Usage),
+            Exit::NotElevated => Some(Reason::NotElevated),
+            Exit::Refused => Some(Reason::Refused),
+        }
+    }
+
+    pub const ALL: [Reason; 12] = [
+        Reason::StepFailed,
+        Reason::NotFixed,
+        Reason::NothingToUndo,
+        Reason::CannotUndo,
+        Reason::Busy,
+        Reason::Declined,
+        Reason::NotConfirmed,
+        Reason::Interrupted,
+        Reason::JournalUnavailable,
+        Reason::Usage,
+        Reason::NotElevated,
+        Reason::Refused,
+    ];
 }

@@ -16,15 +16,17 @@ fn main() -> ExitCode {
     };
     let json = cli.json();
     let command = cli.command_name();
-    let exit = match cli.into_request() {
+    let (printer, exit) = match cli.into_request() {
         Ok(request) => {
             let printer = Printer::new(json).with_report_copy(request.report_copy.clone());
-            wufix::run(request, &printer)
+            let exit = wufix::run(request, &printer);
+            (printer, exit)
         }
         Err(err) => {
-            Printer::new(json).usage(command, &err.0);
-            Exit::Usage
+            let printer = Printer::new(json);
+            printer.usage(command, &err.0, None, None);
+            (printer, Exit::Usage)
         }
     };
-    ExitCode::from(exit as u8)
+    ExitCode::from(printer.finish(exit))
 }

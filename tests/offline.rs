@@ -307,14 +307,26 @@ fn bad_input_is_a_clear_usage_error_that_touches_nothing() {
 
 #[test]
 fn a_usage_error_keeps_its_line_breaks_on_stderr_and_is_one_json_document_on_stdout() {
-    let out = wufix(&["reset", "--json", "--bogus"]);
+    let out = wufix(&["reset", "--bogus"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("\\n"), "a literal \\n on stderr: {err}");
     assert!(err.lines().count() > 1, "{err}");
+    // With --json: one document, one sentence, the kind and the argument; stderr empty.
+    let out = wufix(&["reset", "--json", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["ok"], false);
-    assert!(doc["error"].as_str().unwrap().contains("--bogus"));
+    assert_eq!(doc["reason"], "usage");
+    assert_eq!(doc["exit_code"], 2);
+    assert_eq!(doc["error_kind"], "unknown-argument");
+    assert_eq!(doc["argument"], "--bogus");
+    assert!(!doc["error"].as_str().unwrap().contains('\n'));
 }
 
 #[cfg(not(windows))]
@@ -545,6 +557,19 @@ fn the_json_report_keeps_its_shape() {
         }
         from = at;
     }
+    // The envelope's facts of this run and this machine.
+    let shown: String = shown
+        .lines()
+        .map(|line| {
+            for key in ["computer", "started", "finished", "wufix_version"] {
+                if line.starts_with(&format!("  \"{key}\": ")) {
+                    return format!("  \"{key}\": \"[{}]\",", key.to_uppercase());
+                }
+            }
+            line.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     insta::assert_snapshot!(shown);
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::rights::{self, Relaunch};
 use crate::engine;
-use crate::exit::Exit;
+use crate::exit::{Exit, Reason};
 use crate::folders::Layout;
 use crate::journal::{self, Journal, Part, Record};
 use crate::machine::{Machine, Mode};
@@ -192,6 +192,7 @@ impl Acting<'_, '_> {
             start.machine = crate::managed::machine_guid(s.machine.sys);
         }
         s.store.create(start).map_err(|err| {
+            s.printer.reason(Reason::JournalUnavailable);
             s.printer.error(
                 command,
                 &format!(
@@ -206,7 +207,7 @@ impl Acting<'_, '_> {
     /// Run `plan` with every change written to `journal` before it is made.
     pub fn run(&self, plan: &Plan, journal: &mut Journal) -> ResetReport {
         let printer = self.session.printer;
-        engine::run_hooked(
+        let report = engine::run_hooked(
             plan,
             self.session.machine,
             self.cancel(),
@@ -215,7 +216,11 @@ impl Acting<'_, '_> {
                 meter: printer,
                 journal,
             },
-        )
+        );
+        if self.interrupted() {
+            printer.reason(Reason::Interrupted);
+        }
+        report
     }
 
     /// One plan, one journal: opened, run, marked finished (an undo names the parts it put back:
@@ -307,11 +312,13 @@ impl<'a> Session<'a> {
         match answer {
             Ok(true) => Ok(()),
             Ok(false) => {
+                self.printer.reason(Reason::Declined);
                 self.printer
                     .error(command, "cancelled; nothing was changed");
                 Err(Exit::Failed)
             }
             Err(NotInteractive) => {
+                self.printer.reason(Reason::NotConfirmed);
                 self.printer.error(command, &not_interactive(command));
                 Err(Exit::Usage)
             }
@@ -343,6 +350,7 @@ impl<'a> Session<'a> {
                 Ok(lock)
             }
             Ok(None) => {
+                self.printer.reason(Reason::Busy);
                 self.printer.error(command, ANOTHER_RESET);
                 Err(Exit::Failed)
             }

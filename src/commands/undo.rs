@@ -105,6 +105,7 @@ impl AdminCommand for Undo<'_> {
                 )
             }
             Err(why) => {
+                s.printer.reason(undo_reason(&why));
                 s.printer
                     .error("undo", &format!("{why}; nothing was changed"));
                 Prepared::Done(Exit::Failed)
@@ -131,6 +132,7 @@ impl AdminCommand for Undo<'_> {
                 return Exit::of(ok);
             }
             Err(why) => {
+                s.printer.reason(undo_reason(&why));
                 s.printer
                     .error("undo", &format!("{why}; nothing was changed"));
                 return Exit::Failed;
@@ -233,4 +235,14 @@ fn reversed_command<'a>(listing: &'a journal::Listing, pick: &Selection) -> &'a 
         .iter()
         .find(|r| pick.journal.as_ref() == Some(&r.path))
         .map_or("reset", |r| r.start.command.as_str())
+}
+
+/// What an undo's refusal amounts to, for its report: nothing there at all, or something there
+/// that cannot be put back (a clear, a backup gone or not trusted).
+fn undo_reason(why: &str) -> crate::exit::Reason {
+    if why.contains("nothing to undo") || why.contains("nothing else to undo") {
+        crate::exit::Reason::NothingToUndo
+    } else {
+        crate::exit::Reason::CannotUndo
+    }
 }

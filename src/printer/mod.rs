@@ -1,7 +1,11 @@
 //! The one place that writes output. Results go to stdout (text, or exactly one JSON document
-//! with `--json`); progress, prompts and errors go to stderr. A closed pipe is not an error worth
-//! a panic: writes that fail are dropped. Each document has its own file here; this one holds
-//! the streams, the questions and what every document shares (escaping, colour, step lines).
+//! with `--json`); progress, prompts and errors go to stderr — except with `--json`, where
+//! stderr stays empty (under PowerShell remoting every stderr line is an error record) and
+//! nothing is asked. The JSON document is written once, at the end, with what every document
+//! carries: the version, the schema version, the computer, the times and the exit code. A
+//! closed pipe is not an error worth a panic: writes that fail are dropped. Each document has
+//! its own file here; this one holds the streams, the questions and what every document shares
+//! (escaping, colour, step lines).
 
 mod diagnose;
 mod explain;
@@ -20,6 +24,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
+use crate::exit::{Exit, Reason};
 use crate::record::{Outcome, StepRecord};
 use crate::report::ErrorReport;
 use crate::servicing::ServicingCheck;
@@ -32,7 +37,15 @@ pub struct Printer {
     copy: Mutex<Option<std::fs::File>>,
     /// The spinner or bar on stderr while a person waits; only on a terminal, never with JSON.
     live: Mutex<Option<meter::Live>>,
+    /// With `--json`: the document, kept until [`Printer::finish`] knows the exit code.
+    document: Mutex<Option<serde_json::Value>>,
+    /// Why the command is not ok, when it said (else the exit code says).
+    reason: Mutex<Option<Reason>>,
+    started: jiff::Timestamp,
 }
+
+/// The schema of every JSON document. Raised when a field's meaning changes (ARCHITECTURE.md).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Why a question could not be asked.
 #[derive(Debug)]
@@ -45,7 +58,61 @@ impl Printer {
             report_copy: None,
             live: Mutex::new(None),
             copy: Mutex::new(None),
+            document: Mutex::new(None),
+            reason: Mutex::new(None),
+            started: jiff::Timestamp::now(),
         }
+    }
+
+    /// Why the command ends without success, for its report (the first one said stands).
+    pub fn reason(&self, reason: Reason) {
+        let mut held = self.reason.lock().unwrap_or_else(|p| p.into_inner());
+        held.get_or_insert(reason);
+    }
+
+    /// The end of the command: with `--json`, its one document goes out now, with the exit code
+    /// and what every document carries. Returns the exit code.
+    pub fn finish(&self, exit: Exit) -> u8 {
+        let code = exit as u8;
+        if !self.json {
+            return code;
+        }
+        let document = self
+            .document
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| {
+                serde_json::to_value(ErrorReport {
+                    ok: exit == Exit::Ok,
+                    command: "wufix",
+                    error: String::new(),
+                    error_kind: None,
+                    argument: None,
+                })
+                .unwrap_or_default()
+            });
+        let ok = document
+            .get("ok")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(exit == Exit::Ok);
+        let reason = if ok {
+            None
+        } else {
+            let said = *self.reason.lock().unwrap_or_else(|p| p.into_inner());
+            said.or_else(|| Reason::of_exit(exit))
+        };
+        let envelope = envelope(document, self.started, code, reason);
+        match to_ascii_json(&envelope) {
+            Ok(text) => {
+                let text = format!("{text}\n");
+                self.out(&text);
+                self.send_copy(&text);
+            }
+            // Nothing on stderr with --json: a report that cannot be encoded is itself a bug.
+            Err(_) => self.out("{\"ok\": false, \"command\": \"wufix\", \"error\": \"the report could not be encoded\"}\n"),
+        }
+        code
     }
 
     /// Also send the report to the pipe `name` (a name `sys::cmdline::is_report_pipe` accepts).
@@ -102,6 +169,9 @@ impl Printer {
     }
 
     fn err(&self, text: &str) {
+        if self.json {
+            return;
+        }
         let write = || {
             let mut err = anstream::stderr().lock();
             let _ = err.write_all(text.as_bytes());
@@ -118,16 +188,18 @@ impl Printer {
         !self.json && io::stderr().is_terminal()
     }
 
+    /// Keep `value` as the command's document (the last one wins: a report after an earlier
+    /// error is the fuller account); it goes out at [`Printer::finish`].
     fn json_out<T: Serialize>(&self, value: &T) {
-        match to_ascii_json(value) {
-            Ok(text) => self.out(&format!("{text}\n")),
-            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        if let Ok(value) = serde_json::to_value(value) {
+            *self.document.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
         }
     }
 
-    /// Whether a person can answer a question here: standard input is a console or terminal.
+    /// Whether a person can answer a question here: standard input is a console or terminal,
+    /// and the output is not for a program (`--json`).
     pub fn can_ask(&self) -> bool {
-        io::stdin().is_terminal()
+        !self.json && io::stdin().is_terminal()
     }
 
     /// Wait for Enter, when someone is there to press it.
@@ -155,6 +227,8 @@ impl Printer {
                 ok: false,
                 command,
                 error: message.to_string(),
+                error_kind: None,
+                argument: None,
             });
         }
         self.err(&format!(
@@ -165,13 +239,24 @@ impl Printer {
     }
 
     /// A usage error: clap's text (or wufix's own) with its line breaks kept on stderr, each line
-    /// cleaned; the same as one JSON document with `--json`.
-    pub fn usage(&self, command: &'static str, message: &str) {
+    /// cleaned. With `--json`, one document: the first sentence, the kind of error and the
+    /// argument it is about (`kind` and `argument` from clap when it rejected the line).
+    pub fn usage(
+        &self,
+        command: &'static str,
+        message: &str,
+        kind: Option<String>,
+        argument: Option<String>,
+    ) {
+        self.reason(Reason::Usage);
         if self.json {
+            let first = message.lines().next().unwrap_or("").trim().to_string();
             self.json_out(&ErrorReport {
                 ok: false,
                 command,
-                error: message.to_string(),
+                error: first,
+                error_kind: Some(kind.unwrap_or_else(|| "invalid-input".into())),
+                argument,
             });
         }
         let text = clean_report(message);
@@ -185,10 +270,10 @@ impl Printer {
         self.err(&out);
     }
 
-    /// Show the plan on stderr and ask. Only a terminal can answer: anything else is refused
-    /// rather than left waiting.
+    /// Show the plan on stderr and ask. Only a terminal can answer, and never with `--json`:
+    /// anything else is refused rather than left waiting.
     pub fn confirm(&self, plan: &[StepRecord], question: &str) -> Result<bool, NotInteractive> {
-        if !io::stdin().is_terminal() {
+        if !self.can_ask() {
             return Err(NotInteractive);
         }
         let mut text = String::from("wufix will:\n");
@@ -201,7 +286,7 @@ impl Printer {
 
     /// A yes/no question; anything but "y" or "yes" is no.
     pub fn ask(&self, question: &str) -> Result<bool, NotInteractive> {
-        if !io::stdin().is_terminal() {
+        if !self.can_ask() {
             return Err(NotInteractive);
         }
         let answer = self
@@ -223,13 +308,48 @@ impl Printer {
         }
     }
 
-    /// A command's report as JSON on stdout (and in the report copy).
+    /// A command's report as JSON (stdout and the report copy, at the end).
     fn json_out_report<T: Serialize>(&self, report: &T) {
-        match to_ascii_json(report) {
-            Ok(text) => self.report_out(&format!("{text}\n")),
-            Err(err) => self.err(&format!("wufix: cannot encode the report: {err}\n")),
+        self.json_out(report);
+    }
+}
+
+/// What every JSON document carries, around the command's own fields: `ok` and `command` first,
+/// then the version, the schema, the computer, the times, the exit code and (when not ok) the
+/// reason, then the rest of the document.
+fn envelope(
+    document: serde_json::Value,
+    started: jiff::Timestamp,
+    exit_code: u8,
+    reason: Option<Reason>,
+) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let mut fields = match document {
+        Value::Object(fields) => fields,
+        other => {
+            let mut fields = Map::new();
+            fields.insert("document".into(), other);
+            fields
+        }
+    };
+    let mut out = Map::new();
+    for key in ["ok", "command"] {
+        if let Some(value) = fields.shift_remove(key) {
+            out.insert(key.into(), value);
         }
     }
+    out.insert("wufix_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    out.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    out.insert("computer".into(), json!(crate::sys::computer_name()));
+    out.insert("started".into(), json!(started.to_string()));
+    out.insert("finished".into(), json!(jiff::Timestamp::now().to_string()));
+    out.insert("exit_code".into(), json!(exit_code));
+    if let Some(reason) = reason {
+        out.insert("reason".into(), json!(reason));
+    }
+    fields.shift_remove("reason");
+    out.extend(fields);
+    Value::Object(out)
 }
 
 /// A planned step's risk on a line of its own, when it has one.

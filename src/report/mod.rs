@@ -61,10 +61,17 @@ pub struct StatusReport {
     pub journal: crate::recovery::JournalView,
 }
 
-/// A command that stopped before doing anything (refused, not elevated).
+/// A command that stopped before doing anything (refused, not elevated, bad input).
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorReport {
     pub ok: bool,
     pub command: &'static str,
+    /// One sentence.
     pub error: String,
+    /// For bad input: what kind (`unknown-argument`, `invalid-value`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
+    /// For bad input: the argument it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub argument: Option<String>,
 }

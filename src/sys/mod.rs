@@ -380,6 +380,22 @@ pub fn program_data() -> Option<PathBuf> {
     }
 }
 
+/// This computer's name (the NetBIOS name on Windows, the host name elsewhere), when it can be
+/// read: every JSON report carries it.
+pub fn computer_name() -> Option<String> {
+    #[cfg(windows)]
+    {
+        windows::computer_name()
+    }
+    #[cfg(not(windows))]
+    {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+    }
+}
+
 /// The running system: Windows when built for it. `None` elsewhere, where only offline mode works.
 pub fn online() -> Option<(Box<dyn Platform>, std::path::PathBuf)> {
     #[cfg(windows)]

@@ -121,6 +121,7 @@ impl AdminCommand for Repair<'_> {
                 let (message, next) = blocked_text(&blocked, &self.report.start, req);
                 self.report.message = message;
                 self.report.next_step = next;
+                s.printer.reason(crate::exit::Reason::NotFixed);
                 s.printer.repair(&self.report);
                 return Prepared::Done(Exit::Failed);
             }
@@ -260,6 +261,9 @@ impl AdminCommand for Repair<'_> {
         if let Some(why) = broken {
             report.ok = false;
             report.message = format!("{} {why}", report.message);
+        }
+        if req.verify && report.fixed_by.is_none() && steps_ok {
+            s.printer.reason(crate::exit::Reason::NotFixed);
         }
         s.printer.repair(report);
         Exit::of(report.ok)

@@ -142,6 +142,18 @@ pub fn canonical_dacl(sddl: &str) -> Result<String, SysError> {
     security::canonical_dacl(sddl)
 }
 
+/// The computer's NetBIOS name.
+pub fn computer_name() -> Option<String> {
+    use windows_sys::Win32::System::WindowsProgramming::GetComputerNameW;
+    let mut buf = [0u16; 64];
+    let mut len = buf.len() as u32;
+    // SAFETY: `buf` is writable for `len` UTF-16 units; `len` is updated to the name's length.
+    if unsafe { GetComputerNameW(buf.as_mut_ptr(), &mut len) } == 0 {
+        return None;
+    }
+    Some(String::from_utf16_lossy(&buf[..len as usize]))
+}
+
 /// ProgramData as the shell knows it (`FOLDERID_ProgramData`), not as the environment says: a
 /// user's `HKCU\Environment` overrides `%ProgramData%` even for a copy elevated through UAC.
 pub fn program_data() -> io::Result<PathBuf> {
