@@ -111,27 +111,40 @@ pub struct DiagnoseRequest {
     pub exit_code: bool,
 }
 
-/// `wufix explain`: every input already parsed into its 32-bit value.
+/// `wufix explain`: each input as given and what was read from it: a code, or why none (a
+/// word with no code in it at all is `NoCode`, to be listed as ignored when another input gave
+/// one).
 #[derive(Clone, Debug)]
 pub struct ExplainRequest {
-    pub codes: Vec<(String, u32)>,
+    pub inputs: Vec<(String, crate::explain::Read)>,
 }
 
 impl ExplainRequest {
-    /// Parse every input; if any is not a code, name all that are not.
+    /// Read every input (a code, a name, or pasted text holding one); usage error only when
+    /// none gave a code.
     pub fn from_args(inputs: Vec<String>) -> Result<Self, UsageError> {
-        let mut codes = Vec::new();
-        let mut errors = Vec::new();
-        for input in inputs {
-            match crate::explain::parse(&input) {
-                Ok(code) => codes.push((input, code)),
-                Err(err) => errors.push(err),
-            }
+        let read: Vec<(String, crate::explain::Read)> = inputs
+            .into_iter()
+            .map(|input| {
+                let r = crate::explain::read(&input);
+                (input, r)
+            })
+            .collect();
+        if !read.iter().any(|(_, r)| matches!(r, crate::explain::Read::Code(_))) {
+            let why: Vec<String> = read
+                .iter()
+                .map(|(input, r)| match r {
+                    crate::explain::Read::Invalid(why) => why.clone(),
+                    _ => format!("'{input}' holds no error code"),
+                })
+                .collect();
+            return Err(UsageError(if why.is_empty() {
+                "name at least one error code".to_string()
+            } else {
+                why.join("; ")
+            }));
         }
-        if !errors.is_empty() {
-            return Err(UsageError(errors.join("; ")));
-        }
-        Ok(ExplainRequest { codes })
+        Ok(ExplainRequest { inputs: read })
     }
 }
 

@@ -24,7 +24,8 @@ fn every_input_form_names_the_same_code() {
     for (entry, form) in codes.iter().zip(forms) {
         assert_eq!(entry["input"], form);
         assert_eq!(entry["code"], "0x800F0922");
-        assert_eq!(entry["decimal"], -2146498270);
+        assert_eq!(entry["hresult"], -2146498270);
+        assert_eq!(entry["reset_helps"], "no");
         assert_eq!(entry["names"][0]["name"], "CBS_E_INSTALLERS_FAILED");
         assert!(entry["fix"].as_str().unwrap().contains("DISM"));
     }
@@ -58,31 +59,59 @@ fn a_header_only_code_has_its_name_and_an_unknown_one_its_anatomy() {
 }
 
 #[test]
-fn anything_else_is_a_clear_usage_error() {
+fn an_input_that_is_not_a_code_is_named_in_its_entry_and_fails_only_when_none_is() {
     for bad in [
         "0xZZZZ",
         "NOT_A_CODE_NAME",
         "12.5",
         "0x123456789",
         "99999999999",
+        "20250512",
     ] {
-        let out = wufix(&["explain", "0x80070002", bad]);
+        // Beside a good code: the good one explained, the bad one's entry says why; exit 0.
+        let out = wufix(&["explain", "--json", "0x80070002", bad]);
+        assert_eq!(out.status.code(), Some(0), "{bad}: {}", text(&out));
+        let report = json(&out);
+        assert_eq!(report["codes"][0]["code"], "0x80070002");
+        assert_eq!(report["codes"][1]["input"], bad);
+        assert!(report["codes"][1]["error"].as_str().unwrap().contains(bad), "{report:#}");
+        // Alone: nothing to explain, a usage error naming it.
+        let out = wufix(&["explain", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
         assert!(text(&out).contains(bad), "{bad}: {}", text(&out));
-        assert!(
-            out.stdout.is_empty() || json_is_error(&out.stdout),
-            "{bad} printed a result"
-        );
+        assert!(out.stdout.is_empty() || json_is_error(&out.stdout), "{bad} printed a result");
     }
     assert_eq!(wufix(&["explain"]).status.code(), Some(2));
     // With --json, stdout still carries exactly one document, naming the command.
     let out = wufix(&["explain", "--json", "0xZZZZ"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.is_empty());
     let error = json(&out);
     assert_eq!(
         (error["ok"].clone(), error["command"].clone()),
         (false.into(), "explain".into())
     );
+}
+
+#[test]
+fn pasted_text_is_read_for_the_code_in_it_and_the_other_words_are_ignored() {
+    let out = wufix(&["explain", "--json", "Error", "code:", "0x800F0922", "(0x80070002)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let codes: Vec<&str> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["0x800F0922", "0x80070002"]);
+    assert_eq!(report["ignored"], serde_json::json!(["Error", "code:"]));
+    // One argument of pasted text, and a bare Win32 number shown as the HRESULT that wraps it.
+    let report = json(&wufix(&["explain", "--json", "Error code: 0x800F0922", "5"]));
+    assert_eq!(report["codes"][0]["code"], "0x800F0922");
+    assert_eq!(report["codes"][1]["code"], "0x80070005");
+    assert_eq!(report["codes"][1]["names"][0]["name"], "E_ACCESSDENIED");
+    assert_eq!(report["codes"][1]["repair"]["command"], "wufix repair --for 0x80070005");
 }
 
 fn json_is_error(stdout: &[u8]) -> bool {

@@ -12,7 +12,7 @@ pub mod rungs;
 use serde::Serialize;
 
 pub use anatomy::Anatomy;
-pub use parse::parse;
+pub use parse::{Read, parse, read};
 
 /// Where a code's name comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -87,10 +87,14 @@ pub fn code_of(name: &str) -> Option<u32> {
 pub struct Explanation {
     /// As the user typed it.
     pub input: String,
-    /// `0x800F0922`.
+    /// `0x800F0922`. A bare Win32 number (`5`) is shown as the HRESULT that wraps it
+    /// (`0x80070005`), as everywhere in wufix's reports.
     pub code: String,
     /// The same value as a signed 32-bit number, as some logs print it.
-    pub decimal: i32,
+    pub hresult: i32,
+    /// Whether `wufix reset` (the folders only) cures it: `yes`, `sometimes`, `no`, or `unknown`
+    /// for a code wufix has no advice for.
+    pub reset_helps: &'static str,
     /// Whether wufix's database has this code.
     pub known: bool,
     /// Symbolic names (a few codes have more than one), with where each comes from.
@@ -145,8 +149,9 @@ pub fn explain(input: &str, code: u32) -> Explanation {
     let success = is_success(key);
     Explanation {
         input: input.to_string(),
-        code: format!("0x{code:08X}"),
-        decimal: code as i32,
+        code: format!("0x{key:08X}"),
+        hresult: key as i32,
+        reset_helps: rungs::reset_helps(key),
         known: !found.is_empty() || advice.is_some(),
         names: found,
         success,
@@ -154,8 +159,8 @@ pub fn explain(input: &str, code: u32) -> Explanation {
         meaning: advice.map(|a| a.meaning).or(family.map(|f| f.meaning)),
         cause: advice.map(|a| a.cause).or(family.map(|f| f.cause)),
         fix: advice.map(|a| a.fix).or(family.map(|f| f.fix)),
-        anatomy: Anatomy::of(code),
-        system_message: crate::sys::system_message(code),
+        anatomy: Anatomy::of(key),
+        system_message: crate::sys::system_message(key),
         repair: if success { None } else { rungs::hint(key) },
     }
 }
@@ -208,7 +213,20 @@ pub fn advice(code: u32) -> Option<&'static Advice> {
 pub struct ExplainReport {
     pub ok: bool,
     pub command: &'static str,
-    pub codes: Vec<Explanation>,
+    /// One entry per input that named a code, or tried to: its explanation, or why it is not a
+    /// code (`{input, error}`).
+    pub codes: Vec<Entry>,
+    /// Inputs with no code in them at all (words of pasted text), when another input gave one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
+}
+
+/// An input's entry in `codes`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Entry {
+    Explained(Box<Explanation>),
+    Invalid { input: String, error: String },
 }
 
 #[cfg(test)]
@@ -261,7 +279,7 @@ mod tests {
         let e = explain("0x800f0922", 0x800F0922);
         assert!(e.known);
         assert_eq!(e.names[0].name, "CBS_E_INSTALLERS_FAILED");
-        assert_eq!(e.decimal, -2146498270);
+        assert_eq!(e.hresult, -2146498270);
         assert!(e.fix.unwrap().contains("DISM"));
         let reset = explain("0x80242006", 0x80242006);
         assert!(reset.fix.unwrap().contains("wufix reset"));

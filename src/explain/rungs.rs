@@ -99,6 +99,20 @@ pub fn start_for(code: u32) -> Option<Start> {
     })
 }
 
+/// Whether a reset of the folders alone cures `code`: `yes` for the cache's own failures,
+/// `sometimes` where the repair that cures it includes a reset (the services' permissions),
+/// `no` for the component store, the network and what only a person fixes, `unknown` for a code
+/// with no advice.
+pub fn reset_helps(code: u32) -> &'static str {
+    let key = super::lookup_value(code);
+    match TABLE.iter().find(|(c, _)| *c == key).map(|(_, k)| *k) {
+        Some(Kind::Light) => "yes",
+        Some(Kind::Full) => "sometimes",
+        Some(Kind::Deep | Kind::Network | Kind::Manual) => "no",
+        None => "unknown",
+    }
+}
+
 /// What `explain` says about repairing a code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RepairHint {

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::Printer;
-use crate::explain::ExplainReport;
+use super::clean;
+use crate::explain::{Entry, ExplainReport};
 
 impl Printer {
     pub fn explain(&self, report: &ExplainReport) {
@@ -12,10 +13,17 @@ impl Printer {
             return self.json_out(report);
         }
         let mut text = String::new();
-        for (i, e) in report.codes.iter().enumerate() {
+        for (i, entry) in report.codes.iter().enumerate() {
             if i > 0 {
                 text.push('\n');
             }
+            let e = match entry {
+                Entry::Explained(e) => e,
+                Entry::Invalid { error, .. } => {
+                    let _ = writeln!(text, "{}", clean(error));
+                    continue;
+                }
+            };
             let names: Vec<&str> = e.names.iter().map(|n| n.name).collect();
             let title = if names.is_empty() {
                 "not in wufix's database".to_string()
@@ -51,6 +59,10 @@ impl Printer {
             if let Some(hint) = &e.repair {
                 let _ = writeln!(text, "  {:<14} {}", "wufix repair", hint.note);
             }
+        }
+        if !report.ignored.is_empty() {
+            let words: Vec<String> = report.ignored.iter().map(|w| clean(w).into_owned()).collect();
+            let _ = writeln!(text, "\n(ignored, no code in them: {})", words.join(" "));
         }
         self.out(&text);
     }
