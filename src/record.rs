@@ -123,7 +123,7 @@ pub struct EntryError {
 }
 
 /// One line of the report: what was done to what, and how it went.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepRecord {
     pub action: Action,
     pub target: String,
@@ -142,6 +142,9 @@ pub struct StepRecord {
     /// A repair's plan: what could go wrong with this step, in a few words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<&'static str>,
+    /// How long it took, where that is worth knowing (a service stopping or starting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
 }
 
 impl StepRecord {
@@ -161,7 +164,14 @@ impl StepRecord {
             holders: Vec::new(),
             output: Vec::new(),
             risk: None,
+            seconds: None,
         }
+    }
+
+    /// How long the step took, to the millisecond.
+    pub fn took(mut self, duration: std::time::Duration) -> Self {
+        self.seconds = Some((duration.as_secs_f64() * 1000.0).round() / 1000.0);
+        self
     }
 
     pub fn irreversible(mut self) -> Self {

@@ -130,7 +130,10 @@ impl ExplainRequest {
                 (input, r)
             })
             .collect();
-        if !read.iter().any(|(_, r)| matches!(r, crate::explain::Read::Code(_))) {
+        if !read
+            .iter()
+            .any(|(_, r)| matches!(r, crate::explain::Read::Code(_)))
+        {
             let why: Vec<String> = read
                 .iter()
                 .map(|(input, r)| match r {

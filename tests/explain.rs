@@ -74,12 +74,18 @@ fn an_input_that_is_not_a_code_is_named_in_its_entry_and_fails_only_when_none_is
         let report = json(&out);
         assert_eq!(report["codes"][0]["code"], "0x80070002");
         assert_eq!(report["codes"][1]["input"], bad);
-        assert!(report["codes"][1]["error"].as_str().unwrap().contains(bad), "{report:#}");
+        assert!(
+            report["codes"][1]["error"].as_str().unwrap().contains(bad),
+            "{report:#}"
+        );
         // Alone: nothing to explain, a usage error naming it.
         let out = wufix(&["explain", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
         assert!(text(&out).contains(bad), "{bad}: {}", text(&out));
-        assert!(out.stdout.is_empty() || json_is_error(&out.stdout), "{bad} printed a result");
+        assert!(
+            out.stdout.is_empty() || json_is_error(&out.stdout),
+            "{bad} printed a result"
+        );
     }
     assert_eq!(wufix(&["explain"]).status.code(), Some(2));
     // With --json, stdout still carries exactly one document, naming the command.
@@ -95,7 +101,14 @@ fn an_input_that_is_not_a_code_is_named_in_its_entry_and_fails_only_when_none_is
 
 #[test]
 fn pasted_text_is_read_for_the_code_in_it_and_the_other_words_are_ignored() {
-    let out = wufix(&["explain", "--json", "Error", "code:", "0x800F0922", "(0x80070002)"]);
+    let out = wufix(&[
+        "explain",
+        "--json",
+        "Error",
+        "code:",
+        "0x800F0922",
+        "(0x80070002)",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
     let codes: Vec<&str> = report["codes"]
@@ -107,11 +120,19 @@ fn pasted_text_is_read_for_the_code_in_it_and_the_other_words_are_ignored() {
     assert_eq!(codes, ["0x800F0922", "0x80070002"]);
     assert_eq!(report["ignored"], serde_json::json!(["Error", "code:"]));
     // One argument of pasted text, and a bare Win32 number shown as the HRESULT that wraps it.
-    let report = json(&wufix(&["explain", "--json", "Error code: 0x800F0922", "5"]));
+    let report = json(&wufix(&[
+        "explain",
+        "--json",
+        "Error code: 0x800F0922",
+        "5",
+    ]));
     assert_eq!(report["codes"][0]["code"], "0x800F0922");
     assert_eq!(report["codes"][1]["code"], "0x80070005");
     assert_eq!(report["codes"][1]["names"][0]["name"], "E_ACCESSDENIED");
-    assert_eq!(report["codes"][1]["repair"]["command"], "wufix repair --for 0x80070005");
+    assert_eq!(
+        report["codes"][1]["repair"]["command"],
+        "wufix repair --for 0x80070005"
+    );
 }
 
 fn json_is_error(stdout: &[u8]) -> bool {

@@ -394,8 +394,8 @@ fn status_reports_services_folders_and_backups() {
     assert_eq!(service("cryptsvc")["state"], "running");
     assert_eq!(service("cryptsvc")["pid"], query("cryptsvc").2);
     assert_eq!(service("usosvc")["exists"], false);
-    assert_eq!(report["folders"][0]["files"], 40);
-    assert_eq!(report["folders"][1]["files"], 10);
+    assert_eq!(report["folders"][0]["size"]["files"], 40);
+    assert_eq!(report["folders"][1]["size"]["files"], 10);
 }
 
 #[test]

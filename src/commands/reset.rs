@@ -139,7 +139,7 @@ pub fn bare_report(command: &'static str, s: &Session, steps: Vec<StepRecord>) -
         method: crate::request::Method::Rename,
         dry_run: false,
         steps,
-        services: ServicesReport::default(),
+        services: (s.mode == crate::machine::Mode::Online).then(ServicesReport::default),
         backups: Vec::new(),
         servicing: Vec::new(),
         message: String::new(),

@@ -23,15 +23,13 @@ pub fn run(req: &StatusRequest, printer: &Printer) -> Exit {
 /// Take the snapshot.
 fn snapshot(target: &Target) -> StatusReport {
     let (sys, layout, mode) = (&*target.sys, &target.layout, target.mode);
-    let services = if mode == Mode::Online {
+    let services = (mode == Mode::Online).then(|| {
         let names: Vec<String> = catalog::all_services()
             .into_iter()
             .map(String::from)
             .collect();
         services::snapshot(sys, &names)
-    } else {
-        Vec::new()
-    };
+    });
     let (folders, backups) = folders_and_backups(layout);
     StatusReport {
         ok: true,

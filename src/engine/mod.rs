@@ -142,10 +142,10 @@ pub fn run_hooked(plan: &Plan, machine: Machine, cancel: &AtomicBool, hooks: Hoo
         method: plan.method,
         dry_run: false,
         steps: run.records,
-        services: ServicesReport {
+        services: (plan.mode == Mode::Online).then(|| ServicesReport {
             before: plan.services_before.clone(),
             after,
-        },
+        }),
         backups: run.backups,
         servicing: Vec::new(),
         refused: None,

@@ -98,7 +98,7 @@ impl Run<'_> {
                     if !self.stopped.contains(&name) {
                         self.stopped.push(name.clone());
                     }
-                    StepRecord::new(Action::StopService, &name, Outcome::Done, detail)
+                    StepRecord::new(Action::StopService, &name, Outcome::Done, detail).took(took)
                 }
                 Err(why) => {
                     let record = match self.plan.guard_kind(&name) {
@@ -200,7 +200,8 @@ impl Run<'_> {
                     &driven.name,
                     Outcome::Done,
                     format!("running again after {:.1} s", took.as_secs_f64()),
-                ),
+                )
+                .took(took),
                 Err(why) => {
                     StepRecord::new(Action::StartService, &driven.name, Outcome::Failed, why)
                 }

@@ -232,6 +232,8 @@ fn a_running_dependent_stops_first_and_starts_again() {
     assert!(
         report
             .services
+            .as_ref()
+            .unwrap()
             .before
             .iter()
             .any(|s| s.name == "catdependent")

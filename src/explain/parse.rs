@@ -33,7 +33,10 @@ pub fn read(input: &str) -> Read {
     // One word (no spaces): what it holds is meant as a code, or as nothing.
     let single = !input.trim().contains(char::is_whitespace);
     for token in &tokens {
-        if let Some(hex) = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")) {
+        if let Some(hex) = token
+            .strip_prefix("0x")
+            .or_else(|| token.strip_prefix("0X"))
+        {
             if let Some(code) = parse_hex(hex) {
                 return Read::Code(code);
             }
@@ -59,8 +62,16 @@ pub fn read(input: &str) -> Read {
     // One word that tried to be a code (hex digits, a number, an upper-case name) is an error
     // to show; words of ordinary text are not.
     let looks_like_a_code = single
-        && input.trim().bytes().any(|b| b.is_ascii_digit() || b == b'_')
-        || (single && input.trim().len() > 1 && input.trim().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        && input
+            .trim()
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b == b'_')
+        || (single
+            && input.trim().len() > 1
+            && input
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_'));
     match direct {
         Err(why) if looks_like_a_code => Read::Invalid(why),
         _ => Read::NoCode,
@@ -174,16 +185,27 @@ mod tests {
 
     #[test]
     fn pasted_text_gives_the_code_inside_it_and_a_date_is_not_one() {
-        for text in ["Error 0x800f0922", "(0x800f0922)", "Error code: 0x800F0922", "code 800F0922 seen"] {
+        for text in [
+            "Error 0x800f0922",
+            "(0x800f0922)",
+            "Error code: 0x800F0922",
+            "code 800F0922 seen",
+        ] {
             assert_eq!(read(text), Read::Code(0x800F0922), "{text}");
         }
-        assert_eq!(read("updated 20250512, failed with c1900101"), Read::Code(0xC1900101));
+        assert_eq!(
+            read("updated 20250512, failed with c1900101"),
+            Read::Code(0xC1900101)
+        );
         assert!(matches!(read("20250512"), Read::Invalid(_)));
         assert_eq!(read("Error"), Read::NoCode);
         assert_eq!(read("code:"), Read::NoCode);
         assert!(matches!(read("0xZZZZ"), Read::Invalid(_)));
         assert!(matches!(read("NOT_A_CODE_NAME"), Read::Invalid(_)));
-        assert_eq!(read("failed: CBS_E_INSTALLERS_FAILED"), Read::Code(0x800F0922));
+        assert_eq!(
+            read("failed: CBS_E_INSTALLERS_FAILED"),
+            Read::Code(0x800F0922)
+        );
     }
 
     proptest::proptest! {

@@ -44,7 +44,7 @@ pub struct FolderStatus {
     pub exists: bool,
     /// True when the folder is itself a link or junction (wufix will not reset it).
     pub is_link: bool,
-    #[serde(flatten)]
+    /// Its size: `{files, bytes, unreadable}`, the same shape as a backup's.
     pub size: Size,
 }
 

@@ -256,10 +256,10 @@ impl Plan {
             method: self.method,
             dry_run: true,
             steps,
-            services: ServicesReport {
+            services: (self.mode == crate::machine::Mode::Online).then(|| ServicesReport {
                 before: self.services_before.clone(),
                 after: Vec::new(),
-            },
+            }),
             backups,
             servicing: Vec::new(),
             refused: None,

@@ -61,7 +61,11 @@ impl Printer {
             }
         }
         if !report.ignored.is_empty() {
-            let words: Vec<String> = report.ignored.iter().map(|w| clean(w).into_owned()).collect();
+            let words: Vec<String> = report
+                .ignored
+                .iter()
+                .map(|w| clean(w).into_owned())
+                .collect();
             let _ = writeln!(text, "\n(ignored, no code in them: {})", words.join(" "));
         }
         self.out(&text);

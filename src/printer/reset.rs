@@ -34,7 +34,8 @@ impl Printer {
                 let _ = writeln!(text, "{}{reversible}", step_line(record));
             }
         }
-        if !report.services.before.is_empty() {
+        let services = report.services.clone().unwrap_or_default();
+        if !services.before.is_empty() {
             let _ = writeln!(
                 text,
                 "\nServices{}",
@@ -44,8 +45,8 @@ impl Printer {
                     " (before → after)"
                 }
             );
-            for before in &report.services.before {
-                let after = report.services.after.iter().find(|a| a.name == before.name);
+            for before in &services.before {
+                let after = services.after.iter().find(|a| a.name == before.name);
                 let _ = writeln!(
                     text,
                     "  {:<10} {}",

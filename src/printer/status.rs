@@ -25,7 +25,7 @@ impl Printer {
                 "\nServices\n  {:<10} {:<14} {:<13} PID",
                 "NAME", "STATE", "START TYPE"
             );
-            for service in &report.services {
+            for service in report.services.iter().flatten() {
                 let _ = writeln!(text, "  {:<10} {}", service.name, service_row(service));
             }
         } else {

@@ -30,7 +30,8 @@ pub struct ResetReport {
     pub method: Method,
     pub dry_run: bool,
     pub steps: Vec<StepRecord>,
-    pub services: ServicesReport,
+    /// `null` offline: a mounted installation has no services to inspect.
+    pub services: Option<ServicesReport>,
     pub backups: Vec<BackupRecord>,
     /// What the servicing checks found before anything changed (online: registry, files,
     /// TrustedInstaller, setup; offline: the files).
@@ -52,8 +53,8 @@ pub struct StatusReport {
     pub command: &'static str,
     pub mode: Mode,
     pub windows_dir: String,
-    /// Empty offline, where there is no service manager to ask.
-    pub services: Vec<ServiceSnapshot>,
+    /// `null` offline, where there is no service manager to ask.
+    pub services: Option<Vec<ServiceSnapshot>>,
     pub folders: Vec<FolderStatus>,
     pub backups: Vec<BackupRecord>,
     /// The last run, an interrupted one, and journal files set aside.
