@@ -75,15 +75,20 @@ fn check_case(case: &Path) {
             id.starts_with("servicing-") && id != "servicing-logs"
         })
         .collect();
-    let mut got: Vec<&str> = servicing
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
-    let mut want: Vec<&str> = expected["failures"]
+    // A finding is its kind and its code (the id names the kind only).
+    let key = |f: &Value| {
+        format!(
+            "{} {}",
+            f["id"].as_str().unwrap(),
+            f["code"].as_str().unwrap_or("")
+        )
+    };
+    let mut got: Vec<String> = servicing.iter().map(|f| key(f)).collect();
+    let mut want: Vec<String> = expected["failures"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap())
+        .map(key)
         .collect();
     got.sort_unstable();
     want.sort_unstable();
@@ -95,7 +100,12 @@ fn check_case(case: &Path) {
     );
 
     for want in expected["failures"].as_array().unwrap() {
-        let found = findings.iter().find(|f| f["id"] == want["id"]).unwrap();
+        let found = findings
+            .iter()
+            .find(|f| {
+                f["id"] == want["id"] && (want["code"].is_null() || f["code"] == want["code"])
+            })
+            .unwrap_or_else(|| panic!("{name}: no {want:#} in {findings:#?}"));
         let summary = found["summary"].as_str().unwrap();
         assert_eq!(found["severity"], want["severity"], "{name}: {found:#}");
         for part in strings(&want["contains"]) {
@@ -113,7 +123,7 @@ fn check_case(case: &Path) {
         for part in strings(&want["remedy_contains"]) {
             assert!(remedy.contains(part), "{name}: {part:?} not in {remedy:?}");
         }
-        assert_eq!(found["reset_helps"], false, "{name}: {found:#}");
+        assert_eq!(found["reset_would_help"], false, "{name}: {found:#}");
     }
 
     let logs = findings
@@ -164,5 +174,74 @@ fn every_corpus_case_gets_the_expected_answer() {
     assert!(cases.len() >= 9, "{cases:?}");
     for case in &cases {
         check_case(case);
+    }
+}
+
+/// `diagnose --exit-code`: 1 only when a finding is one `wufix repair --yes` fixes unattended.
+#[test]
+fn the_exit_code_is_one_only_for_what_an_unattended_repair_fixes() {
+    let line =
+        |level: &str, msg: &str| format!("2026-11-20 03:10:00, {level:<21} CBS    {msg}\r\n");
+    let failed = |code: &str, name: &str| {
+        let package = "Package_for_KB5046613~31bf3856ad364e35~amd64~~19041.5131.1.10";
+        line("Info", "Starting TrustedInstaller initialization.")
+            + &line(
+                "Info",
+                &format!(
+                    "Exec: Processing started.  Client: WindowsUpdateAgent, Session: 1_1, Package: {package}, Rebid: 0"
+                ),
+            )
+            + &line(
+                "Error",
+                &format!(
+                    "Exec: Processing complete.  Session: 1_1, Package: {package}, Identifier: KB5046613 [HRESULT = {code} - {name}]"
+                ),
+            )
+    };
+    for (log, code, exit) in [
+        // A cache failure: the light rung's.
+        (
+            failed("0x80070002", "ERROR_FILE_NOT_FOUND"),
+            Some("0x80070002"),
+            1,
+        ),
+        // The component store: the deep rung's, which an unattended repair does not climb to.
+        (
+            failed("0x800f0922", "CBS_E_INSTALLERS_FAILED"),
+            Some("0x800F0922"),
+            0,
+        ),
+        // Nothing wrong.
+        (
+            line("Info", "Starting TrustedInstaller initialization."),
+            None,
+            0,
+        ),
+    ] {
+        let vol = Volume::new(0);
+        let cbs = vol.windows().join("Logs").join("CBS");
+        fs::create_dir_all(&cbs).unwrap();
+        fs::write(cbs.join("CBS.log"), &log).unwrap();
+        let out = wufix(&[
+            "diagnose",
+            "--exit-code",
+            "--json",
+            "--windows-dir",
+            vol.arg(),
+        ]);
+        assert_eq!(out.status.code(), Some(exit), "{}", common::text(&out));
+        let report = json(&out);
+        assert_eq!(report["ok"], true);
+        assert_eq!(report["repair_would_fix"], exit == 1, "{report:#}");
+        if let Some(code) = code {
+            let finding = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == "servicing-package")
+                .unwrap_or_else(|| panic!("{report:#}"));
+            assert_eq!(finding["code"], code, "listed either way");
+            assert_eq!(report["person_needed"], exit == 0, "{report:#}");
+        }
     }
 }

@@ -12,7 +12,7 @@ pub fn run(req: &DiagnoseRequest, printer: &Printer) -> Exit {
     };
     let report = diagnose::diagnose(&target.layout, &*target.sys, target.mode);
     printer.diagnose(&report);
-    if req.exit_code && report.needs_remediation {
+    if req.exit_code && report.repair_would_fix {
         Exit::Failed
     } else {
         Exit::Ok

@@ -165,14 +165,24 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
         .as_deref()
         .is_none_or(|r| r.contains("wufix reset") || r.starts_with("Run `wufix explain"));
     let mut finding = Finding::new(
-        format!("update-failure-{}", event.id),
+        "update-failure",
         severity,
         summary,
         format!("event {} at {}", event.id, event.time),
-    );
+    )
+    .with_code(event.error_code);
     finding.remedy = remedy;
-    finding.reset_helps = standing == Standing::Current && cured_by_reset;
-    finding.code = event.error_code;
+    finding.facts.event_id = Some(event.id);
+    finding.facts.last_at = Some(event.time.clone()).filter(|t| !t.is_empty());
+    if standing == Standing::Current {
+        finding.reset_would_help = cured_by_reset;
+        // Where repair would start for the code; a code with no rung, cured by a reset, is the
+        // reset's.
+        finding.fixed_by = event
+            .error_code
+            .and_then(super::fixed_by_code)
+            .or(cured_by_reset.then_some("reset"));
+    }
     finding
 }
 
@@ -293,7 +303,7 @@ mod tests {
                 .contains("wufix reset")
         );
         assert_eq!(findings[1].severity, Severity::Warn);
-        assert!(findings.iter().all(|f| f.reset_helps));
+        assert!(findings.iter().all(|f| f.reset_would_help));
     }
 
     #[test]
@@ -315,7 +325,7 @@ mod tests {
         let findings = check(&sys, "2026-11-03T00:00:00Z".parse().unwrap());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Info);
-        assert!(!findings[0].reset_helps);
+        assert!(!findings[0].reset_would_help);
         assert!(
             findings[0].summary.contains("since resolved"),
             "{}",
@@ -333,9 +343,9 @@ mod tests {
         );
         let now_old: jiff::Timestamp = "2026-11-09T00:00:01Z".parse().unwrap();
         let findings = check(&alone, now_old);
-        assert!(!findings[0].reset_helps && findings[0].severity == Severity::Info);
+        assert!(!findings[0].reset_would_help && findings[0].severity == Severity::Info);
         let findings = check(&alone, "2026-11-07T00:00:00Z".parse().unwrap());
-        assert!(findings[0].reset_helps && findings[0].severity == Severity::Warn);
+        assert!(findings[0].reset_would_help && findings[0].severity == Severity::Warn);
 
         // A restart-required status logged with event 20 is not a failure to act on.
         let restart = FakePlatform::new().events(
@@ -348,7 +358,7 @@ mod tests {
             )]),
         );
         let findings = check(&restart, "2026-11-07T00:00:00Z".parse().unwrap());
-        assert!(!findings[0].reset_helps && findings[0].severity == Severity::Info);
+        assert!(!findings[0].reset_would_help && findings[0].severity == Severity::Info);
         assert!(
             findings[0].summary.contains("a success status"),
             "{}",

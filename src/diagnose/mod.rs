@@ -36,20 +36,80 @@ impl Severity {
     }
 }
 
+/// One thing diagnose found. `id` names the kind of finding (fixed: `servicing-package`,
+/// `update-failure`, `service`, …; never a code or a name inside it), so a fleet can group by it;
+/// the facts are fields of their own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
+    /// False when the check could not run here (offline, rights, the platform); `reason` says why.
+    pub available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub summary: String,
     pub evidence: String,
     /// The exact command or step that fixes it; `None` when there is nothing to do.
     pub remedy: Option<String>,
-    /// Whether a `wufix reset` is what this finding calls for (the `--exit-code` contract).
-    pub reset_helps: bool,
-    /// The error code of a failure (an update's event, a servicing operation); `repair` starts
-    /// where the newest standing one points.
+    /// Whether a `wufix reset` (the folders) would help.
+    pub reset_would_help: bool,
+    /// The wufix command that fixes it unattended: `reset`, `repair`, `repair --network`,
+    /// `repair --from deep --up-to deep`; `null` when only a person can (or nothing needs doing).
+    pub fixed_by: Option<&'static str>,
+    #[serde(flatten)]
+    pub facts: Facts,
+    /// The failure's code as a number, for `repair` to start where it points.
+    #[serde(skip)]
+    pub code_value: Option<u32>,
+}
+
+/// A finding's facts, each where it exists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// `0x800F0922`, and the same as a signed number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<u32>,
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hresult: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kb: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installer_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// A service's name, for a finding about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The event's id, for a finding read from the event log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<u32>,
+}
+
+/// A code as every report writes it.
+pub fn code_text(code: u32) -> String {
+    format!("0x{:08X}", crate::explain::lookup_value(code))
+}
+
+/// The wufix command that cures `code` unattended, from where `repair` would start for it.
+pub fn fixed_by_code(code: u32) -> Option<&'static str> {
+    use crate::ladder::{Rung, Start};
+    match crate::explain::rungs::start_for(code)? {
+        Start::At(Rung::Light) => Some("reset"),
+        Start::At(Rung::Full) => Some("repair"),
+        Start::At(Rung::Deep) => Some("repair --from deep --up-to deep"),
+        Start::Network => Some("repair --network"),
+        Start::Manual(_) => None,
+    }
 }
 
 impl Finding {
@@ -62,17 +122,28 @@ impl Finding {
         Finding {
             id: id.into(),
             severity,
+            available: true,
+            reason: None,
             summary: summary.into(),
             evidence: evidence.into(),
             remedy: None,
-            reset_helps: false,
-            code: None,
+            reset_would_help: false,
+            fixed_by: None,
+            facts: Facts::default(),
+            code_value: None,
         }
     }
 
-    /// Mark this finding as one a reset cures.
+    /// Mark this finding as one a reset cures (and so `wufix reset`, and `repair`, fix it).
     pub fn reset_helps(mut self) -> Self {
-        self.reset_helps = true;
+        self.reset_would_help = true;
+        self.fixed_by.get_or_insert("reset");
+        self
+    }
+
+    /// The wufix command that fixes it unattended.
+    pub fn fixed_by(mut self, command: &'static str) -> Self {
+        self.fixed_by = Some(command);
         self
     }
 
@@ -81,19 +152,37 @@ impl Finding {
         self
     }
 
+    /// The failure's code, in every form.
+    pub fn with_code(mut self, code: Option<u32>) -> Self {
+        self.code_value = code;
+        self.facts.code = code.map(code_text);
+        self.facts.hresult = code.map(|c| crate::explain::lookup_value(c) as i32);
+        self
+    }
+
     /// A check that cannot run here, and why.
     pub fn unavailable(id: &str, what: &str, why: impl std::fmt::Display) -> Self {
-        Finding::new(
+        let why = why.to_string();
+        let mut finding = Finding::new(
             id,
             Severity::Info,
             format!("unavailable: {what}"),
-            why.to_string(),
-        )
+            why.clone(),
+        );
+        finding.available = false;
+        finding.reason = Some(why);
+        finding
     }
 
     /// Whether this finding asks for action of any kind (a warning or an error).
     pub fn needs_attention(&self) -> bool {
         self.severity >= Severity::Warn
+    }
+
+    /// Whether `wufix repair --yes`, as it runs unattended (evidence picks the rung, up to
+    /// full), fixes it: what `diagnose --exit-code` reports as exit 1.
+    pub fn repair_fixes(&self) -> bool {
+        matches!(self.fixed_by, Some("reset" | "repair"))
     }
 }
 
@@ -159,11 +248,12 @@ pub struct DiagnoseReport {
     pub command: &'static str,
     pub mode: Mode,
     pub windows_dir: String,
-    /// True when a finding says a reset would help: what `--exit-code` reports as exit 1, so an
-    /// Intune detection script settles once a reset has worked.
-    pub needs_remediation: bool,
-    /// True when any finding is `warn` or `error` (each with its own remedy).
-    pub needs_attention: bool,
+    /// True when a finding would be fixed by `wufix repair --yes` as it runs unattended: what
+    /// `--exit-code` reports as exit 1, so an Intune detection settles once the repair worked.
+    pub repair_would_fix: bool,
+    /// True when a finding at `warn` or `error` is one `wufix repair --yes` does not fix (the
+    /// deep rung, a restart, disk space, a person): listed, never a trigger.
+    pub person_needed: bool,
     /// The one thing to do first, when anything needs doing.
     pub next_step: Option<String>,
     /// A wufix run that was killed before it finished, and what it left; `null` when none.
@@ -196,8 +286,10 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         command: "diagnose",
         mode,
         windows_dir: layout.windows_dir.display().to_string(),
-        needs_remediation: findings.iter().any(|f| f.reset_helps),
-        needs_attention: findings.iter().any(Finding::needs_attention),
+        repair_would_fix: findings.iter().any(Finding::repair_fixes),
+        person_needed: findings
+            .iter()
+            .any(|f| f.needs_attention() && !f.repair_fixes()),
         next_step: next_step(&findings),
         interrupted: journal.interrupted,
         findings,

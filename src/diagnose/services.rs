@@ -30,10 +30,16 @@ pub fn check(sys: &dyn Platform, online: bool) -> Vec<Finding> {
 }
 
 fn finding(snap: &ServiceSnapshot) -> Finding {
-    let id = format!("service-{}", snap.name);
+    let mut finding = finding_of(snap);
+    finding.facts.service = Some(snap.name.clone());
+    finding
+}
+
+fn finding_of(snap: &ServiceSnapshot) -> Finding {
+    let id = "service";
     let name = snap.name.as_str();
     if let Some(err) = &snap.error {
-        return Finding::unavailable(&id, &format!("service {name}"), err);
+        return Finding::unavailable(id, &format!("service {name}"), err);
     }
     if !snap.exists {
         return if NEWER.contains(&name) {

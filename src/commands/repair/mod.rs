@@ -316,7 +316,7 @@ fn choose_start(
                 .findings
                 .into_iter()
                 .filter(|f| f.severity >= diagnose::Severity::Warn)
-                .find_map(|f| f.code.map(|c| (c, f.summary)));
+                .find_map(|f| f.code_value.map(|c| (c, f.summary)));
             match found {
                 Some((code, summary)) => match explain::rungs::start_for(code) {
                     Some(start) => (

@@ -47,6 +47,8 @@ pub struct CbsReader {
     ops: Recent<Pending, MAX_OPEN>,
     /// Operations let go of to make room, recorded at the next line.
     evicted: Vec<Pending>,
+    /// The first advanced installer that failed since the last failure was attached.
+    installer: Option<(String, Option<u32>)>,
     last_client: Option<Rc<str>>,
     /// Installer failures and rollbacks not yet tied to an operation: (time, words), distinct,
     /// at most [`MAX_PENDING`].
@@ -77,6 +79,8 @@ struct Pending {
     code: Option<u32>,
     failed: bool,
     details: Vec<String>,
+    /// The first advanced installer that failed in it, and its code.
+    installer: Option<(String, Option<u32>)>,
     time: String,
 }
 
@@ -139,6 +143,14 @@ impl CbsReader {
     /// Each waiting detail goes to the first failure logged at or after it, else to the last
     /// failure.
     fn attach(&mut self) {
+        if let Some(installer) = self.installer.take() {
+            match self.ops.values_mut().rev().find(|o| o.failed) {
+                Some(op) => {
+                    op.installer.get_or_insert(installer);
+                }
+                None => self.installer = Some(installer),
+            }
+        }
         for (time, detail) in std::mem::take(&mut self.details) {
             let first = self.ops.values().position(|o| o.failed && o.time >= time);
             let target = match first {
@@ -355,6 +367,10 @@ impl CbsReader {
                 .next()
                 .unwrap_or(rest)
                 .trim();
+            // The first one since the last failure is the likeliest cause: kept as a fact.
+            if self.installer.is_none() {
+                self.installer = Some((cut(name.to_string()), status(rest)));
+            }
             // Once the waiting details are full, another installer's name is not kept: not
             // worth the words.
             if self.details.len() < MAX_PENDING {
@@ -437,6 +453,7 @@ impl CbsReader {
             code: None,
             failed: false,
             details: Vec::new(),
+            installer: None,
             time: t.into(),
         });
         self.evicted.extend(evicted);
@@ -461,6 +478,7 @@ impl CbsReader {
                         "could not repair {} ({shown}{more})",
                         crate::record::count(names.len() as u64, "file", "files"),
                     )],
+                    installer: None,
                 }
             });
             ev.record(Operation {
@@ -470,10 +488,13 @@ impl CbsReader {
                 failure,
                 time: sfc.time,
                 file: self.file,
+                kb: None,
+                package: None,
             });
         }
         self.attach();
         self.details.clear();
+        self.installer = None;
         self.settled = self.failures;
         let ops = std::mem::take(&mut self.evicted)
             .into_iter()
@@ -488,6 +509,7 @@ impl CbsReader {
 
     fn operation(&self, p: Pending) -> Operation {
         let name = p.package.as_deref().map(package_name);
+        let mut kb_seen: Option<String> = None;
         let (kind, key, subject) = match (p.kind, &name) {
             (Kind::Store, _) => {
                 let what = p.identifier.as_deref().unwrap_or("");
@@ -509,6 +531,7 @@ impl CbsReader {
                     .as_deref()
                     .filter(|id| id.starts_with("KB"))
                     .or_else(|| kb_in(name));
+                kb_seen = kb.map(str::to_string);
                 let what = match kb {
                     Some(kb) => format!("update {kb} ({name} {version})"),
                     None => format!("package {name} {version}"),
@@ -540,9 +563,12 @@ impl CbsReader {
             failure: p.failed.then_some(Failure {
                 code: p.code,
                 details,
+                installer: p.installer,
             }),
             time: p.time,
             file: self.file,
+            kb: kb_seen,
+            package: name.map(|(name, _)| name.to_string()),
         }
     }
 }

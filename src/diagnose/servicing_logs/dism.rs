@@ -91,9 +91,12 @@ impl DismReader {
             failure: session.code.map(|code| Failure {
                 code: Some(code),
                 details: Vec::new(),
+                installer: None,
             }),
             time: session.time,
             file: self.file,
+            kb: None,
+            package: None,
         });
     }
 }

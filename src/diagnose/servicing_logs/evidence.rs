@@ -33,6 +33,9 @@ pub struct Operation {
     pub time: String,
     /// Which log said so (an index into the files read).
     pub file: usize,
+    /// The update's KB and the package's name, where the log named them.
+    pub kb: Option<String>,
+    pub package: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub struct Failure {
     pub code: Option<u32>,
     /// What else the log said about it: an installer that failed, a rollback, files not repaired.
     pub details: Vec<String>,
+    /// The first advanced installer that failed in it, and its code.
+    pub installer: Option<(String, Option<u32>)>,
 }
 
 /// Failures of one thing with one status, however many attempts.
@@ -53,8 +58,12 @@ pub struct Group {
     pub details: Vec<String>,
     /// Separate failed operations, not lines.
     pub attempts: usize,
+    pub first: String,
     pub last: String,
     pub files: Vec<usize>,
+    pub kb: Option<String>,
+    pub package: Option<String>,
+    pub installer: Option<(String, Option<u32>)>,
     /// Recent attempts (file, time, already matched), to recognise one repair that both dism.log
     /// and CBS.log describe.
     stamps: Vec<(usize, String, bool)>,
@@ -132,8 +141,12 @@ impl Evidence {
                     subject: String::new(),
                     details: Vec::new(),
                     attempts: 0,
+                    first: op.time.clone(),
                     last: String::new(),
                     files: Vec::new(),
+                    kb: None,
+                    package: None,
+                    installer: None,
                     stamps: Vec::new(),
                 });
                 self.groups.len() - 1
@@ -157,10 +170,22 @@ impl Evidence {
                 group.stamps.push((op.file, op.time.clone(), false));
             }
         }
+        if op.time < group.first {
+            group.first.clone_from(&op.time);
+        }
+        if group.installer.is_none() {
+            group.installer = failure.installer.clone();
+        }
         if op.time >= group.last {
             group.last = op.time;
             // The newest attempt names it best (its version, its KB).
             group.subject = op.subject;
+            if op.kb.is_some() {
+                group.kb = op.kb;
+            }
+            if op.package.is_some() {
+                group.package = op.package;
+            }
         }
         for detail in failure.details {
             if !group.details.contains(&detail) && group.details.len() < MAX_DETAILS {
@@ -245,9 +270,12 @@ mod tests {
             failure: code.map(|c| Failure {
                 code: Some(c),
                 details: vec![format!("detail {c:x}")],
+                installer: None,
             }),
             time: time.into(),
             file: 0,
+            kb: None,
+            package: None,
         }
     }
 

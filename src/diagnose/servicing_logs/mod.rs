@@ -253,20 +253,12 @@ fn findings(
         .iter()
         .filter(|(s, _)| *s == Standing::Stands)
         .count();
-    let mut out = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
-    for (standing, group) in verdicts.iter().take(MAX_SHOWN) {
-        let mut finding = failure(standing, group, files, layout, mode);
-        let mut id = finding.id.clone();
-        let mut n = 1;
-        while ids.contains(&id) {
-            n += 1;
-            id = format!("{}-{n}", finding.id);
-        }
-        finding.id.clone_from(&id);
-        ids.push(id);
-        out.push(finding);
-    }
+    // The id names the kind: several failures of one kind share it, their facts tell them apart.
+    let mut out: Vec<Finding> = verdicts
+        .iter()
+        .take(MAX_SHOWN)
+        .map(|(standing, group)| failure(standing, group, files, layout, mode))
+        .collect();
     let read: Vec<String> = files
         .iter()
         .map(|p| p.display().to_string())
@@ -379,16 +371,31 @@ fn failure(
         Kind::Sfc => "sfc",
         Kind::Dism => "dism",
     };
-    let code = group
-        .code
-        .map_or_else(String::new, |c| format!("-0x{c:08X}"));
-    let mut finding = Finding::new(
-        format!("servicing-{kind}{code}"),
-        severity,
-        summary,
-        evidence,
-    );
-    finding.code = group.code;
+    let mut finding = Finding::new(format!("servicing-{kind}"), severity, summary, evidence)
+        .with_code(group.code);
+    finding.facts.kb = group.kb.clone();
+    finding.facts.package = group.package.clone();
+    if let Some((name, code)) = &group.installer {
+        finding.facts.installer = Some(name.clone());
+        finding.facts.installer_code = code.map(crate::diagnose::code_text);
+    }
+    finding.facts.attempts = Some(group.attempts);
+    finding.facts.first_at = Some(group.first.clone());
+    finding.facts.last_at = Some(group.last.clone());
+    finding.facts.path = group
+        .files
+        .last()
+        .and_then(|&i| files.get(i))
+        .map(|p| p.display().to_string());
+    if *standing == Standing::Stands {
+        // The component store and system files are the deep rung's; a package's failure goes
+        // where its code points.
+        finding.fixed_by = match (group.kind, group.code) {
+            (Kind::Store | Kind::Sfc, _) => Some("repair --from deep --up-to deep"),
+            (_, Some(code)) => crate::diagnose::fixed_by_code(code),
+            (_, None) => None,
+        };
+    }
     if let Some(remedy) = remedy {
         finding = finding.remedy(match mode {
             Mode::Online => remedy,

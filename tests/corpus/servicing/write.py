@@ -187,7 +187,7 @@ write("repaired-later", "Logs/DISM/dism.log", "\n".join([
     dism_session("2026-11-16 08:20:01", "dism /online /cleanup-image /restorehealth /source:wim:D:\\sources\\install.wim:1 /limitaccess")]))
 expect("repaired-later", {"about": "ScanHealth found corruption, RestoreHealth failed (both logs say so: one attempt), a later RestoreHealth repaired it: history only.",
     "failures": [
-        {"id": "servicing-store-0x800F081F", "severity": "info", "contains": ["CBS_E_SOURCE_MISSING", "1 failed attempt", "history: it succeeded at 2026-11-16 08:20"]},
+        {"id": "servicing-store", "code": "0x800F081F", "severity": "info", "contains": ["CBS_E_SOURCE_MISSING", "1 failed attempt", "history: it succeeded at 2026-11-16 08:20"]},
         {"id": "servicing-store", "severity": "info", "contains": ["3 corruptions found, 0 repaired", "history"]}],
     "summary": "no failed servicing operation stands"})
 
@@ -201,7 +201,7 @@ write("buried-failure", "Logs/CBS/CBS.log", "\n".join([
     noise]))
 expect("buried-failure", {"about": "KB5046613 failed twice (an advanced installer, rolled back), then megabytes of routine scans.",
     "pad_mb": 6,
-    "failures": [{"id": "servicing-package-0x800F0922", "severity": "warn",
+    "failures": [{"id": "servicing-package", "code": "0x800F0922", "severity": "warn",
                   "contains": ["update KB5046613 (Package_for_RollupFix 19041.5131.1.10) failed with 0x800F0922 CBS_E_INSTALLERS_FAILED",
                                "advanced installer Network Drivers failed with 0x80070490 ERROR_NOT_FOUND",
                                "the update was rolled back", "2 failed attempts", "last at 2026-11-20 03:10:00"],
@@ -220,7 +220,7 @@ write("startup-failure", "Logs/CBS/CBS.log", "\n".join([
     install_ok("2026-11-22 09:10:00", "31113300_1", "Package_for_KB5043935~31bf3856ad364e35~amd64~~19041.4950.1.0", "KB5043935"),
     ti_end("2026-11-22 09:20:00")]))
 expect("startup-failure", {"about": "After the restart the boot-time installers failed and were rolled back; only WER names the package. Another package installing later supersedes nothing.",
-    "failures": [{"id": "servicing-package-0x800F0922", "severity": "warn",
+    "failures": [{"id": "servicing-package", "code": "0x800F0922", "severity": "warn",
                   "contains": ["update KB5012170", "failed while Windows started", "advanced installer Secure Boot Update failed with 0x8007000D ERROR_INVALID_DATA", "the update was rolled back", "1 failed attempt"]}],
     "summary": "1 failure still standing"})
 
@@ -234,7 +234,7 @@ write("utf16le", "Logs/CBS/CBS.log", "\n".join([
 2026-11-23 11:05:09|Info|CBS|Session: 31113400_7 finalized. Reboot required: no [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]""",
     ti_end("2026-11-23 11:06:00")]), encoding="utf-16-le", bom=True)
 expect("utf16le", {"about": "A CBS.log saved as UTF-16 LE with a BOM.",
-    "failures": [{"id": "servicing-package-0x80073712", "severity": "warn", "contains": ["update KB5047486", "ERROR_SXS_COMPONENT_STORE_CORRUPT"]}],
+    "failures": [{"id": "servicing-package", "code": "0x80073712", "severity": "warn", "contains": ["update KB5047486", "ERROR_SXS_COMPONENT_STORE_CORRUPT"]}],
     "summary": "1 failure still standing"})
 
 # 7. UTF-16 BE with a BOM and bare CR line ends: SFC could not repair two files.
@@ -267,8 +267,8 @@ write("rotated", "Logs/CBS/CBS.log", "\n".join([
 os.makedirs(os.path.join(OUT, "rotated/Logs/CBS"), exist_ok=True)
 open(os.path.join(OUT, "rotated/Logs/CBS/CbsPersist_20261020000000.cab"), "wb").write(b"MSCF\0\0\0\0")
 expect("rotated", {"about": "Only the rotated CbsPersist log holds the failure; a September failure is stale; the .cab is named as not read.",
-    "failures": [{"id": "servicing-package-0x800F0831", "severity": "warn", "contains": ["update KB5044273", "CBS_E_STORE_CORRUPTION"]},
-                 {"id": "servicing-package-0x800F0988", "severity": "info", "contains": ["more than 30 days before the logs end"]}],
+    "failures": [{"id": "servicing-package", "code": "0x800F0831", "severity": "warn", "contains": ["update KB5044273", "CBS_E_STORE_CORRUPTION"]},
+                 {"id": "servicing-package", "code": "0x800F0988", "severity": "info", "contains": ["more than 30 days before the logs end"]}],
     "summary": "1 failure still standing", "evidence_contains": ["CbsPersist_20261101093000.log", "1 CbsPersist_*.cab archive"]})
 
 # 9. Only dism.log: RestoreHealth could not find its source.
@@ -276,5 +276,5 @@ write("dism-only", "Logs/DISM/dism.log", "\n".join([
     dism_session("2026-11-25 16:00:00", "C:\\Windows\\system32\\Dism.exe /Online /Cleanup-Image /RestoreHealth", hr="0x800f081f"),
     dism_session("2026-11-25 16:30:00", "dism /online /get-packages /format:table", pid=7000)]), eol="\n")
 expect("dism-only", {"about": "dism.log alone: RestoreHealth failed (its provider probes are not failures); a later /Get-Packages changes nothing.",
-    "failures": [{"id": "servicing-store-0x800F081F", "severity": "warn", "contains": ["DISM /Online /Cleanup-Image /RestoreHealth failed with 0x800F081F CBS_E_SOURCE_MISSING"]}],
+    "failures": [{"id": "servicing-store", "code": "0x800F081F", "severity": "warn", "contains": ["DISM /Online /Cleanup-Image /RestoreHealth failed with 0x800F081F CBS_E_SOURCE_MISSING"]}],
     "summary": "1 failure still standing"})
