@@ -17,10 +17,12 @@ use wufix::request::{
     version,
     about = "Repairs Windows Update: stops the update services, renames (or clears) \
 SoftwareDistribution and catroot2, and puts every service back as it was.",
-    after_help = "Exit codes: 0 ok, 1 a step failed (services restored) or, with diagnose --exit-code, \
-a reset would help, or a repair did not make Windows Update work, 2 usage error (nothing touched), 3 not running as administrator \
-(nothing touched), 4 refused for safety: Windows is in the middle of servicing (nothing touched; \
-restart Windows first, or pass --force)."
+    after_help = "Exit codes: 0 ok, 1 a step failed (services restored), a repair did not make Windows \
+Update work, nothing to undo, or another run holds the lock; with diagnose --exit-code, a finding \
+`wufix repair --yes` would fix. 2 usage error or no --yes where nobody can be asked (nothing \
+touched), 3 not running as administrator (nothing touched), 4 refused for safety: Windows is in \
+the middle of servicing (nothing touched; restart Windows first, or pass --force). With --json: \
+one document on stdout, nothing on stderr, and `reason` says why when it is not ok."
 )]
 pub struct Cli {
     /// Without a command: a double-click runs a guided reset; a terminal gets this help.
@@ -140,7 +142,9 @@ struct UndoCli {
 struct DiagnoseCli {
     #[command(flatten)]
     common: Common,
-    /// Exit 1 when something needs remediation, 0 when nothing does (for detection scripts).
+    /// Exit 1 when a finding would be fixed by `wufix repair --yes` run unattended (evidence
+    /// picks the rung, up to full), 0 otherwise; what needs more is listed, never a trigger.
+    /// For detection scripts, paired with `repair --yes` as the remediation.
     #[arg(long)]
     exit_code: bool,
 }
