@@ -115,7 +115,8 @@ fn the_light_rung_sets_the_bits_queue_aside_scans_through_com_and_undo_puts_it_b
     assert_eq!(report["command"], "repair", "{report:#}");
     // Wine's update agent implements no search: the scan really ran and failed with E_NOTIMPL.
     let scan = &report["rungs"][0]["scan"];
-    assert_eq!(scan["hresult"], "0x80004001", "{report:#}");
+    assert_eq!(scan["code"], "0x80004001", "{report:#}");
+    assert_eq!(scan["hresult"], 0x8000_4001u32 as i32, "{report:#}");
     assert_eq!(scan["succeeded"], false);
     assert_eq!(out.status.code(), Some(1), "not fixed: {}", text(&out));
     assert_eq!(report["fixed_by"], serde_json::Value::Null);

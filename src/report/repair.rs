@@ -81,11 +81,13 @@ impl RungReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct ScanReport {
     pub succeeded: bool,
-    /// `0x80240438`; `0x00000000` when it succeeded.
-    pub hresult: String,
-    /// The same, as a number; `None` when no scan ran.
+    /// `0x80240438`; `0x00000000` when it succeeded; `null` when no scan ran.
+    pub code: Option<String>,
+    /// The same as a signed number.
+    pub hresult: Option<i32>,
+    /// The same, as a number, for the repair's own decisions.
     #[serde(skip)]
-    pub code: Option<u32>,
+    pub value: Option<u32>,
     pub name: Option<&'static str>,
     pub meaning: Option<&'static str>,
     /// Applicable updates found, when it succeeded.
@@ -104,8 +106,9 @@ impl ScanReport {
         let e = crate::explain::explain("", scan.hresult);
         ScanReport {
             succeeded: scan.succeeded(),
-            hresult: e.code,
-            code: Some(scan.hresult),
+            code: Some(e.code),
+            hresult: Some(e.hresult),
+            value: Some(scan.hresult),
             name: e.names.first().map(|n| n.name),
             meaning: e.meaning,
             updates: scan.updates,
@@ -118,8 +121,9 @@ impl ScanReport {
     pub fn failed(err: String) -> ScanReport {
         ScanReport {
             succeeded: false,
-            hresult: String::new(),
             code: None,
+            hresult: None,
+            value: None,
             name: None,
             meaning: None,
             updates: None,
@@ -148,6 +152,9 @@ impl ScanReport {
         }
         let name = self.name.map(|n| format!(" {n}")).unwrap_or_default();
         let meaning = self.meaning.map(|m| format!(": {m}")).unwrap_or_default();
-        format!("the scan still fails with {}{name}{meaning}", self.hresult)
+        format!(
+            "the scan still fails with {}{name}{meaning}",
+            self.code.as_deref().unwrap_or("an unknown code")
+        )
     }
 }

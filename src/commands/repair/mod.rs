@@ -427,7 +427,7 @@ fn conclude(req: &RepairRequest, stages: &[Stage], interrupted: bool, report: &m
         .iter()
         .rev()
         .find_map(|r| r.scan.as_ref())
-        .and_then(|s| s.code);
+        .and_then(|s| s.value);
     report.message = format!(
         "Not fixed: Windows Update still fails after the {} rung. What the repair changed stays (`wufix undo` reverses it).",
         last.as_str()

@@ -938,7 +938,9 @@ fn a_scan_that_still_fails_with_a_network_error_points_at_the_network_steps() {
     let sys = platform().scans(&[network_failure]);
     let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Light));
     assert_eq!(exit, Exit::Failed);
-    assert_eq!(report.rungs[0].scan.as_ref().unwrap().hresult, "0x8024402C");
+    let scan = report.rungs[0].scan.as_ref().unwrap();
+    assert_eq!(scan.code.as_deref(), Some("0x8024402C"));
+    assert_eq!(scan.hresult, Some(0x8024_402Cu32 as i32));
     assert!(
         report.next_step.as_deref().unwrap().contains("--network"),
         "{:?}",
