@@ -26,6 +26,16 @@ log "the house: no import cycle, nothing imports commands/, no file over 600 lin
 python3 "$WUFIX_ROOT/scripts/check-house.py"
 
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --locked --features schema --bin wufix-schema -- -D warnings
+
+log "the published JSON Schema (docs/schema) is what the report types say"
+cargo run --quiet --locked --features schema --bin wufix-schema -- --check docs/schema
+
+# Every JSON document the suites print is kept here and validated against that schema at the end.
+reports="$WUFIX_ROOT/target/reports"
+rm -rf "$reports" && mkdir -p "$reports/native" "$reports/windows"
+export WUFIX_REPORTS="$reports/native"
+export WUFIX_REPORTS_WIN="Z:${reports//\//\\}\\windows"
 
 log "native tests (Linux)"
 # Every test keeps to its own temporary folder: run them in a fresh one, and fail on anything
@@ -59,6 +69,9 @@ WUFIX_WINE_EXE="$WIN_OUT/wufix.exe" WUFIX_WINE64="$WINE64" \
 
 log "a hung control handler against the one deadline (last: it leaves cryptsvc stuck in Wine)"
 win_cargo test --locked --test wine_safety -- --ignored 2>&1 | tee -a "$results"
+
+log "every JSON document the tests printed validates against docs/schema"
+python3 "$WUFIX_ROOT/scripts/validate-reports.py" "$WUFIX_ROOT/docs/schema" "$reports/native" "$reports/windows"
 
 # One closing line for the whole run, native and Wine together.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }

@@ -7,6 +7,7 @@ use serde::Serialize;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Folder {
     /// `%windir%\SoftwareDistribution`: the update agent's download cache and history database.
@@ -91,6 +92,7 @@ impl Folder {
 
 /// How much a folder depends on one of its services being stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum GuardKind {
     /// It holds the folder's databases open: if it cannot be stopped, the folder is not touched.

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// A rung of the ladder, lightest first. Each runs only its own steps: climbing from light to
 /// full adds full's steps, it does not reset the folders again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Rung {
     /// The update folders and the BITS queue set aside.
@@ -67,6 +68,7 @@ impl Start {
 
 /// One run of the engine within a repair, followed by a scan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Stage {
     pub rung: Rung,
     /// The full rung's network steps only (a network failure): nothing else of it runs.

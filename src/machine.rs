@@ -21,6 +21,7 @@ impl<'a> Machine<'a> {
 
 /// Whether a command acts on the running Windows or on a mounted one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Online,

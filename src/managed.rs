@@ -10,6 +10,7 @@ use crate::sys::Platform;
 const ENROLLMENTS: &str = r"SOFTWARE\Microsoft\Enrollments";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Managed {
     /// The Active Directory domain, when joined to one.
     pub domain: Option<String>,

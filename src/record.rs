@@ -33,6 +33,7 @@ pub fn size_text(files: u64, bytes: u64) -> String {
 
 /// What a step does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     StopService,
@@ -93,6 +94,7 @@ impl Action {
 
 /// How a step ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Done,
@@ -115,6 +117,7 @@ impl Outcome {
 
 /// An entry a step could not handle, with the OS error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntryError {
     pub path: String,
     pub error: String,
@@ -124,6 +127,7 @@ pub struct EntryError {
 
 /// One line of the report: what was done to what, and how it went.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StepRecord {
     pub action: Action,
     pub target: String,

@@ -17,6 +17,7 @@ use crate::sys::{Platform, ServiceState, SysError};
 
 /// What an interrupted run left behind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Interrupted {
     pub started: String,
     pub command: String,
@@ -29,6 +30,7 @@ pub struct Interrupted {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RenamedFolder {
     pub folder: Folder,
     pub from: String,
@@ -38,6 +40,7 @@ pub struct RenamedFolder {
 
 /// The journal as `status` and `diagnose` show it (flattened into their reports).
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JournalView {
     /// The newest run: when, which command, and how it ended.
     pub last_run: Option<LastRun>,
@@ -62,6 +65,7 @@ pub struct JournalView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LastRun {
     pub started: String,
     pub command: String,

@@ -22,6 +22,7 @@ pub enum Location {
 
 /// How a folder is reset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Rename to a timestamped backup: reversible.

@@ -14,6 +14,7 @@ use crate::sys::{Platform, ServiceInfo, ServiceState, ServiceStatus, StartType, 
 
 /// One service as seen at one moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceSnapshot {
     pub name: String,
     pub exists: bool,

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 /// One check of "is Windows in the middle of servicing?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServicingCheck {
     pub id: &'static str,
     /// Whether the condition holds now.
@@ -23,6 +24,7 @@ pub struct ServicingCheck {
 
 /// Why a reset was refused before it touched anything.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusal {
     pub reason: String,
     /// The ids of the checks that refused.

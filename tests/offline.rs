@@ -668,3 +668,109 @@ fn the_report_goes_only_to_a_report_pipe_never_to_a_path() {
     assert!(!file.exists());
     assert_eq!(common::digest(&vol.sd()), sd_before, "nothing was done");
 }
+
+/// With `--json` every command, succeeding or failing, prints one document on stdout and nothing
+/// on stderr, and a document that is not ok names its reason from the closed list.
+#[test]
+fn json_means_one_document_and_a_quiet_stderr_and_every_failure_has_its_reason() {
+    let quiet = |args: &[&str]| {
+        let out = wufix(args);
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?} wrote to stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc = json(&out);
+        assert_eq!(doc["exit_code"], out.status.code().unwrap(), "{doc:#}");
+        if doc["ok"] == false {
+            assert!(doc["reason"].is_string(), "{args:?}: {doc:#}");
+        }
+        (out.status.code().unwrap(), doc)
+    };
+    let vol = Volume::new(2);
+    let at = vol.arg();
+    for args in [
+        vec!["status", "--json", "--windows-dir", at],
+        vec!["diagnose", "--json", "--windows-dir", at],
+        vec!["explain", "--json", "0x80070002"],
+        vec!["reset", "--dry-run", "--json", "--windows-dir", at],
+    ] {
+        assert_eq!(quiet(&args).0, 0, "{args:?}");
+    }
+    let reason = |args: &[&str]| quiet(args).1["reason"].as_str().unwrap().to_string();
+    // No --yes where nobody can be asked.
+    assert_eq!(
+        reason(&["reset", "--json", "--windows-dir", at]),
+        "not-confirmed"
+    );
+    assert_eq!(reason(&["reset", "--json", "--bogus"]), "usage");
+    assert_eq!(
+        reason(&["undo", "--yes", "--json", "--windows-dir", at]),
+        "nothing-to-undo"
+    );
+    // A clear cannot be undone.
+    assert_eq!(
+        quiet(&[
+            "reset",
+            "--yes",
+            "--json",
+            "--method",
+            "clear",
+            "--windows-dir",
+            at
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        reason(&["undo", "--yes", "--json", "--windows-dir", at]),
+        "cannot-undo"
+    );
+    // Another run holds the lock (on Windows the Wine suites' concurrent reset shows it).
+    let home = vol.root.path().join("ProgramData").join("wufix");
+    #[cfg(unix)]
+    {
+        let held = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(home.join("lock"))
+            .unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+        assert_eq!(
+            reason(&["reset", "--yes", "--json", "--windows-dir", at]),
+            "busy"
+        );
+    }
+    // Mid-servicing.
+    let winsxs = vol.windows().join("WinSxS");
+    fs::create_dir_all(&winsxs).unwrap();
+    fs::write(winsxs.join("pending.xml"), "<x/>").unwrap();
+    assert_eq!(
+        reason(&["reset", "--yes", "--json", "--windows-dir", at]),
+        "refused"
+    );
+    fs::remove_file(winsxs.join("pending.xml")).unwrap();
+    // The journal cannot be written (its numbers used up): nothing changes.
+    let journal = home.join("journal");
+    fs::write(journal.join("999999999999-20260101T000000Z.journal"), "").unwrap();
+    assert_eq!(
+        reason(&["reset", "--yes", "--json", "--windows-dir", at]),
+        "journal-unavailable"
+    );
+    fs::remove_file(journal.join("999999999999-20260101T000000Z.journal")).unwrap();
+    // A step that fails: a folder that is a file.
+    fs::remove_dir_all(vol.sd()).unwrap();
+    fs::write(vol.sd(), "not a folder").unwrap();
+    assert_eq!(
+        reason(&[
+            "reset",
+            "--yes",
+            "--json",
+            "--only",
+            "software-distribution",
+            "--windows-dir",
+            at
+        ]),
+        "step-failed"
+    );
+}

@@ -17,6 +17,7 @@ use crate::machine::Mode;
 use crate::sys::{Platform, SysError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Ok,
@@ -40,6 +41,7 @@ impl Severity {
 /// `update-failure`, `service`, …; never a code or a name inside it), so a fleet can group by it;
 /// the facts are fields of their own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
@@ -65,6 +67,7 @@ pub struct Finding {
 
 /// A finding's facts, each where it exists.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Facts {
     /// `0x800F0922`, and the same as a signed number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,6 +246,7 @@ fn why_unavailable(err: &SysError) -> String {
 
 /// The result of `wufix diagnose`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiagnoseReport {
     pub ok: bool,
     pub command: &'static str,

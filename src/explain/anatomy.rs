@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Anatomy {
     /// `failure` when the top bit is set, else `success`.
     pub severity: &'static str,

@@ -16,6 +16,7 @@ pub use parse::{Read, parse, read};
 
 /// Where a code's name comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Source {
     #[serde(rename = "wuerror.h")]
     WuErrorH,
@@ -84,6 +85,7 @@ pub fn code_of(name: &str) -> Option<u32> {
 
 /// Everything wufix can say about one code.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Explanation {
     /// As the user typed it.
     pub input: String,
@@ -114,6 +116,7 @@ pub struct Explanation {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NameRef {
     pub name: &'static str,
     pub source: Source,
@@ -210,6 +213,7 @@ pub fn advice(code: u32) -> Option<&'static Advice> {
 
 /// The result of `wufix explain`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExplainReport {
     pub ok: bool,
     pub command: &'static str,
@@ -223,6 +227,7 @@ pub struct ExplainReport {
 
 /// An input's entry in `codes`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Entry {
     Explained(Box<Explanation>),

@@ -115,6 +115,7 @@ pub fn reset_helps(code: u32) -> &'static str {
 
 /// What `explain` says about repairing a code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RepairHint {
     /// `light`, `full`, `deep`, `network`, or `none` (not a wufix repair).
     pub starts_at: &'static str,

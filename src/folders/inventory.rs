@@ -11,6 +11,7 @@ use super::stats::Size;
 
 /// What happened to a backup during this run (or, for `status`, that it exists).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum BackupEvent {
     Created,
@@ -26,6 +27,7 @@ pub enum BackupEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BackupRecord {
     pub folder: Folder,
     pub path: String,
@@ -38,6 +40,7 @@ pub struct BackupRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FolderStatus {
     pub folder: Folder,
     pub path: String,

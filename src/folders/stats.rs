@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Size {
     /// Files and links (a link counts as one entry, whatever it points to).
     pub files: u64,

@@ -43,6 +43,7 @@ pub struct Store {
 
 /// A journal file that is not read as a run, and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SetAside {
     pub path: String,
     pub why: String,

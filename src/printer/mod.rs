@@ -70,6 +70,11 @@ impl Printer {
         held.get_or_insert(reason);
     }
 
+    /// The reason said so far (tests read it).
+    pub fn said_reason(&self) -> Option<Reason> {
+        *self.reason.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The end of the command: with `--json`, its one document goes out now, with the exit code
     /// and what every document carries. Returns the exit code.
     pub fn finish(&self, exit: Exit) -> u8 {
@@ -315,15 +320,15 @@ impl Printer {
 }
 
 /// What every JSON document carries, around the command's own fields: `ok` and `command` first,
-/// then the version, the schema, the computer, the times, the exit code and (when not ok) the
-/// reason, then the rest of the document.
+/// then the [`crate::report::Envelope`] (the version, the schema, the computer, the times, the
+/// exit code and, when not ok, the reason), then the rest of the document.
 fn envelope(
     document: serde_json::Value,
     started: jiff::Timestamp,
     exit_code: u8,
     reason: Option<Reason>,
 ) -> serde_json::Value {
-    use serde_json::{Map, Value, json};
+    use serde_json::{Map, Value};
     let mut fields = match document {
         Value::Object(fields) => fields,
         other => {
@@ -338,14 +343,17 @@ fn envelope(
             out.insert(key.into(), value);
         }
     }
-    out.insert("wufix_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    out.insert("schema_version".into(), json!(SCHEMA_VERSION));
-    out.insert("computer".into(), json!(crate::sys::computer_name()));
-    out.insert("started".into(), json!(started.to_string()));
-    out.insert("finished".into(), json!(jiff::Timestamp::now().to_string()));
-    out.insert("exit_code".into(), json!(exit_code));
-    if let Some(reason) = reason {
-        out.insert("reason".into(), json!(reason));
+    let envelope = crate::report::Envelope {
+        wufix_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: SCHEMA_VERSION,
+        computer: crate::sys::computer_name(),
+        started: started.to_string(),
+        finished: jiff::Timestamp::now().to_string(),
+        exit_code,
+        reason,
+    };
+    if let Ok(Value::Object(carried)) = serde_json::to_value(envelope) {
+        out.extend(carried);
     }
     fields.shift_remove("reason");
     out.extend(fields);

@@ -15,6 +15,7 @@ use crate::services::ServiceSnapshot;
 use crate::servicing::{Refusal, ServicingCheck};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServicesReport {
     pub before: Vec<ServiceSnapshot>,
     pub after: Vec<ServiceSnapshot>,
@@ -22,6 +23,7 @@ pub struct ServicesReport {
 
 /// The result of `wufix reset`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResetReport {
     pub ok: bool,
     pub command: &'static str,
@@ -48,6 +50,7 @@ pub struct ResetReport {
 
 /// The result of `wufix status`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusReport {
     pub ok: bool,
     pub command: &'static str,
@@ -62,8 +65,29 @@ pub struct StatusReport {
     pub journal: crate::recovery::JournalView,
 }
 
+/// What every JSON document carries besides its own fields, written at the end of the command
+/// (the printer's `finish`): between `ok`/`command` and the rest.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Envelope {
+    pub wufix_version: String,
+    /// Raised when a field's meaning changes.
+    pub schema_version: u32,
+    /// The NetBIOS name of the computer wufix ran on (a rescue system's, offline).
+    pub computer: Option<String>,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub finished: String,
+    /// wufix's own exit code.
+    pub exit_code: u8,
+    /// Why it is not ok; only when `ok` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::exit::Reason>,
+}
+
 /// A command that stopped before doing anything (refused, not elevated, bad input).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorReport {
     pub ok: bool,
     pub command: &'static str,

@@ -11,6 +11,7 @@ use crate::servicing::{Refusal, ServicingCheck};
 use crate::sys::Scan;
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RepairReport {
     pub ok: bool,
     pub command: &'static str,
@@ -40,6 +41,7 @@ pub struct RepairReport {
 
 /// Where the ladder started, and what pointed there.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StartReport {
     /// `light`, `full`, `deep`, `network` or `none`.
     pub rung: &'static str,
@@ -49,6 +51,7 @@ pub struct StartReport {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RungReport {
     pub rung: Rung,
     /// Winsock and the proxy were part of it.
@@ -79,6 +82,7 @@ impl RungReport {
 
 /// A Windows Update scan, explained.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScanReport {
     pub succeeded: bool,
     /// `0x80240438`; `0x00000000` when it succeeded; `null` when no scan ran.

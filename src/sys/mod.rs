@@ -32,6 +32,7 @@ pub use registry::{NoRegistry, RegValue, Registry};
 
 /// What a service is doing, as the service control manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceState {
     Stopped,
@@ -64,6 +65,7 @@ impl ServiceState {
 
 /// How a service is configured to start. wufix reports it and never changes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum StartType {
     Boot,
@@ -293,6 +295,7 @@ pub fn process_started() -> Option<u64> {
 
 /// A process that holds a file open, as the Restart Manager names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Holder {
     pub pid: u32,
     pub name: String,
@@ -312,6 +315,7 @@ impl Holder {
 
 /// How a Windows Update scan ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Scan {
     /// The HRESULT the search returned (or its exception carried); 0 when it succeeded.
     pub hresult: u32,

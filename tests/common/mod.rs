@@ -54,7 +54,11 @@ fn started<T>(mut start: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     }
 }
 
+/// The one JSON document on stdout. Under `scripts/test.sh` each is also kept (in
+/// `WUFIX_REPORTS`, a folder; `WUFIX_REPORTS_WIN` for the Windows build, as Wine names it), for
+/// `scripts/validate-reports.py` to check against the published schema.
 pub fn json(output: &Output) -> serde_json::Value {
+    keep(&output.stdout);
     serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
         panic!(
             "stdout is not one JSON document ({err}):\n{}\nstderr:\n{}",
@@ -142,4 +146,27 @@ pub fn steps<'a>(report: &'a serde_json::Value, action: &str) -> Vec<&'a serde_j
         .iter()
         .filter(|s| s["action"] == action)
         .collect()
+}
+
+fn keep(stdout: &[u8]) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let var = if cfg!(windows) {
+        "WUFIX_REPORTS_WIN"
+    } else {
+        "WUFIX_REPORTS"
+    };
+    let Some(dir) = std::env::var_os(var) else {
+        return;
+    };
+    let name = format!(
+        "{}-{}-{}.json",
+        std::process::id(),
+        std::thread::current()
+            .name()
+            .unwrap_or("main")
+            .replace("::", "-"),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let _ = std::fs::write(std::path::Path::new(&dir).join(name), stdout);
 }

@@ -339,6 +339,45 @@ fn a_failing_scan_climbs_one_rung_at_a_time_and_full_writes_only_the_permissions
 }
 
 #[test]
+fn a_repair_that_does_not_cure_says_not_fixed_and_a_busy_one_says_busy() {
+    let m = machine();
+    let (printer, clock) = (Printer::new(true), FakeClock::new());
+    let sys = platform().scans(&[FAIL]);
+    let s = Session::new(On::new(&sys, &clock), &m.layout, Mode::Online, &printer);
+    let req = request(Origin::Rung(Rung::Light), Rung::Light);
+    let mut repair = Repair::new(&req, &s);
+    assert_eq!(session::run(&mut repair, &s), Exit::Failed);
+    assert_eq!(printer.said_reason(), Some(crate::exit::Reason::NotFixed));
+
+    let printer = Printer::new(true);
+    let sys = platform().locked();
+    let s = Session::new(On::new(&sys, &clock), &m.layout, Mode::Online, &printer);
+    let mut repair = Repair::new(&req, &s);
+    assert_eq!(session::run(&mut repair, &s), Exit::Failed);
+    assert_eq!(printer.said_reason(), Some(crate::exit::Reason::Busy));
+}
+
+#[test]
+fn every_reason_has_one_exit_code_and_each_exit_code_a_reason() {
+    use crate::exit::Reason;
+    for reason in Reason::ALL {
+        let exit = reason.exit();
+        assert_ne!(exit, Exit::Ok, "{reason:?}");
+        let name = serde_json::to_value(reason).unwrap();
+        assert!(
+            name.as_str()
+                .unwrap()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        );
+    }
+    for exit in [Exit::Failed, Exit::Usage, Exit::NotElevated, Exit::Refused] {
+        assert_eq!(Reason::of_exit(exit).unwrap().exit(), exit);
+    }
+    assert_eq!(Reason::of_exit(Exit::Ok), None);
+}
+
+#[test]
 fn the_ladder_never_climbs_above_its_cap_and_then_says_what_to_try() {
     let m = machine();
     let sys = platform().scans(&[FAIL]);

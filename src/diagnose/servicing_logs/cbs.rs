@@ -8,6 +8,7 @@
 use super::evidence::{Evidence, Failure, Kind, Operation};
 use super::line::{Level, Line, csi_body, status};
 use super::recent::Recent;
+use super::words::{ROLLED_BACK, cut, kb_in, package_name, quoted, token};
 use crate::explain;
 use std::rc::Rc;
 
@@ -35,8 +36,6 @@ const MAX_FILES_COUNTED: usize = 1000;
 const MAX_PENDING: usize = 16;
 /// Details kept per operation.
 const MAX_OP_DETAILS: usize = 8;
-/// A detail's words are cut here (an installer's name can be kilobytes long).
-const MAX_DETAIL_CHARS: usize = 160;
 
 /// One TrustedInstaller lifetime of one log file: what is known so far.
 #[derive(Default)]
@@ -573,48 +572,3 @@ impl CbsReader {
     }
 }
 
-const ROLLED_BACK: &str = "the update was rolled back";
-
-/// A detail cut to [`MAX_DETAIL_CHARS`] characters.
-fn cut(mut detail: String) -> String {
-    if let Some((at, _)) = detail.char_indices().nth(MAX_DETAIL_CHARS) {
-        detail.truncate(at);
-        detail.push('…');
-    }
-    detail
-}
-
-/// `Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.867.1.8` → (`Package_for_RollupFix`,
-/// `19041.867.1.8`): the name is what a later success of the same package supersedes.
-fn package_name(identity: &str) -> (&str, &str) {
-    let mut parts = identity.split('~');
-    let name = parts.next().unwrap_or(identity);
-    (name, parts.next_back().unwrap_or(""))
-}
-
-/// `Package_for_KB5012170` → `KB5012170`.
-fn kb_in(name: &str) -> Option<&str> {
-    let at = name.find("KB")?;
-    let digits = name[at + 2..]
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count();
-    (digits >= 6).then(|| &name[at..at + 2 + digits])
-}
-
-/// The first word of `text`, without a trailing comma or period.
-fn token(text: &str) -> &str {
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = text.bytes().take_while(blank).count();
-    let text = &text[start..];
-    let end = text.bytes().position(|b| blank(&b)).unwrap_or(text.len());
-    text[..end].trim_end_matches([',', '.', ';'])
-}
-
-/// The first quoted name: `[l:10]'opencl.dll'` or `[l:20{10}]"opencl.dll"`.
-fn quoted(text: &str) -> Option<String> {
-    let start = text.find(['\'', '"'])?;
-    let quote = text[start..].chars().next()?;
-    let rest = &text[start + 1..];
-    Some(rest[..rest.find(quote)?].to_string())
-}

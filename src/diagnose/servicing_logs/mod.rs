@@ -12,6 +12,7 @@ mod evidence;
 mod line;
 mod recent;
 mod timeline;
+mod words;
 
 use std::fs::{File, OpenOptions};
 use std::io;
