@@ -17,14 +17,15 @@ fn diagnose_on_a_clean_prefix_needs_nothing_and_exits_0() {
     // The prefix's C: is the test machine's disk: a nearly full one needs attention, but a reset
     // would not cure it, so the detection contract still says 0.
     let low_disk = finding(&report, "free-space")["severity"] == "warn";
-    assert_eq!(report["needs_attention"], low_disk, "{report:#}");
-    assert_eq!(report["needs_remediation"], false, "{report:#}");
+    assert_eq!(report["person_needed"], low_disk, "{report:#}");
+    assert_eq!(report["repair_would_fix"], false, "{report:#}");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(finding(&report, "pending-reboot")["severity"], "ok");
-    assert_eq!(finding(&report, "service-wuauserv")["severity"], "ok");
+    assert_eq!(service_finding(&report, "wuauserv")["severity"], "ok");
     // Wine keeps no Windows Update event log: said, not hidden.
     let events = finding(&report, "update-failures");
     assert_eq!(events["severity"], "info");
+    assert_eq!(events["available"], false);
     assert!(
         events["summary"]
             .as_str()
@@ -55,8 +56,8 @@ fn diagnose_reports_every_pending_restart_flag_without_asking_for_a_reset() {
     // A restart is what is needed, not a reset: an Intune detection must not trigger one.
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
-    assert_eq!(report["needs_remediation"], false);
-    assert_eq!(report["needs_attention"], true);
+    assert_eq!(report["repair_would_fix"], false);
+    assert_eq!(report["person_needed"], true);
     let pending = finding(&report, "pending-reboot");
     assert_eq!(pending["severity"], "warn");
     let evidence = pending["evidence"].as_str().unwrap();
@@ -82,7 +83,7 @@ fn diagnose_names_a_disabled_wuauserv_as_an_error_with_its_fix() {
     // wufix never changes start types, so a reset cannot cure this: exit 0, with the fix named.
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
-    let wuauserv = finding(&report, "service-wuauserv");
+    let wuauserv = service_finding(&report, "wuauserv");
     assert_eq!(wuauserv["severity"], "error");
     assert!(wuauserv["summary"].as_str().unwrap().contains("0x80070422"));
     assert!(
@@ -181,8 +182,10 @@ fn diagnose_names_the_servicing_operation_cbs_log_says_failed() {
     std::fs::write(&log, bytes).unwrap();
     let report = json(&wufix(&["diagnose", "--json"]));
     std::fs::remove_file(&log).unwrap();
-    let cbs = finding(&report, "servicing-package-0x800F0922");
+    let cbs = finding(&report, "servicing-package");
     assert_eq!(cbs["severity"], "warn");
+    assert_eq!(cbs["code"], "0x800F0922");
+    assert_eq!(cbs["kb"], "KB5046613");
     assert!(
         cbs["summary"]
             .as_str()
@@ -192,12 +195,15 @@ fn diagnose_names_the_servicing_operation_cbs_log_says_failed() {
     );
     assert!(cbs["remedy"].as_str().unwrap().contains("DISM /Online"));
     // The routine probe after it is not a failure.
-    let ids: Vec<&str> = report["findings"]
+    let codes: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|f| f["id"].as_str())
-        .filter(|id| id.starts_with("servicing-") && *id != "servicing-logs")
+        .filter(|f| {
+            let id = f["id"].as_str().unwrap();
+            id.starts_with("servicing-") && id != "servicing-logs"
+        })
+        .map(|f| f["code"].as_str().unwrap_or("none"))
         .collect();
-    assert_eq!(ids, ["servicing-package-0x800F0922"]);
+    assert_eq!(codes, ["0x800F0922"]);
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -454,7 +454,7 @@ fn a_second_reset_while_one_runs_changes_nothing() {
     let _machine = serial();
     // The first reset spends 3 s stopping cryptsvc; the second one starts meanwhile.
     set_on_stop("cryptsvc", "delay 3");
-    let mut first = spawn(
+    let first = spawn(
         Command::new(env!("CARGO_BIN_EXE_wufix"))
             .args(["reset", "--yes", "--json", "--only", "catroot2"])
             .stdin(Stdio::null())
@@ -462,11 +462,15 @@ fn a_second_reset_while_one_runs_changes_nothing() {
             .stderr(Stdio::piped()),
     )
     .unwrap();
-    // It says so once it holds the lock and starts stopping: that is when the second one goes.
-    let mut first_err = BufReader::new(first.stderr.take().unwrap());
-    let mut said = String::new();
-    while !said.contains("stopping cryptsvc") {
-        assert_ne!(first_err.read_line(&mut said).unwrap(), 0, "{said}");
+    // With --json it prints nothing until it ends: cryptsvc going stop-pending shows it holds the
+    // lock and is stopping, and that is when the second one goes.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while query("cryptsvc").0 != "StopPending" {
+        assert!(
+            Instant::now() < deadline,
+            "the first reset never began to stop cryptsvc"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
     let before_sd = tree(&sd());
     let second = wufix(&[
@@ -476,9 +480,8 @@ fn a_second_reset_while_one_runs_changes_nothing() {
         "--only",
         "software-distribution",
     ]);
-    let mut first = first.wait_with_output().unwrap();
-    first_err.read_to_string(&mut said).unwrap();
-    first.stderr = said.into_bytes();
+    let first = first.wait_with_output().unwrap();
+    assert!(first.stderr.is_empty(), "{}", text(&first));
 
     assert_eq!(second.status.code(), Some(1), "{}", text(&second));
     assert!(

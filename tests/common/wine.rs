@@ -135,6 +135,16 @@ pub fn finding<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .unwrap_or_else(|| panic!("no finding {id} in {report:#}"))
 }
 
+/// The finding about one service: every service finding has the id `service`, the name a field.
+pub fn service_finding<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "service" && f["service"] == name)
+        .unwrap_or_else(|| panic!("no finding for service {name} in {report:#}"))
+}
+
 pub const CBS_PENDING: &str =
     r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
 pub const WU_REQUIRED: &str =
