@@ -3,6 +3,8 @@
 the published schema in docs/schema/, and check that every kind of document was seen.
 
 Usage: scripts/validate-reports.py SCHEMA_DIR REPORTS_DIR [REPORTS_DIR ...]
+
+A data file that names its schema (data/known-issues.json) is validated against that one.
 """
 import json
 import pathlib
@@ -12,7 +14,10 @@ import jsonschema
 
 
 def schema_for(doc):
-    """Which schema a document follows: an error document, else its command's."""
+    """Which schema a document follows: the one it names (a data file), an error document's,
+    else its command's."""
+    if "$schema" in doc:
+        return pathlib.Path(doc["$schema"]).name.removesuffix(".schema.json")
     if doc.get("ok") is False and "error" in doc:
         return "error"
     command = doc.get("command")

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod clock;
+pub mod code;
 pub mod commands;
 pub mod diagnose;
 pub mod elevation;
@@ -18,6 +19,7 @@ pub mod fixes;
 pub mod folders;
 pub mod home;
 pub mod journal;
+pub mod known_issues;
 pub mod ladder;
 pub mod lines;
 pub mod machine;

@@ -36,6 +36,14 @@ fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("diagnose", of::<DiagnoseReport>()),
         ("explain", of::<ExplainReport>()),
         ("error", of::<ErrorReport>()),
+        // The known-issue table is data wufix reads, not a document it prints.
+        ("known-issues", {
+            let generator = schemars::generate::SchemaSettings::draft2020_12()
+                .for_deserialize()
+                .into_generator();
+            serde_json::to_value(generator.into_root_schema_for::<wufix::known_issues::Table>())
+                .expect("a schema serialises")
+        }),
     ]
 }
 

@@ -173,6 +173,11 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
     .with_code(event.error_code);
     finding.remedy = remedy;
     finding.facts.event_id = Some(event.id);
+    finding.facts.kb = event
+        .title
+        .as_deref()
+        .and_then(crate::known_issues::kb_in)
+        .map(str::to_string);
     finding.facts.last_at = Some(event.time.clone()).filter(|t| !t.is_empty());
     if standing == Standing::Current {
         finding.reset_would_help = cured_by_reset;

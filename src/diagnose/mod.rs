@@ -96,6 +96,10 @@ pub struct Facts {
     /// The event's id, for a finding read from the event log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u32>,
+    /// The id of Microsoft's known issue (`data/known-issues.json`) this failure is; its action
+    /// is then the remedy, and no wufix repair is offered for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_issue: Option<String>,
 }
 
 /// A code as every report writes it.
@@ -231,6 +235,56 @@ mod tests {
         ];
         assert_eq!(next_step(&fine), None);
     }
+
+    #[test]
+    fn a_failure_that_is_microsofts_known_issue_gets_its_action_not_a_reset() {
+        let table = crate::known_issues::table();
+        let failure = |code: u32, kb: &str| {
+            let mut f = Finding::new("update-failure", Severity::Warn, "failed", "event 20")
+                .with_code(Some(code));
+            f.facts.kb = Some(kb.to_string());
+            f.reset_would_help = true;
+            f.fixed_by = fixed_by_code(code).or(Some("reset"));
+            f
+        };
+        let mut findings = vec![
+            failure(0x80070643, "KB5034441"),
+            failure(0x80240069, "KB5055528"),
+            // The same update failing with a code its issue does not list is left alone.
+            failure(0x80070002, "KB5034441"),
+        ];
+        known_issues(&mut findings, table);
+        let [winre, wsus, other] = &findings[..] else {
+            unreachable!()
+        };
+        assert_eq!(
+            winre.facts.known_issue.as_deref(),
+            Some("kb5034441-recovery-partition")
+        );
+        let remedy = winre.remedy.as_deref().unwrap();
+        assert!(
+            remedy.contains("KB5028997") && remedy.contains("A reset will not help"),
+            "{remedy}"
+        );
+        assert!(
+            remedy.contains("https://support.microsoft.com/help/5034441"),
+            "{remedy}"
+        );
+        assert_eq!((winre.reset_would_help, winre.fixed_by), (false, None));
+        assert!(!winre.repair_fixes());
+        assert_eq!(
+            wsus.facts.known_issue.as_deref(),
+            Some("kb5055528-wsus-0x80240069")
+        );
+        assert!(
+            wsus.remedy
+                .as_deref()
+                .unwrap()
+                .contains("Known Issue Rollback")
+        );
+        assert_eq!(other.facts.known_issue, None);
+        assert_eq!(other.fixed_by, Some("reset"));
+    }
 }
 
 /// Why a check could not run, in words for the evidence field.
@@ -285,6 +339,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         layout.root(),
     );
     findings.extend(journal_findings(&journal));
+    known_issues(&mut findings, crate::known_issues::table());
     DiagnoseReport {
         ok: true,
         command: "diagnose",
@@ -297,6 +352,28 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         next_step: next_step(&findings),
         interrupted: journal.interrupted,
         findings,
+    }
+}
+
+/// A failure that is one of Microsoft's known issues gets that issue's action as its remedy: a
+/// reset or repair will not cure Microsoft's bug, so neither is offered for it.
+pub fn known_issues(findings: &mut [Finding], table: &crate::known_issues::Table) {
+    for finding in findings.iter_mut().filter(|f| f.needs_attention()) {
+        let failure = crate::known_issues::Failure {
+            code: finding.code_value,
+            kb: finding.facts.kb.as_deref(),
+            package: finding.facts.package.as_deref(),
+        };
+        let Some(issue) = crate::known_issues::find(table, &failure) else {
+            continue;
+        };
+        finding.remedy = Some(format!(
+            "Microsoft's known issue \"{}\": {}. A reset will not help. (Source: {}, {}, checked {})",
+            issue.title, issue.action.text, issue.source.title, issue.source.url, issue.checked
+        ));
+        finding.reset_would_help = false;
+        finding.fixed_by = None;
+        finding.facts.known_issue = Some(issue.id.clone());
     }
 }
 

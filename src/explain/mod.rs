@@ -113,6 +113,9 @@ pub struct Explanation {
     pub system_message: Option<String>,
     /// Where `wufix repair --for` this code starts, or that wufix cannot repair it.
     pub repair: Option<rungs::RepairHint>,
+    /// Microsoft's own bugs known to show this code (`data/known-issues.json`), with what to do
+    /// and the public source: when the failing update is one of them, that is the answer.
+    pub known_issues: Vec<crate::known_issues::KnownIssue>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,15 +125,7 @@ pub struct NameRef {
     pub source: Source,
 }
 
-/// The HRESULT a code is looked up as: a bare Win32 error number (1–65535, as `net helpmsg` and
-/// some logs print them) is looked up as the HRESULT that wraps it.
-pub fn lookup_value(code: u32) -> u32 {
-    if (1..=0xFFFF).contains(&code) {
-        0x8007_0000 | code
-    } else {
-        code
-    }
-}
+pub use crate::code::lookup_value;
 
 /// Explain a parsed code.
 pub fn explain(input: &str, code: u32) -> Explanation {
@@ -165,6 +160,10 @@ pub fn explain(input: &str, code: u32) -> Explanation {
         anatomy: Anatomy::of(key),
         system_message: crate::sys::system_message(key),
         repair: if success { None } else { rungs::hint(key) },
+        known_issues: crate::known_issues::for_code(crate::known_issues::table(), key)
+            .into_iter()
+            .cloned()
+            .collect(),
     }
 }
 

@@ -30,6 +30,11 @@ const TABLE: &[(u32, Kind)] = &[
     (0x800736CC, Kind::Deep),
     (0x80070490, Kind::Deep),
     (0x80070424, Kind::Deep),
+    (0x800F0991, Kind::Deep),
+    (0x800F0993, Kind::Deep),
+    (0x800F0915, Kind::Deep),
+    (0x80070306, Kind::Deep),
+    (0x80070302, Kind::Deep),
     // The cache, the catalog database and the download queue.
     (0x80070002, Kind::Light),
     (0x80070003, Kind::Light),
@@ -84,6 +89,10 @@ const TABLE: &[(u32, Kind)] = &[
     (0xC190020E, Kind::Manual),
     (0x800F0923, Kind::Manual),
     (0xC1800118, Kind::Manual),
+    // Partitions, Microsoft's own bugs and a cleanup DISM's repair does not run.
+    (0x80070643, Kind::Manual),
+    (0x80240069, Kind::Manual),
+    (0x800F0988, Kind::Manual),
 ];
 
 /// Where a repair for `code` starts; `None` for a code the advice table does not know.
@@ -206,5 +215,33 @@ mod tests {
             Some("wufix repair --for 0x800F081F --up-to deep")
         );
         assert_eq!(hint(0x80070070).unwrap().command, None);
+    }
+
+    #[test]
+    fn the_2024_2026_codes_are_known_and_none_is_sent_to_a_reset() {
+        for code in [
+            0x80240069, 0x80070306, 0x80070302, 0x800F0991, 0x800F0993, 0x800F0915, 0x800F0988,
+            0x80070643, 0x800F0922, 0x80073712, 0x800F081F,
+        ] {
+            assert!(super::super::advice(code).is_some(), "0x{code:08X}");
+            assert_eq!(reset_helps(code), "no", "0x{code:08X}");
+            assert_ne!(
+                start_for(code),
+                Some(Start::At(Rung::Light)),
+                "0x{code:08X}"
+            );
+        }
+        // Where the answer is no, the light rung (a reset) is never the pointer.
+        for (code, _) in TABLE {
+            if reset_helps(*code) == "no" {
+                assert!(!matches!(start_for(*code), Some(Start::At(Rung::Light))));
+            }
+        }
+        // 0x80070643 is answered by its advice: the recovery partition, not a generic Win32 text.
+        let advice = super::super::advice(0x80070643).unwrap();
+        assert!(advice.cause.contains("recovery partition") && advice.fix.contains("KB5028997"));
+        assert!(
+            matches!(start_for(0x80070643), Some(Start::Manual(fix)) if fix.contains("KB5034957"))
+        );
     }
 }

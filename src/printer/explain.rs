@@ -25,7 +25,9 @@ impl Printer {
                 }
             };
             let names: Vec<&str> = e.names.iter().map(|n| n.name).collect();
-            let title = if names.is_empty() {
+            let title = if names.is_empty() && e.meaning.is_some() && e.family.is_none() {
+                "(Microsoft publishes no name for it)".to_string()
+            } else if names.is_empty() {
                 "not in wufix's database".to_string()
             } else {
                 names.join(" / ")
@@ -58,6 +60,24 @@ impl Printer {
             }
             if let Some(hint) = &e.repair {
                 let _ = writeln!(text, "  {:<14} {}", "wufix repair", hint.note);
+            }
+            for issue in &e.known_issues {
+                let updates = if issue.kbs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", issue.kbs.join(", "))
+                };
+                let _ = writeln!(
+                    text,
+                    "  {:<14} {} (since {}){updates}: {}. Source: {}, {} (checked {})",
+                    "Known issue",
+                    issue.title,
+                    issue.since,
+                    issue.action.text,
+                    issue.source.title,
+                    issue.source.url,
+                    issue.checked
+                );
             }
         }
         if !report.ignored.is_empty() {

@@ -13,6 +13,7 @@ use crate::explain;
 use crate::fixes::{self, Options};
 use crate::folders::Layout;
 use crate::journal;
+use crate::known_issues;
 use crate::ladder::{Blocked, Rung, Stage, Start, ladder};
 use crate::machine::Mode;
 use crate::managed;
@@ -316,8 +317,21 @@ fn choose_start(
                 .findings
                 .into_iter()
                 .filter(|f| f.severity >= diagnose::Severity::Warn)
-                .find_map(|f| f.code_value.map(|c| (c, f.summary)));
+                .find(|f| f.code_value.is_some());
+            // Microsoft's known issue: its action, not a rung, is the answer.
+            let known = found.as_ref().and_then(|f| {
+                let id = f.facts.known_issue.as_deref()?;
+                known_issues::table().entries.iter().find(|e| e.id == id)
+            });
+            let found = found.map(|f| (f.code_value.unwrap_or_default(), f.summary));
             match found {
+                Some((code, summary)) if known.is_some() => (
+                    Start::Manual(known.map_or("", |k| k.action.text.as_str())),
+                    Some(code),
+                    format!(
+                        "the newest failure diagnose finds is Microsoft's known issue: {summary}"
+                    ),
+                ),
                 Some((code, summary)) => match explain::rungs::start_for(code) {
                     Some(start) => (
                         start,

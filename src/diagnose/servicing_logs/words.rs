@@ -23,15 +23,7 @@ pub fn package_name(identity: &str) -> (&str, &str) {
     (name, parts.next_back().unwrap_or(""))
 }
 
-/// `Package_for_KB5012170` → `KB5012170`.
-pub fn kb_in(name: &str) -> Option<&str> {
-    let at = name.find("KB")?;
-    let digits = name[at + 2..]
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count();
-    (digits >= 6).then(|| &name[at..at + 2 + digits])
-}
+pub use crate::known_issues::kb_in;
 
 /// The first word of `text`, without a trailing comma or period.
 pub fn token(text: &str) -> &str {
