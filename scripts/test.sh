@@ -13,10 +13,14 @@ log "generated error table matches the headers"
 "$WUFIX_ROOT/scripts/install-windows-toolchain.sh"
 python3 "$WUFIX_ROOT/scripts/gen-error-tables.py" | diff -u "$WUFIX_ROOT/src/explain/generated.rs" -
 
-log "servicing-log corpus is what its writer writes"
+log "the servicing-log and Setup corpora are what their writers write"
 corpus=$(mktemp -d)
 python3 "$WUFIX_ROOT/tests/corpus/servicing/write.py" "$corpus"
 diff -r -x write.py "$WUFIX_ROOT/tests/corpus/servicing" "$corpus"
+rm -rf "$corpus"
+corpus=$(mktemp -d)
+python3 "$WUFIX_ROOT/tests/corpus/setup/write.py" "$corpus"
+diff -r -x write.py "$WUFIX_ROOT/tests/corpus/setup" "$corpus"
 rm -rf "$corpus"
 
 log "format and lints"

@@ -207,3 +207,46 @@ fn diagnose_names_the_servicing_operation_cbs_log_says_failed() {
         .collect();
     assert_eq!(codes, ["0x800F0922"]);
 }
+
+#[test]
+fn diagnose_reads_setupdiag_s_verdict_from_the_registry() {
+    const RESULTS: &str = r"HKLM\SYSTEM\Setup\SetupDiag\Results";
+    let _machine = serial();
+    struct Gone;
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("reg")
+                .args(["delete", r"HKLM\SYSTEM\Setup\SetupDiag", "/f"])
+                .output();
+        }
+    }
+    let _gone = Gone;
+    for (name, value) in [
+        ("ProfileName", "FindRollbackFailure"),
+        (
+            "FailureDetails",
+            "Error: 0xC1900101 - 0x4000D, rollback after OOBE",
+        ),
+        (
+            "Remediation",
+            "Update the display driver named in the rollback logs.",
+        ),
+    ] {
+        reg(&[
+            "add", RESULTS, "/v", name, "/t", "REG_SZ", "/d", value, "/f",
+        ]);
+    }
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let diag = finding(&report, "setup-diagnosis");
+    assert_eq!(diag["severity"], "warn");
+    assert_eq!(diag["rule"], "FindRollbackFailure");
+    assert_eq!(diag["setup_code"], "0xC1900101-0x4000D");
+    assert!(diag["phase"].as_str().unwrap().contains("OOBE"), "{diag}");
+    assert!(
+        diag["remedy"]
+            .as_str()
+            .unwrap()
+            .starts_with("Update the display driver")
+    );
+    assert_eq!(diag["evidence"], r"HKLM\SYSTEM\Setup\SetupDiag\Results");
+}

@@ -3,10 +3,12 @@
 //! `info` finding ("unavailable") rather than crashing or going missing.
 
 mod events;
+mod installed;
 mod policy;
 mod reboot;
 mod services;
 pub(crate) mod servicing_logs;
+pub mod setup;
 mod storage;
 mod version;
 
@@ -100,6 +102,21 @@ pub struct Facts {
     /// is then the remedy, and no wufix repair is offered for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_issue: Option<String>,
+    /// Setup's code in its own two-part form: `0xC1900101-0x20017`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_code: Option<String>,
+    /// The phase of a feature update the failure happened in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The SetupDiag rule that matched: `HardblockDeviceOrDriver`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The real error when Setup reported another code "for telemetry".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remapped_from: Option<String>,
+    /// Drivers, programs and files the failure names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub named: Vec<String>,
 }
 
 /// A code as every report writes it.
@@ -331,6 +348,8 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     // Logs are stamped in local time: this machine's date, for its own logs only.
     let today = (mode == Mode::Online).then(|| now.to_zoned(jiff::tz::TimeZone::system()).date());
     findings.extend(servicing_logs::check(layout, mode, today));
+    findings.extend(installed::check(sys, layout));
+    findings.extend(setup::check(layout, sys, mode, today));
     findings.extend(policy::check(sys));
     let journal = crate::recovery::view(
         &crate::journal::Store::for_windows(&layout.windows_dir, mode),

@@ -9,7 +9,7 @@
 mod cbs;
 mod dism;
 mod evidence;
-mod line;
+pub(crate) mod line;
 mod recent;
 mod timeline;
 mod words;
@@ -156,25 +156,30 @@ impl Logs {
     /// logs behind a linked folder are another system's, and two names differing only in case
     /// (a case-sensitive mount) cannot tell which is Windows' own. Either is said, not hidden.
     fn child(&mut self, dir: &Path, name: &str) -> Option<PathBuf> {
-        match find_children(dir, name).as_slice() {
-            [] => None,
-            [one] => match std::fs::symlink_metadata(one) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    self.refused
-                        .push(format!("{} is a link; not followed", one.display()));
-                    None
-                }
-                Ok(_) => Some(one.clone()),
-                Err(_) => None,
-            },
-            many => {
-                let names: Vec<String> = many.iter().map(|p| p.display().to_string()).collect();
-                self.refused.push(format!(
-                    "{} (names differing only in case: which one Windows wrote cannot be told)",
-                    names.join(" and ")
-                ));
+        child(dir, name, &mut self.refused)
+    }
+}
+
+/// The entry of `dir` named `name` ignoring case, when there is one and it is no link; what is
+/// refused, and why, goes to `refused`. Every log reader in diagnose finds its files so.
+pub(crate) fn child(dir: &Path, name: &str, refused: &mut Vec<String>) -> Option<PathBuf> {
+    match find_children(dir, name).as_slice() {
+        [] => None,
+        [one] => match std::fs::symlink_metadata(one) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                refused.push(format!("{} is a link; not followed", one.display()));
                 None
             }
+            Ok(_) => Some(one.clone()),
+            Err(_) => None,
+        },
+        many => {
+            let names: Vec<String> = many.iter().map(|p| p.display().to_string()).collect();
+            refused.push(format!(
+                "{} (names differing only in case: which one Windows wrote cannot be told)",
+                names.join(" and ")
+            ));
+            None
         }
     }
 }
@@ -210,7 +215,7 @@ fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()
 
 /// A log opened only if it is a regular file: a link is not followed, and a FIFO or device (a
 /// rescue system can hold anything under that name) is never opened for a blocking read.
-fn open_regular(path: &Path) -> io::Result<File> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
     let not_regular = || io::Error::other("not a regular file; not read");
     if !std::fs::symlink_metadata(path)?.is_file() {
         return Err(not_regular());
