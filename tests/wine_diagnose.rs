@@ -26,6 +26,12 @@ fn diagnose_on_a_clean_prefix_needs_nothing_and_exits_0() {
     let events = finding(&report, "update-failures");
     assert_eq!(events["severity"], "info");
     assert_eq!(events["available"], false);
+    // Wine has no partitions: the partition findings say so, and guess nothing.
+    for id in ["system-partition", "recovery-partition"] {
+        let f = finding(&report, id);
+        assert_eq!(f["available"], false, "{f}");
+        assert!(f["free_bytes"].is_null(), "{f}");
+    }
     assert!(
         events["summary"]
             .as_str()

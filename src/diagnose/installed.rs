@@ -224,7 +224,13 @@ mod tests {
             f.summary
         );
         // The fake registry keeps key names in lower case, as lookups ignore case.
-        assert!(f.facts.package.as_deref().unwrap().eq_ignore_ascii_case(newer));
+        assert!(
+            f.facts
+                .package
+                .as_deref()
+                .unwrap()
+                .eq_ignore_ascii_case(newer)
+        );
         assert!(
             f.evidence.contains("DataStore.edb) is gone"),
             "{}",

@@ -4,6 +4,7 @@
 
 mod events;
 mod installed;
+mod partitions;
 mod policy;
 mod reboot;
 mod services;
@@ -117,6 +118,15 @@ pub struct Facts {
     /// Drivers, programs and files the failure names.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub named: Vec<String>,
+    /// A partition's disk and number, as diskpart numbers them, its size and free bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_bytes: Option<u64>,
 }
 
 /// A code as every report writes it.
@@ -348,6 +358,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     // Logs are stamped in local time: this machine's date, for its own logs only.
     let today = (mode == Mode::Online).then(|| now.to_zoned(jiff::tz::TimeZone::system()).date());
     findings.extend(servicing_logs::check(layout, mode, today));
+    findings.extend(partitions::check(layout, sys, mode));
     findings.extend(installed::check(sys, layout));
     findings.extend(setup::check(layout, sys, mode, today));
     findings.extend(policy::check(sys));
@@ -372,6 +383,14 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         interrupted: journal.interrupted,
         findings,
     }
+}
+
+/// Whether the system partition (EFI / System Reserved) is below the line where cumulative
+/// updates roll back with 0x800F0922: then `repair` sends the person there, not up the ladder.
+pub fn system_partition_full(layout: &Layout, sys: &dyn Platform) -> bool {
+    partitions::check(layout, sys, Mode::Online)
+        .iter()
+        .any(|f| f.id == "system-partition" && f.severity >= Severity::Warn)
 }
 
 /// A failure that is one of Microsoft's known issues gets that issue's action as its remedy: a

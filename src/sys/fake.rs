@@ -105,6 +105,8 @@ struct Inner {
     scan_starts: Vec<String>,
     /// Files (journals) look planted by an ordinary user.
     planted: bool,
+    /// The disk Windows runs from; none scripted: the platform cannot tell.
+    disk: Option<super::disk::DiskLayout>,
 }
 
 pub struct FakePlatform {
@@ -294,6 +296,11 @@ impl FakePlatform {
 
     pub fn dacl_writes(&self) -> Vec<(String, String)> {
         self.inner.lock().unwrap().dacl_writes.clone()
+    }
+
+    pub fn disk(self, layout: super::disk::DiskLayout) -> Self {
+        self.inner.lock().unwrap().disk = Some(layout);
+        self
     }
 
     pub fn joined_to(self, domain: &str) -> Self {
@@ -720,6 +727,15 @@ impl Platform for FakePlatform {
 
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(self.inner.lock().unwrap().domain.clone())
+    }
+
+    /// As Windows answers: a process without administrator rights cannot open the disk.
+    fn disk_layout(&self) -> Result<super::disk::DiskLayout, SysError> {
+        let inner = self.inner.lock().unwrap();
+        if !inner.elevated {
+            return Err(SysError::AccessDenied);
+        }
+        inner.disk.clone().ok_or(SysError::Offline)
     }
 
     /// This test process is the only one the fake knows: a journal's pid is some other run's.

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 pub mod cmdline;
 pub mod dir;
+pub mod disk;
 mod interrupt;
 pub mod offline;
 #[cfg(windows)]
@@ -242,6 +243,12 @@ pub trait Platform: Sync {
     /// by an ordinary user — this one included — who could have planted it).
     fn owned_by_trusted(&self, path: &std::path::Path) -> Result<bool, SysError> {
         let _ = path;
+        Err(SysError::Offline)
+    }
+    /// The disk Windows runs from, its partitions, and the free space and largest folders of
+    /// the system (EFI / System Reserved) and recovery partitions. Needs administrator rights;
+    /// real Windows only (Wine has no partitions, a mounted disk is not read for it).
+    fn disk_layout(&self) -> Result<disk::DiskLayout, SysError> {
         Err(SysError::Offline)
     }
     /// The Active Directory domain this computer is joined to, if any.

@@ -355,8 +355,20 @@ fn choose_start(
             }
         }
     };
+    // 0x800F0922 with a nearly full system partition: no rung frees it, the person does.
+    let esp_full = code.map(explain::lookup_value) == Some(0x800F_0922)
+        && !matches!(req.origin, Origin::Rung(_))
+        && diagnose::system_partition_full(layout, sys);
+    let (start, why) = if esp_full {
+        (
+            Start::Manual(ESP_FULL),
+            format!("{why}; the EFI system / System Reserved partition is nearly full"),
+        )
+    } else {
+        (start, why)
+    };
     // Most often a full System Reserved/EFI partition, which no rung frees: said up front.
-    let why = if code.map(explain::lookup_value) == Some(0x800F_0922) {
+    let why = if code.map(explain::lookup_value) == Some(0x800F_0922) && !esp_full {
         format!(
             "{why}; first make sure the System Reserved/EFI partition has free space (its most common cause, which DISM does not fix: `wufix explain 0x800F0922`)"
         )
@@ -370,6 +382,8 @@ fn choose_start(
     };
     start
 }
+
+const ESP_FULL: &str = "Free space in the EFI system / System Reserved partition first: `wufix diagnose` (as administrator) names what fills it and gives Microsoft's steps; DISM and the other rungs do not free it";
 
 fn blocked_text(
     blocked: &Blocked,

@@ -986,3 +986,65 @@ fn a_scan_that_still_fails_with_a_network_error_points_at_the_network_steps() {
         report.next_step
     );
 }
+
+/// 0x800F0922 on a machine whose EFI system partition is nearly full: no rung frees it, so
+/// nothing runs and the person is sent there. With room on it, the deep rung is the answer.
+#[test]
+fn a_full_system_partition_sends_0x800f0922_to_the_person_not_up_the_ladder() {
+    use crate::sys::disk::{DiskLayout, Kind, Partition, Style};
+    let disk = |esp_free: u64| DiskLayout {
+        disk: 0,
+        style: Style::Gpt,
+        os_partition: 2,
+        spanned: false,
+        virtual_disk: false,
+        bitlocker: None,
+        partitions: vec![
+            Partition {
+                number: 1,
+                offset: 1 << 20,
+                size: 100 << 20,
+                kind: Kind::Esp,
+                active: false,
+                free: Some(esp_free),
+                largest: Vec::new(),
+                unreadable: None,
+            },
+            Partition {
+                number: 2,
+                offset: 101 << 20,
+                size: 100 << 30,
+                kind: Kind::Basic,
+                active: false,
+                free: Some(50 << 30),
+                largest: Vec::new(),
+                unreadable: None,
+            },
+        ],
+    };
+    let m = machine();
+    let req = request(Origin::Code("0x800f0922".into(), 0x800F0922), Rung::Deep);
+    let sys = platform().scans(&[OK]).disk(disk(8 << 20));
+    let (_, report) = run(&m, &sys, &req);
+    assert_eq!(report.start.rung, "none", "{:?}", report.start);
+    assert!(
+        report.start.why.contains("nearly full"),
+        "{}",
+        report.start.why
+    );
+    assert!(
+        sys.runs().is_empty() && report.rungs.is_empty(),
+        "{:?}",
+        sys.runs()
+    );
+    assert!(
+        report.next_step.as_deref().unwrap().contains("EFI system"),
+        "{:?}",
+        report.next_step
+    );
+
+    let sys = platform().scans(&[OK]).disk(disk(40 << 20));
+    let (_, report) = run(&m, &sys, &req);
+    assert_eq!(report.start.rung, "deep");
+    assert_eq!(ran(&sys, "dism.exe").len(), 1);
+}

@@ -12,6 +12,7 @@ use super::{Holder, Platform, Registry, ResetLock, ServiceInfo, ServiceStatus, S
 
 pub mod console;
 pub mod dir;
+mod disk;
 mod domain;
 
 mod elevate;
@@ -131,6 +132,13 @@ impl Platform for Windows {
     }
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Ok(domain::joined()?)
+    }
+    fn disk_layout(&self) -> Result<crate::sys::disk::DiskLayout, SysError> {
+        // Opening a disk needs administrator rights: said as such, before any call.
+        if !token::is_elevated()? {
+            return Err(SysError::AccessDenied);
+        }
+        Ok(disk::layout()?)
     }
     fn lock_reset(&self, home: &std::path::Path) -> Result<Option<ResetLock>, SysError> {
         crate::sys::home::lock(home)
