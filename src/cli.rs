@@ -7,8 +7,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::ladder::Rung;
 use wufix::request::{
-    self, Command, DiagnoseRequest, ExplainRequest, Location, Method, RepairArgs, RepairRequest,
-    Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,
+    self, Command, DiagnoseRequest, ExplainRequest, Location, LogsRequest, Method, RepairArgs,
+    RepairRequest, Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -49,6 +49,23 @@ enum CliCommand {
     /// --network), deep (DISM, sfc). A Windows Update scan after each rung decides whether to
     /// climb. Works on the running Windows only.
     Repair(RepairCli),
+    /// Read logs handed over from another machine (files or folders: CBS.log, dism.log,
+    /// setupact.log, SetupDiagResults.xml, WindowsUpdate.log, pasted excerpts) and report what
+    /// they show, as diagnose does. Recognised by content; folders walked without following links.
+    Logs(LogsCli),
+}
+
+#[derive(Args, Debug)]
+struct LogsCli {
+    /// Log files or folders holding them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Exit 1 when a failure stands in the logs, 0 otherwise.
+    #[arg(long)]
+    exit_code: bool,
 }
 
 #[derive(Args, Debug)]
@@ -271,6 +288,7 @@ impl Cli {
             Some(CliCommand::Diagnose(d)) => d.common.json,
             Some(CliCommand::Undo(u)) => u.common.json,
             Some(CliCommand::Repair(r)) => r.json,
+            Some(CliCommand::Logs(l)) => l.json,
         }
     }
 
@@ -289,6 +307,7 @@ impl CliCommand {
             CliCommand::Diagnose(_) => "diagnose",
             CliCommand::Undo(_) => "undo",
             CliCommand::Repair(_) => "repair",
+            CliCommand::Logs(_) => "logs",
         }
     }
 }
@@ -359,6 +378,10 @@ impl Cli {
         let mut report_copy = None;
         let command = match command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
+            CliCommand::Logs(l) => Command::Logs(LogsRequest {
+                paths: l.paths,
+                exit_code: l.exit_code,
+            }),
             CliCommand::Diagnose(d) => Command::Diagnose(DiagnoseRequest {
                 location: d
                     .common

@@ -112,6 +112,14 @@ pub struct DiagnoseRequest {
     pub exit_code: bool,
 }
 
+/// `wufix logs`: handed logs, read wherever they are.
+#[derive(Clone, Debug)]
+pub struct LogsRequest {
+    pub paths: Vec<std::path::PathBuf>,
+    /// Exit 1 when a failure stands in them.
+    pub exit_code: bool,
+}
+
 /// `wufix explain`: each input as given and what was read from it: a code, or why none (a
 /// word with no code in it at all is `NoCode`, to be listed as ignored when another input gave
 /// one).
@@ -215,6 +223,7 @@ pub enum Command {
     Diagnose(DiagnoseRequest),
     Undo(UndoRequest),
     Repair(RepairRequest),
+    Logs(LogsRequest),
     /// The double-click menu of quick fixes.
     Menu,
 }

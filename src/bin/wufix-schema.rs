@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
 use wufix::diagnose::DiagnoseReport;
+use wufix::diagnose::logs::LogsReport;
 use wufix::explain::ExplainReport;
 use wufix::report::{Envelope, ErrorReport, RepairReport, ResetReport, StatusReport};
 
@@ -35,6 +36,7 @@ fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("repair", of::<RepairReport>()),
         ("diagnose", of::<DiagnoseReport>()),
         ("explain", of::<ExplainReport>()),
+        ("logs", of::<LogsReport>()),
         ("error", of::<ErrorReport>()),
         // The known-issue table is data wufix reads, not a document it prints.
         ("known-issues", {

@@ -5,6 +5,7 @@
 
 mod diagnose;
 mod explain;
+mod logs;
 pub mod menu;
 mod repair;
 mod reset;
@@ -27,6 +28,7 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
     match command {
         Command::Status(req) => status::run(&req, printer),
         Command::Diagnose(req) => diagnose::run(&req, printer),
+        Command::Logs(req) => logs::run(&req, printer),
         Command::Explain(req) => explain::run(&req, printer),
         Command::Reset(req) => admin(&req.location, "reset", printer, |s| reset::run(&req, s)),
         Command::Undo(req) => admin(&req.location, "undo", printer, |s| undo::run(&req, s)),

@@ -4,6 +4,7 @@
 
 mod events;
 mod installed;
+pub mod logs;
 mod partitions;
 mod policy;
 mod reboot;
@@ -127,6 +128,9 @@ pub struct Facts {
     pub size_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub free_bytes: Option<u64>,
+    /// `excerpt`: read from pasted lines, not a whole log (`wufix logs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<&'static str>,
 }
 
 /// A code as every report writes it.

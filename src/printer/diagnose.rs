@@ -17,26 +17,7 @@ impl Printer {
             clean(&report.windows_dir),
             report.mode.as_str()
         );
-        for finding in &report.findings {
-            let label = format!("{:<6}", finding.severity.as_str().to_uppercase());
-            let style = match finding.severity {
-                Severity::Ok => GREEN,
-                Severity::Info => Style::new(),
-                Severity::Warn => YELLOW,
-                Severity::Error => RED,
-            };
-            let _ = writeln!(
-                text,
-                "  {} {}",
-                paint(&label, style),
-                clean(&finding.summary)
-            );
-            let _ = writeln!(text, "         {}", clean(&finding.evidence));
-            if let (true, Some(remedy)) = (finding.severity > Severity::Ok, &finding.remedy) {
-                // Offline remedies hold the mounted volume's path: cleaned like any name.
-                let _ = writeln!(text, "         fix: {}", clean(remedy));
-            }
-        }
+        findings(&mut text, &report.findings);
         let attention = report
             .findings
             .iter()
@@ -51,5 +32,29 @@ impl Printer {
             None => writeln!(text, "\nNothing needs remediation."),
         };
         self.out(&text);
+    }
+}
+
+/// Each finding with its evidence and fix, as `diagnose` and `logs` print them.
+pub(super) fn findings(text: &mut String, findings: &[crate::diagnose::Finding]) {
+    for finding in findings {
+        let label = format!("{:<6}", finding.severity.as_str().to_uppercase());
+        let style = match finding.severity {
+            Severity::Ok => GREEN,
+            Severity::Info => Style::new(),
+            Severity::Warn => YELLOW,
+            Severity::Error => RED,
+        };
+        let _ = writeln!(
+            text,
+            "  {} {}",
+            paint(&label, style),
+            clean(&finding.summary)
+        );
+        let _ = writeln!(text, "         {}", clean(&finding.evidence));
+        if let (true, Some(remedy)) = (finding.severity > Severity::Ok, &finding.remedy) {
+            // Offline remedies hold the mounted volume's path: cleaned like any name.
+            let _ = writeln!(text, "         fix: {}", clean(remedy));
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 mod diagnose;
 mod explain;
+mod logs;
 mod meter;
 mod repair;
 mod reset;

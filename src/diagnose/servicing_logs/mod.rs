@@ -9,6 +9,7 @@
 mod cbs;
 mod dism;
 mod evidence;
+pub(crate) mod handed;
 pub(crate) mod line;
 mod recent;
 mod timeline;
@@ -50,35 +51,83 @@ pub fn check(layout: &Layout, mode: Mode, today: Option<jiff::civil::Date>) -> V
             r"Logs\CBS\CBS.log and Logs\DISM\dism.log are absent",
         )];
     }
-    let mut evidence = Evidence::default();
-    evidence
-        .timeline
-        .today(today.and_then(|d| timeline::days(&d.to_string())));
-    let mut unread: Vec<String> = logs.refused.clone();
-    // CBS logs oldest first, then dism.log; a reader's file number is its place in `files`.
-    let files: Vec<&Path> = logs
-        .cbs
-        .iter()
-        .chain(&logs.dism)
-        .map(PathBuf::as_path)
-        .collect();
-    for (file, path) in files.iter().enumerate() {
-        let mut reader: Box<dyn LogReader> = if file < logs.cbs.len() {
-            Box::new(cbs::CbsReader::new(file))
-        } else {
-            Box::new(dism::DismReader::new(file))
-        };
-        let cbs = file < logs.cbs.len();
-        let result = read_records(path, |line| {
-            evidence.timeline.saw(file, cbs, line.time);
-            reader.feed(line, &mut evidence);
-        });
-        reader.finish(&mut evidence);
-        if let Err(err) = result {
-            unread.push(format!("{}: {err}", path.display()));
+    let offline = (mode == Mode::Offline).then_some(layout.windows_dir.as_path());
+    let dism: Vec<PathBuf> = logs.dism.iter().cloned().collect();
+    let read = Read {
+        cbs: &logs.cbs,
+        dism: &dism,
+        refused: &logs.refused,
+        cabs: logs.cabs,
+        today,
+        offline,
+        excerpts: false,
+    };
+    read.findings()
+}
+
+/// The logs to read and how: a machine's own (`check`), or logs handed over (`handed`).
+struct Read<'a> {
+    /// CBS logs oldest first.
+    cbs: &'a [PathBuf],
+    dism: &'a [PathBuf],
+    refused: &'a [String],
+    cabs: usize,
+    today: Option<jiff::civil::Date>,
+    /// A mounted Windows: remedies are aimed at it.
+    offline: Option<&'a Path>,
+    /// Pasted excerpts are recognised (and known failure lines in them count by themselves).
+    excerpts: bool,
+}
+
+impl Read<'_> {
+    fn findings(&self) -> Vec<Finding> {
+        let mut evidence = Evidence::default();
+        evidence
+            .timeline
+            .today(self.today.and_then(|d| timeline::days(&d.to_string())));
+        let mut unread: Vec<String> = self.refused.to_vec();
+        // CBS logs first, then dism.log; a reader's file number is its place in `files`.
+        let files: Vec<&Path> = self
+            .cbs
+            .iter()
+            .chain(self.dism)
+            .map(PathBuf::as_path)
+            .collect();
+        let mut excerpt_files = Vec::new();
+        for (file, path) in files.iter().enumerate() {
+            let cbs = file < self.cbs.len();
+            let mut reader: Box<dyn LogReader> = if cbs {
+                Box::new(cbs::CbsReader::new(file))
+            } else {
+                Box::new(dism::DismReader::new(file))
+            };
+            let mut watch = handed::Watch::new(file);
+            let mut clean = handed::Cleaner::default();
+            let result = read_records(path, self.excerpts.then_some(&mut clean), |line| {
+                evidence.timeline.saw(file, cbs, line.time);
+                if self.excerpts && cbs {
+                    watch.line(line);
+                }
+                reader.feed(line, &mut evidence);
+            });
+            reader.finish(&mut evidence);
+            if self.excerpts && cbs && watch.is_excerpt() {
+                excerpt_files.push(file);
+                watch.commit(&mut evidence);
+            }
+            if let Err(err) = result {
+                unread.push(format!("{}: {err}", path.display()));
+            }
         }
+        findings(
+            &evidence,
+            &files,
+            &unread,
+            self.cabs,
+            self.offline,
+            &excerpt_files,
+        )
     }
-    findings(&evidence, &files, &unread, logs.cabs, layout, mode)
 }
 
 /// What turns one log's lines into operations.
@@ -185,7 +234,11 @@ pub(crate) fn child(dir: &Path, name: &str, refused: &mut Vec<String>) -> Option
 }
 
 /// Every record of a log: a dated line with the continuation lines that follow it joined on.
-fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()> {
+fn read_records(
+    path: &Path,
+    mut clean: Option<&mut handed::Cleaner>,
+    mut each: impl FnMut(&line::Line),
+) -> io::Result<()> {
     let file = open_regular(path)?;
     let mut record = String::new();
     let mut flush = |record: &mut String| {
@@ -194,7 +247,10 @@ fn read_records(path: &Path, mut each: impl FnMut(&line::Line)) -> io::Result<()
         }
         record.clear();
     };
-    crate::lines::for_each_line(file, |text| {
+    crate::lines::for_each_line(file, |raw| {
+        // A pasted excerpt's lines, as the log wrote them.
+        let cleaned = clean.as_mut().map(|c| c.line(raw));
+        let text = cleaned.as_deref().unwrap_or(raw);
         if line::is_dated(text) {
             flush(&mut record);
             record.push_str(text);
@@ -249,8 +305,8 @@ fn findings(
     files: &[&Path],
     unread: &[String],
     cabs: usize,
-    layout: &Layout,
-    mode: Mode,
+    offline: Option<&Path>,
+    excerpts: &[usize],
 ) -> Vec<Finding> {
     let mut verdicts = evidence.verdicts();
     // What stands first, newest first within each.
@@ -263,7 +319,7 @@ fn findings(
     let mut out: Vec<Finding> = verdicts
         .iter()
         .take(MAX_SHOWN)
-        .map(|(standing, group)| failure(standing, group, files, layout, mode))
+        .map(|(standing, group)| failure(standing, group, files, offline, excerpts))
         .collect();
     let read: Vec<String> = files
         .iter()
@@ -336,8 +392,8 @@ fn failure(
     standing: &Standing,
     group: &Group,
     files: &[&Path],
-    layout: &Layout,
-    mode: Mode,
+    offline: Option<&Path>,
+    excerpts: &[usize],
 ) -> Finding {
     let explained = group.code.map(|c| explain::explain("", c));
     let mut summary = format!("{} failed", group.subject);
@@ -403,10 +459,15 @@ fn failure(
         };
     }
     if let Some(remedy) = remedy {
-        finding = finding.remedy(match mode {
-            Mode::Online => remedy,
-            Mode::Offline => offline(&remedy, &layout.windows_dir),
+        finding = finding.remedy(match offline {
+            None => remedy,
+            Some(windows_dir) => on_mounted(&remedy, windows_dir),
         });
+    }
+    // Read from pasted lines only: said, so nobody takes it for a whole log's verdict.
+    if !group.files.is_empty() && group.files.iter().all(|f| excerpts.contains(f)) {
+        finding.facts.basis = Some("excerpt");
+        finding.summary.push_str(" [from an excerpt]");
     }
     finding
 }
@@ -427,7 +488,7 @@ fn remedy(group: &Group, explained: Option<&explain::Explanation>) -> String {
 }
 
 /// A remedy for a mounted Windows: its commands aimed at that volume, not at `C:\Windows`.
-fn offline(remedy: &str, windows_dir: &Path) -> String {
+fn on_mounted(remedy: &str, windows_dir: &Path) -> String {
     let windir = windows_dir.display().to_string();
     let root = windows_dir
         .parent()

@@ -7,7 +7,7 @@ fn cbs_evidence(text: &str) -> Evidence {
     std::fs::write(&path, text).unwrap();
     let mut evidence = Evidence::default();
     let mut reader = cbs::CbsReader::new(0);
-    read_records(&path, |line| reader.feed(line, &mut evidence)).unwrap();
+    read_records(&path, None, |line| reader.feed(line, &mut evidence)).unwrap();
     reader.finish(&mut evidence);
     evidence
 }
@@ -58,7 +58,7 @@ fn open_sessions_stay_bounded_in_a_log_that_never_restarts_trustedinstaller() {
 #[test]
 fn offline_remedies_name_the_mounted_volume() {
     let windows = Path::new("/mnt/win/Windows");
-    let text = offline(
+    let text = on_mounted(
         r"Check C:\Windows\System32\spp (`icacls C:\Windows\System32\spp`), then `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`.",
         windows,
     );

@@ -133,7 +133,7 @@ fn locate(base: &Path, parts: &[&str], refused: &mut Vec<String>) -> Option<Path
         .try_fold(base.to_path_buf(), |dir, part| child(&dir, part, refused))
 }
 
-fn read_text(path: &Path) -> Option<String> {
+pub(crate) fn read_text(path: &Path) -> Option<String> {
     let file = open_regular(path).ok()?;
     let mut text = String::new();
     crate::lines::for_each_line(file, |line| {
@@ -146,7 +146,7 @@ fn read_text(path: &Path) -> Option<String> {
     Some(text)
 }
 
-fn read_log(path: &Path) -> Option<Verdict> {
+pub(crate) fn read_log(path: &Path) -> Option<Verdict> {
     let file = open_regular(path).ok()?;
     let mut reader = panther::Reader::default();
     crate::lines::for_each_line(file, |line| reader.line(line)).ok()?;
@@ -167,7 +167,7 @@ fn registry_diag(sys: &dyn Platform) -> Option<Diag> {
     Some(setupdiag::from_values(&texts)).filter(|d| !d.is_empty())
 }
 
-fn diagnosis(diag: &Diag, evidence: String) -> Finding {
+pub(crate) fn diagnosis(diag: &Diag, evidence: String) -> Finding {
     let code = diag.code();
     let rule = diag.rule.as_deref().unwrap_or("no rule named");
     let mut summary = format!("Windows Setup's own diagnosis (SetupDiag rule {rule})");
