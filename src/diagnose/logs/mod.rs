@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::servicing_logs::{handed::handed, open_regular};
+use super::servicing_logs::{handed::handed, is_cab, open_regular};
 use super::{Finding, Severity, setup};
 pub use kind::LogKind;
 
@@ -149,11 +149,6 @@ fn sniff(path: &Path) -> std::io::Result<LogKind> {
     Ok(kind::recognise(lines.iter().map(String::as_str)))
 }
 
-fn is_cab(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("cab"))
-}
-
 pub fn read(paths: &[PathBuf]) -> LogsReport {
     let mut walk = Walk::default();
     for path in paths {
@@ -165,16 +160,17 @@ pub fn read(paths: &[PathBuf]) -> LogsReport {
         }
     }
     let mut inputs = Vec::new();
-    let (mut cbs, mut dism, mut cabs) = (Vec::new(), Vec::new(), 0);
+    let (mut cbs, mut dism) = (Vec::new(), Vec::new());
     let mut findings = Vec::new();
     for path in &walk.files {
         let shown = path.display().to_string();
         if is_cab(path) {
-            cabs += 1;
+            // Read in place by the CBS reader; an archive it cannot open is said there.
+            cbs.push(path.clone());
             inputs.push(Input {
                 path: shown,
                 kind: LogKind::Cbs,
-                unread: Some("a compressed CbsPersist archive: expand it (`expand -F:* FILE DIR`) and hand over the .log".into()),
+                unread: None,
             });
             continue;
         }
@@ -244,7 +240,7 @@ pub fn read(paths: &[PathBuf]) -> LogsReport {
                 .unwrap_or_default();
             (!name.starts_with("cbspersist_"), name)
         });
-        let servicing = handed(&cbs, &dism, &[], cabs);
+        let servicing = handed(&cbs, &dism, &[]);
         findings.splice(0..0, servicing);
     }
     let failure_stands = findings.iter().any(Finding::needs_attention);

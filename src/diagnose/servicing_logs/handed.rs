@@ -16,12 +16,11 @@ const NO_DATE: &str = "1601-01-01 00:00:00";
 
 /// Read handed CBS logs (any order they were given) and dism.log files; their own timeline
 /// judges staleness, never this machine's clock.
-pub fn handed(cbs: &[PathBuf], dism: &[PathBuf], refused: &[String], cabs: usize) -> Vec<Finding> {
+pub fn handed(cbs: &[PathBuf], dism: &[PathBuf], refused: &[String]) -> Vec<Finding> {
     Read {
         cbs,
         dism,
         refused,
-        cabs,
         today: None,
         offline: None,
         excerpts: true,

@@ -57,7 +57,6 @@ pub fn check(layout: &Layout, mode: Mode, today: Option<jiff::civil::Date>) -> V
         cbs: &logs.cbs,
         dism: &dism,
         refused: &logs.refused,
-        cabs: logs.cabs,
         today,
         offline,
         excerpts: false,
@@ -71,7 +70,6 @@ struct Read<'a> {
     cbs: &'a [PathBuf],
     dism: &'a [PathBuf],
     refused: &'a [String],
-    cabs: usize,
     today: Option<jiff::civil::Date>,
     /// A mounted Windows: remedies are aimed at it.
     offline: Option<&'a Path>,
@@ -119,14 +117,7 @@ impl Read<'_> {
                 unread.push(format!("{}: {err}", path.display()));
             }
         }
-        findings(
-            &evidence,
-            &files,
-            &unread,
-            self.cabs,
-            self.offline,
-            &excerpt_files,
-        )
+        findings(&evidence, &files, &unread, self.offline, &excerpt_files)
     }
 }
 
@@ -160,7 +151,6 @@ impl LogReader for dism::DismReader {
 struct Logs {
     cbs: Vec<PathBuf>,
     dism: Option<PathBuf>,
-    cabs: usize,
     refused: Vec<String>,
 }
 
@@ -169,7 +159,6 @@ impl Logs {
         let mut logs = Logs {
             cbs: Vec::new(),
             dism: None,
-            cabs: 0,
             refused: Vec::new(),
         };
         let Some(dir) = logs.child(windows_dir, "Logs") else {
@@ -182,10 +171,9 @@ impl Logs {
                 if !name.starts_with("cbspersist_") {
                     continue;
                 }
-                if name.ends_with(".log") {
+                // The archives Windows rotates them into are read in place (MSZIP or LZX).
+                if name.ends_with(".log") || name.ends_with(".cab") {
                     persisted.push(entry.path());
-                } else if name.ends_with(".cab") {
-                    logs.cabs += 1;
                 }
             }
             // CbsPersist_20261120081500.log: the name's stamp orders them.
@@ -236,10 +224,36 @@ pub(crate) fn child(dir: &Path, name: &str, refused: &mut Vec<String>) -> Option
 /// Every record of a log: a dated line with the continuation lines that follow it joined on.
 fn read_records(
     path: &Path,
+    clean: Option<&mut handed::Cleaner>,
+    each: impl FnMut(&line::Line),
+) -> io::Result<()> {
+    let file = open_regular(path)?;
+    if !is_cab(path) {
+        return records_of(file, clean, each);
+    }
+    // A CbsPersist archive holds one log: streamed out of it, never unpacked to disk.
+    let mut cabinet = cab::Cabinet::new(file)?;
+    let name = cabinet
+        .folder_entries()
+        .flat_map(|folder| folder.file_entries())
+        .map(|entry| entry.name().to_string())
+        .find(|name| name.to_ascii_lowercase().ends_with(".log"))
+        .ok_or_else(|| io::Error::other("the archive holds no .log"))?;
+    let log = cabinet.read_file(&name)?;
+    records_of(log, clean, each)
+}
+
+/// A CbsPersist archive, by its name.
+pub(crate) fn is_cab(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cab"))
+}
+
+fn records_of(
+    file: impl io::Read,
     mut clean: Option<&mut handed::Cleaner>,
     mut each: impl FnMut(&line::Line),
 ) -> io::Result<()> {
-    let file = open_regular(path)?;
     let mut record = String::new();
     let mut flush = |record: &mut String| {
         if let Some(line) = line::parse(record) {
@@ -304,7 +318,6 @@ fn findings(
     evidence: &Evidence,
     files: &[&Path],
     unread: &[String],
-    cabs: usize,
     offline: Option<&Path>,
     excerpts: &[usize],
 ) -> Vec<Finding> {
@@ -329,16 +342,6 @@ fn findings(
     let mut evidence_text = format!("read: {}", read.join(", "));
     if !unread.is_empty() {
         evidence_text.push_str(&format!("; not read: {}", unread.join("; ")));
-    }
-    if cabs > 0 {
-        evidence_text.push_str(&format!(
-            "; not read: {} (compressed; wufix reads the text logs only)",
-            count(
-                cabs as u64,
-                "CbsPersist_*.cab archive",
-                "CbsPersist_*.cab archives"
-            )
-        ));
     }
     if read.is_empty() {
         out.insert(

@@ -246,7 +246,7 @@ expect("utf16be-sfc", {"about": "UTF-16 BE, CR line ends; sfc /scannow could not
     "failures": [{"id": "servicing-sfc", "severity": "warn", "contains": ["System File Checker", "could not repair 2 files (opencl.dll, bthudtask.exe)"]}],
     "summary": "1 failure still standing"})
 
-# 8. The failure is in the rotated log; an older one is stale; a .cab is left unread.
+# 8. The failure is in the rotated log; an older one is stale; a damaged .cab is named as not read.
 write("rotated", "Logs/CBS/CbsPersist_20261101093000.log", "\n".join([
     ti_start("2026-09-15 09:00:00"),
     """2026-09-15 09:10:00|Info|CBS|Session: 30900000_1 initialized by client WindowsUpdateAgent, external staging directory: (null), external registry directory: (null)
@@ -266,10 +266,10 @@ write("rotated", "Logs/CBS/CBS.log", "\n".join([
     ti_end("2026-11-20 10:02:00")]))
 os.makedirs(os.path.join(OUT, "rotated/Logs/CBS"), exist_ok=True)
 open(os.path.join(OUT, "rotated/Logs/CBS/CbsPersist_20261020000000.cab"), "wb").write(b"MSCF\0\0\0\0")
-expect("rotated", {"about": "Only the rotated CbsPersist log holds the failure; a September failure is stale; the .cab is named as not read.",
+expect("rotated", {"about": "Only the rotated CbsPersist log holds the failure; a September failure is stale; a damaged .cab is named as not read.",
     "failures": [{"id": "servicing-package", "code": "0x800F0831", "severity": "warn", "contains": ["update KB5044273", "CBS_E_STORE_CORRUPTION"]},
                  {"id": "servicing-package", "code": "0x800F0988", "severity": "info", "contains": ["more than 30 days before the logs end"]}],
-    "summary": "1 failure still standing", "evidence_contains": ["CbsPersist_20261101093000.log", "1 CbsPersist_*.cab archive"]})
+    "summary": "1 failure still standing", "evidence_contains": ["CbsPersist_20261101093000.log", "not read: ", "CbsPersist_20261020000000.cab: "]})
 
 # 9. Only dism.log: RestoreHealth could not find its source.
 write("dism-only", "Logs/DISM/dism.log", "\n".join([
