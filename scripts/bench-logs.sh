@@ -103,7 +103,7 @@ log="$vol/Windows/Logs/CBS/CBS.log"
 bytes=$(stat -c %s "$log")
 { printf '\xff\xfe'; head -c $((bytes / 2)) "$log" | iconv -f UTF-8 -t UTF-16LE; } >"$vol16/Windows/Logs/CBS/CBS.log"
 for v in "$vol" "$vol16"; do
-    "$exe" diagnose --json --windows-dir "$v" | grep -q '"servicing-package-0x800F0922"' \
+    "$exe" diagnose --json --windows-dir "$v" | grep -q '"code": "0x800F0922"' \
         || { echo "the failure at the start of $v's log was not found" >&2; exit 1; }
 done
 
@@ -144,5 +144,34 @@ for kind in installers packages long-names; do
     log_kb=$(peak_kb "$exe" diagnose --windows-dir "$v")
     echo "| $what | $log_ms ms | $base_ms ms | $((size / 1048576 * 1000 / (log_ms - base_ms + 1))) MiB/s | $((log_kb / 1024)) / $((base_kb / 1024)) MiB |"
 done
+
+# Handed logs (issue 18): `wufix logs` on a setupact.log of SIZE_MB (a successful upgrade's noise,
+# then a rollback at the end, which must be found) and on the same CBS.log as above.
+python3 - "$work/setupact.log" "$size_mb" <<'PY'
+import sys
+path, size = sys.argv[1], int(sys.argv[2]) << 20
+line = lambda t, lvl, comp, msg: f"{t}, {lvl:<22}{comp:<7}{msg}\r\n"
+block = "".join(
+    line(f"2026-05-14 10:{i % 60:02}:00", "Error" if i % 3 == 0 else "Info", "SP" if i % 2 else "MIG",
+         f"Operation failed: gather file C:\\Program Files\\App{i}\\data{i}.bin [0x80070002]")
+    for i in range(200)).encode()
+with open(path, "wb") as f:
+    written = 0
+    while written < size:
+        f.write(block); written += len(block)
+    f.write(line("2026-05-14 11:31:06", "Error", "MOUPG", "Setup failed: 0xC1900101 - 0x20017").encode())
+    f.write(line("2026-05-14 11:31:07", "Info", "MOUPG", "SetupHost::Execute(513): Result = 0xC1900101").encode())
+PY
+"$exe" logs --json "$work/setupact.log" | grep -q '"setup_code": "0xC1900101-0x20017"' \
+    || { echo "the rollback at the end of setupact.log was not found" >&2; exit 1; }
 echo
-echo "Median of $runs runs, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d); the failure at the start of each log was found."
+echo "| handed log | \`logs\` | read rate | peak memory |"
+echo "|---|---:|---:|---:|"
+for f in "$work/setupact.log" "$vol/Windows/Logs/CBS/CBS.log"; do
+    size=$(stat -c %s "$f")
+    log_ms=$(median_ms "$exe" logs "$f")
+    log_kb=$(peak_kb "$exe" logs "$f")
+    echo "| $(basename "$f"), $((size / 1048576)) MiB | $log_ms ms | $((size / 1048576 * 1000 / (log_ms + 1))) MiB/s | $((log_kb / 1024)) MiB |"
+done
+echo
+echo "Median of $runs runs, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d); the failure in each log was found."

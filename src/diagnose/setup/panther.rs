@@ -30,6 +30,16 @@ pub struct Verdict {
 
 const NAMED_LIMIT: usize = 5;
 
+/// Whether `text` holds `marker`: a searcher built once per marker, not per line (a setupact.log
+/// has millions of lines).
+macro_rules! has {
+    ($text:expr, $marker:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($marker));
+        FINDER.find($text.as_bytes()).is_some()
+    }};
+}
+
 #[derive(Default)]
 pub struct Reader {
     result: Option<(SetupCode, String)>,
@@ -47,18 +57,34 @@ impl Reader {
             None => (None, Level::Other, text),
         };
         if let Some(time) = time {
-            self.last_time = time.to_string();
+            // Reused, not reallocated: a setupact.log has millions of lines.
+            self.last_time.clear();
+            self.last_time.push_str(time);
         }
-        if let Some(pair) = code::remap(message) {
-            self.remapped = Some(pair);
+        if !has!(message, "0x") && !has!(message, "0X") {
+            if level == Level::Error {
+                self.error(message);
+            }
+            return;
         }
-        if let Some(found) = code::find(message).filter(|c| c.extended.is_some()) {
-            self.two_part = Some(found);
+        if has!(message, "Remapping") {
+            if let Some(pair) = code::remap(message) {
+                self.remapped = Some(pair);
+            }
         }
-        if let Some(at) = message
-            .find("Result = ")
-            .or_else(|| message.find("result = "))
-        {
+        if has!(message, "-0x") || has!(message, "- 0x") || has!(message, "-0X") {
+            if let Some(found) = code::find(message).filter(|c| c.extended.is_some()) {
+                self.two_part = Some(found);
+            }
+        }
+        let result = has!(message, "esult = ")
+            .then(|| {
+                message
+                    .find("Result = ")
+                    .or_else(|| message.find("result = "))
+            })
+            .flatten();
+        if let Some(at) = result {
             if let Some(found) = code::find(&message[at..]).or_else(|| zero(&message[at + 9..])) {
                 // A new run's result: what came before belonged to the previous one.
                 if found.is_success() {
@@ -70,12 +96,16 @@ impl Reader {
             }
         }
         if level == Level::Error {
-            self.error_lines += 1;
-            if self.named.len() < NAMED_LIMIT {
-                for name in names_in(message) {
-                    if !self.named.contains(&name) && self.named.len() < NAMED_LIMIT {
-                        self.named.push(name);
-                    }
+            self.error(message);
+        }
+    }
+
+    fn error(&mut self, message: &str) {
+        self.error_lines += 1;
+        if self.named.len() < NAMED_LIMIT {
+            for name in names_in(message) {
+                if !self.named.iter().any(|n| n == name) && self.named.len() < NAMED_LIMIT {
+                    self.named.push(name.to_string());
                 }
             }
         }
@@ -128,19 +158,31 @@ fn zero(text: &str) -> Option<SetupCode> {
 }
 
 /// The driver, program and file names in an error line: `oem12.inf`, `C:\…\foo.sys` → `foo.sys`.
-fn names_in(message: &str) -> Vec<String> {
+/// Whether `message` holds `.sys`, `.inf`, `.exe` or `.dll` at all: most error lines name none,
+/// and this is one pass over the bytes.
+fn may_name(message: &str) -> bool {
+    memchr::memchr_iter(b'.', message.as_bytes()).any(|at| {
+        message.as_bytes().get(at + 1..at + 4).is_some_and(|ext| {
+            [b"sys", b"inf", b"exe", b"dll"]
+                .iter()
+                .any(|e| ext.eq_ignore_ascii_case(*e))
+        })
+    })
+}
+
+fn names_in(message: &str) -> impl Iterator<Item = &str> {
+    let message = if may_name(message) { message } else { "" };
     message
         .split(|c: char| c.is_whitespace() || "[](),;'\"".contains(c))
         .filter_map(|word| {
             let word = word.trim_end_matches(['.', ':']);
             let file = word.rsplit(['\\', '/']).next()?;
-            let lower = file.to_ascii_lowercase();
+            let ext = file.len().checked_sub(4).and_then(|at| file.get(at..))?;
             let known = [".sys", ".inf", ".exe", ".dll"]
                 .iter()
-                .any(|ext| lower.ends_with(ext) && lower.len() > ext.len());
-            known.then(|| file.to_string())
+                .any(|e| ext.eq_ignore_ascii_case(e));
+            (known && file.len() > 4).then_some(file)
         })
-        .collect()
 }
 
 pub fn read(text: &str) -> Verdict {
