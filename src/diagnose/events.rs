@@ -111,6 +111,36 @@ fn is_old(time: &str, now: jiff::Timestamp) -> bool {
         .is_ok_and(|t| now.duration_since(t) > RECENT)
 }
 
+/// 0x80070643 is an installer's failure: which installer the failing update's title names says
+/// what fixes it (the WinRE update's partition, .NET's repair tool, Defender's own update).
+fn installer_fix(code: u32, title: Option<&str>) -> Option<&'static str> {
+    if explain::lookup_value(code) != 0x8007_0643 {
+        return None;
+    }
+    let title = title?.to_ascii_lowercase();
+    if title.contains(".net") {
+        Some(
+            "A .NET Framework update's installer failed: run Microsoft's .NET Framework Repair Tool, restart, and install the update again (from the Microsoft Update Catalog if Windows Update keeps failing). A reset does not help.",
+        )
+    } else if title.contains("defender")
+        || title.contains("security intelligence")
+        || title.contains("antimalware")
+    {
+        Some(
+            "Microsoft Defender's installer failed: update Defender from Windows Security (Virus & threat protection > Protection updates), or install its platform update from the Microsoft Update Catalog; third-party antivirus software may need to be removed first. A reset does not help.",
+        )
+    } else if title.contains("recovery environment")
+        || title.contains("safe os")
+        || title.contains("winre")
+    {
+        Some(
+            "The WinRE update needs 250 MB free in the recovery partition: `wufix diagnose` as administrator measures it and gives Microsoft's KB5028997 steps for this disk (or patch WinRE with the KB5034957 script). A reset does not help.",
+        )
+    } else {
+        None
+    }
+}
+
 fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
     let what = match event.id {
         20 => "an update failed to install",
@@ -138,9 +168,9 @@ fn finding(event: &UpdateEvent, standing: Standing) -> Finding {
             summary.push_str(&format!(": {meaning}"));
         }
         remedy = Some(
-            explained
-                .fix
+            installer_fix(code, event.title.as_deref())
                 .map(str::to_string)
+                .or(explained.fix.map(str::to_string))
                 .unwrap_or_else(|| format!("Run `wufix explain 0x{code:08X}`")),
         );
     }
@@ -369,6 +399,32 @@ mod tests {
             "{}",
             findings[0].summary
         );
+    }
+
+    #[test]
+    fn an_installer_failure_is_answered_by_the_update_that_failed() {
+        let net = installer_fix(
+            0x80070643,
+            Some("2026-11 Cumulative Update for .NET Framework 3.5 and 4.8.1 (KB5046540)"),
+        );
+        assert!(net.unwrap().contains(".NET Framework Repair Tool"));
+        let defender = installer_fix(
+            1603,
+            Some("Security Intelligence Update for Microsoft Defender Antivirus - KB2267602"),
+        );
+        assert!(defender.unwrap().contains("Windows Security"));
+        let winre = installer_fix(
+            0x80070643,
+            Some(
+                "2024-01 Security Update for Windows 10 Version 22H2 for x64-based Systems (KB5034441) - Windows Recovery Environment",
+            ),
+        );
+        assert!(winre.unwrap().contains("KB5028997"));
+        assert_eq!(
+            installer_fix(0x80070643, Some("2026-11 Cumulative Update")),
+            None
+        );
+        assert_eq!(installer_fix(0x80070002, Some(".NET Framework")), None);
     }
 
     #[test]
