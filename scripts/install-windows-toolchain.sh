@@ -13,11 +13,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# The published JSON Schema is checked against real reports with Python's jsonschema.
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-    log "installing python3-jsonschema"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
-fi
+# Debian's own Python (/usr/bin/python3, not whatever python3 is first on PATH) with jsonschema,
+# for the published schema checked against real reports, and hivex, which fills the registry
+# hives the offline tests read.
+for module in jsonschema hivex; do
+    if ! /usr/bin/python3 -c "import $module" 2>/dev/null; then
+        log "installing python3-$module"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python3-$module" >/dev/null
+    fi
+done
 # The Linux toolchain (rustup's cargo) is expected on PATH already.
 command -v cargo >/dev/null || { echo "rustup's cargo is not on PATH" >&2; exit 1; }

@@ -75,7 +75,7 @@ log "a hung control handler against the one deadline (last: it leaves cryptsvc s
 win_cargo test --locked --test wine_safety -- --ignored 2>&1 | tee -a "$results"
 
 log "every JSON document the tests printed, and the known-issue table, validates against docs/schema"
-python3 "$WUFIX_ROOT/scripts/validate-reports.py" "$WUFIX_ROOT/docs/schema" "$reports/native" "$reports/windows" "$WUFIX_ROOT/data"
+/usr/bin/python3 "$WUFIX_ROOT/scripts/validate-reports.py" "$WUFIX_ROOT/docs/schema" "$reports/native" "$reports/windows" "$WUFIX_ROOT/data"
 
 # One closing line for the whole run, native and Wine together.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }

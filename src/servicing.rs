@@ -44,19 +44,22 @@ const TIWORKER: &str = "TiWorker.exe";
 /// The executables of Windows Setup while it installs a feature update.
 const SETUP_PROCESSES: &[&str] = &["SetupHost.exe", "SetupPrep.exe"];
 
-/// Run every check that can run here (offline: the files only).
+/// Run every check that can run here (offline: the files, and CBS's flag in the disk's own
+/// SOFTWARE hive; nothing runs there, so no process or operation is looked for).
 pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<ServicingCheck> {
-    let mut checks = vec![pending_xml(layout)];
+    let mut checks = vec![
+        pending_xml(layout),
+        registry_key(
+            sys,
+            "cbs-reboot-pending",
+            true,
+            CBS_REBOOT_PENDING,
+            "installed updates are waiting for a restart to finish",
+        ),
+    ];
     if mode == Mode::Offline {
         return checks;
     }
-    checks.push(registry_key(
-        sys,
-        "cbs-reboot-pending",
-        true,
-        CBS_REBOOT_PENDING,
-        "installed updates are waiting for a restart to finish",
-    ));
     checks.extend(cbs_operation(sys));
     checks.push(feature_update(layout, sys));
     checks.push(registry_key(
@@ -404,6 +407,8 @@ mod tests {
         let layout = Layout::offline(volume.path()).unwrap();
         let checks = check(&layout, &FakePlatform::new(), Mode::Offline);
         assert_eq!(ids(&checks), ["pending-xml"]);
-        assert_eq!(checks.len(), 1);
+        // The disk's own CBS flag is read too (from its SOFTWARE hive; absent here).
+        assert_eq!(checks.len(), 2);
+        assert_eq!(checks[1].id, "cbs-reboot-pending");
     }
 }

@@ -32,9 +32,7 @@ fn resolve(location: &Location) -> Result<Target, UsageError> {
             let layout = Layout::offline(dir).map_err(UsageError)?;
             refuse_running_windows(dir, &layout)?;
             Ok(Target {
-                sys: Box::new(sys::offline::Offline {
-                    windows_dir: layout.windows_dir.clone(),
-                }),
+                sys: Box::new(sys::offline::Offline::new(layout.windows_dir.clone())),
                 layout,
                 mode: Mode::Offline,
             })

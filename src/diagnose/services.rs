@@ -12,21 +12,84 @@ const ESSENTIAL: [&str; 3] = ["wuauserv", "bits", "cryptsvc"];
 const NEWER: [&str; 2] = ["usosvc", "dosvc"];
 
 pub fn check(sys: &dyn Platform, online: bool) -> Vec<Finding> {
-    if !online {
-        return vec![Finding::unavailable(
-            "services",
-            "update services",
-            "an offline installation has no running services",
-        )];
-    }
     let names: Vec<String> = catalog::all_services()
         .into_iter()
         .map(String::from)
         .collect();
+    if !online {
+        // A mounted Windows runs nothing: each service's start type from its SYSTEM hive.
+        return names
+            .iter()
+            .map(|n| {
+                let mut f = finding(&from_hive(sys, n));
+                if f.severity >= Severity::Warn && f.evidence.contains("start type disabled") {
+                    f.remedy = Some(offline_enable(n));
+                }
+                f
+            })
+            .collect();
+    }
     services::snapshot(sys, &names)
         .iter()
         .map(finding)
         .collect()
+}
+
+/// Enabling a service of a Windows that is not running: from Windows PE (or another Windows with
+/// the disk attached), through its own SYSTEM hive; `D:` is the letter its volume has there.
+fn offline_enable(name: &str) -> String {
+    // Windows 10/11's own start types: cryptsvc automatic; usosvc and dosvc automatic (delayed);
+    // the rest on demand.
+    let (start, sc) = match name.to_ascii_lowercase().as_str() {
+        "cryptsvc" => (2, "auto"),
+        "usosvc" | "dosvc" => (2, "delayed-auto"),
+        _ => (3, "demand"),
+    };
+    format!(
+        "This Windows is not running. From Windows PE, with its volume as D: (`diskpart`, `list volume` shows the letters): `reg load HKLM\\OFFSYS D:\\Windows\\System32\\config\\SYSTEM`, then `reg add HKLM\\OFFSYS\\ControlSet001\\Services\\{name} /v Start /t REG_DWORD /d {start} /f` (ControlSet001 unless `HKLM\\OFFSYS\\Select` names another Current), then `reg unload HKLM\\OFFSYS`; or start Windows and run `sc config {name} start= {sc}`"
+    )
+}
+
+/// A service of a mounted Windows as its registry describes it (`Services\NAME\Start`,
+/// `DelayedAutostart`); its state is "stopped", since that Windows is not running.
+pub fn from_hive(sys: &dyn Platform, name: &str) -> ServiceSnapshot {
+    let key = format!(r"SYSTEM\CurrentControlSet\Services\{name}");
+    let registry = sys.registry();
+    let mut snap = ServiceSnapshot {
+        name: name.to_string(),
+        exists: false,
+        state: None,
+        start_type: None,
+        pid: None,
+        protected: false,
+        error: None,
+    };
+    match registry.key_exists(&key) {
+        Ok(true) => {}
+        Ok(false) => return snap,
+        Err(err) => {
+            snap.error = Some(super::why_unavailable(&err));
+            return snap;
+        }
+    }
+    let dword = |value: &str| {
+        registry
+            .value(&key, value)
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_dword())
+    };
+    snap.exists = true;
+    snap.state = Some(crate::sys::ServiceState::Stopped);
+    snap.start_type = dword("Start").map(|start| match start {
+        0 => StartType::Boot,
+        1 => StartType::System,
+        2 if dword("DelayedAutostart") == Some(1) => StartType::AutoDelayed,
+        2 => StartType::Auto,
+        4 => StartType::Disabled,
+        _ => StartType::Demand,
+    });
+    snap
 }
 
 fn finding(snap: &ServiceSnapshot) -> Finding {

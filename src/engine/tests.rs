@@ -427,9 +427,7 @@ fn a_file_held_open_is_reported_with_who_holds_it_and_a_failed_lookup_changes_no
     assert_eq!(name_holders(held(2), &sys), held(2));
     // Nobody found, or the lookup fails (Wine's stub, offline): the plain error stands.
     assert_eq!(name_holders(held(32), &FakePlatform::new()), held(32));
-    let offline = crate::sys::offline::Offline {
-        windows_dir: PathBuf::from("w"),
-    };
+    let offline = crate::sys::offline::Offline::new(PathBuf::from("w"));
     assert_eq!(name_holders(held(33), &offline), held(33));
 }
 

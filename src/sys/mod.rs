@@ -16,11 +16,13 @@ pub mod dir;
 pub mod disk;
 mod interrupt;
 pub mod offline;
+pub mod offline_registry;
 #[cfg(windows)]
 pub mod windows;
 
 #[cfg(test)]
 pub mod fake;
+pub mod hive;
 pub mod home;
 
 mod fs;

@@ -2,13 +2,30 @@
 
 use std::path::PathBuf;
 
-use super::{NoRegistry, Platform, Registry, ResetLock, ServiceInfo, ServiceStatus, SysError};
+use super::offline_registry::HiveRegistry;
+use super::{Platform, Registry, ResetLock, ServiceInfo, ServiceStatus, SysError};
 
-/// Offline mode never plans a service step nor reads the live registry or event log, so every
-/// such call is a plain error. (Its registry is not read yet: [`NoRegistry`].)
+/// Offline mode never plans a service step nor reads the event log, so every such call is a
+/// plain error. Its registry is the installation's own hives, read on first use.
 pub struct Offline {
     /// The installation's Windows folder: what the reset lock is taken on.
     pub windows_dir: PathBuf,
+    hives: std::sync::OnceLock<HiveRegistry>,
+}
+
+impl Offline {
+    pub fn new(windows_dir: PathBuf) -> Self {
+        Offline {
+            windows_dir,
+            hives: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The hives, read once.
+    pub fn hives(&self) -> &HiveRegistry {
+        self.hives
+            .get_or_init(|| HiveRegistry::open(&self.windows_dir))
+    }
 }
 
 impl Platform for Offline {
@@ -35,7 +52,7 @@ impl Platform for Offline {
         Err(SysError::Offline)
     }
     fn registry(&self) -> &dyn Registry {
-        &NoRegistry
+        self.hives()
     }
     fn query_events(
         &self,

@@ -1,0 +1,183 @@
+//! A mounted Windows's own registry: SYSTEM and SOFTWARE hives made at test time (an empty regf
+//! written by `tests/hive/make_hive.py`, filled by Debian's hivex — an independent writer), read
+//! by the real binary through `--windows-dir`. Linux only: the hives are made by Python here.
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::volume::Volume;
+use common::{json, text, wufix};
+use serde_json::{Value, json};
+
+fn hive(dir: &Path, name: &str, spec: &Value) {
+    let spec_path = dir.join(format!("{name}.json"));
+    fs::write(&spec_path, spec.to_string()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hive/make_hive.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(dir.join(name))
+        .arg(&spec_path)
+        .output()
+        .expect(
+            "/usr/bin/python3 runs (scripts/install-windows-toolchain.sh installs python3-hivex)",
+        );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::remove_file(spec_path).unwrap();
+}
+
+/// A volume whose hives hold a Windows 10 22H2, a pending restart, a disabled wuauserv and a
+/// blank WSUS server.
+fn volume() -> Volume {
+    let vol = Volume::new(0);
+    let config = vol.windows().join("System32").join("config");
+    fs::create_dir_all(&config).unwrap();
+    hive(
+        &config,
+        "SYSTEM",
+        &json!({
+            "Select": {"Current": ["dword", 2]},
+            // The current set is 002: a 001 that says otherwise must not be read.
+            "ControlSet001\\Services\\wuauserv": {"Start": ["dword", 3]},
+            "ControlSet002\\Services\\wuauserv": {"Start": ["dword", 4]},
+            "ControlSet002\\Services\\bits": {"Start": ["dword", 3]},
+            "ControlSet002\\Services\\cryptsvc": {"Start": ["dword", 2]},
+            "ControlSet002\\Services\\usosvc": {"Start": ["dword", 2], "DelayedAutostart": ["dword", 1]},
+            "ControlSet002\\Control\\Session Manager": {"PendingFileRenameOperations": ["multi_sz", ["\\??\\C:\\Windows\\temp\\old.dll", ""]]},
+        }),
+    );
+    hive(
+        &config,
+        "SOFTWARE",
+        &json!({
+            "Microsoft\\Windows NT\\CurrentVersion": {
+                "ProductName": ["sz", "Windows 10 Pro"],
+                "DisplayVersion": ["sz", "22H2"],
+                "CurrentBuild": ["sz", "19045"],
+                "UBR": ["dword", 5131],
+            },
+            "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending": {},
+            "Policies\\Microsoft\\Windows\\WindowsUpdate": {"WUServer": ["sz", " "], "WUStatusServer": ["sz", " "]},
+            "Policies\\Microsoft\\Windows\\WindowsUpdate\\AU": {"UseWUServer": ["dword", 1]},
+        }),
+    );
+    vol
+}
+
+fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+}
+
+#[test]
+fn every_registry_check_reads_the_disk_s_own_hives() {
+    let vol = volume();
+    let out = wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let version = finding(&report, "windows-version");
+    assert_eq!(
+        version["summary"], "Windows 10 Pro 22H2, build 19045.5131",
+        "{version:#}"
+    );
+    let pending = finding(&report, "pending-reboot");
+    assert_eq!(pending["severity"], "warn", "{pending:#}");
+    let evidence = pending["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("RebootPending") && evidence.contains("PendingFileRenameOperations"),
+        "{evidence}"
+    );
+    let wuauserv = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "service" && f["service"] == "wuauserv")
+        .unwrap();
+    assert_eq!(
+        wuauserv["severity"], "error",
+        "the current set is 002: {wuauserv:#}"
+    );
+    let remedy = wuauserv["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("reg load HKLM\\OFFSYS D:\\Windows\\System32\\config\\SYSTEM"),
+        "{remedy}"
+    );
+    assert!(remedy.contains("/v Start /t REG_DWORD /d 3"), "{remedy}");
+    let uso = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "service" && f["service"] == "usosvc")
+        .unwrap();
+    assert!(
+        uso["evidence"].as_str().unwrap().contains("auto-delayed"),
+        "{uso:#}"
+    );
+    let wsus = finding(&report, "wsus");
+    assert!(wsus["available"] != false, "{wsus:#}");
+}
+
+#[test]
+fn the_offline_servicing_gate_sees_the_hive_s_pending_restart() {
+    let vol = volume();
+    let out = wufix(&["reset", "--yes", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(vol.sd().exists(), "nothing was renamed");
+}
+
+#[test]
+fn a_missing_damaged_or_foreign_hive_is_said_never_guessed() {
+    let vol = volume();
+    let software = vol.windows().join("System32/config/SOFTWARE");
+    let whole = fs::read(&software).unwrap();
+    for (what, bytes, says) in [
+        ("cut", whole[..0x1100].to_vec(), "a damaged registry hive"),
+        (
+            "foreign",
+            b"MZ this is an exe".to_vec(),
+            "not a registry hive",
+        ),
+    ] {
+        fs::write(&software, &bytes).unwrap();
+        let report = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+        let version = finding(&report, "windows-version");
+        assert_eq!(version["available"], false, "{what}: {version:#}");
+        assert!(
+            version["reason"].as_str().unwrap().contains(says),
+            "{what}: {version:#}"
+        );
+        assert!(
+            version["reason"].as_str().unwrap().contains("SOFTWARE"),
+            "{what}: {version:#}"
+        );
+    }
+    fs::remove_file(&software).unwrap();
+    let report = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+    let version = finding(&report, "windows-version");
+    assert!(
+        version["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("SOFTWARE is absent"),
+        "{version:#}"
+    );
+    // SYSTEM still answers for the services.
+    let wuauserv = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "service" && f["service"] == "wuauserv")
+        .unwrap();
+    assert_eq!(wuauserv["severity"], "error");
+}
