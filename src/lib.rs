@@ -31,6 +31,7 @@ pub mod record;
 pub mod recovery;
 pub mod report;
 pub mod request;
+pub mod residue;
 pub mod reversal;
 pub mod services;
 pub mod servicing;

@@ -46,8 +46,11 @@ pub fn detect(sys: &dyn Platform) -> Managed {
             }
         })
     });
+    // Only a server an organisation could run: a blank or loopback one is a blocker's residue.
     let wsus = match sys.registry().value(WU_POLICY, "WUServer") {
-        Ok(Some(value)) => value.as_text().filter(|s| !s.trim().is_empty()),
+        Ok(Some(value)) => value
+            .as_text()
+            .filter(|s| crate::residue::is_real_server(s)),
         _ => None,
     };
     let mut by = Vec::new();

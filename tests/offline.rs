@@ -461,7 +461,10 @@ fn diagnose_offline_checks_the_folders_and_says_what_it_cannot_check() {
     assert!(!services.is_empty());
     for f in services {
         assert_eq!(f["available"], false, "{f}");
-        assert!(f["reason"].as_str().unwrap().ends_with("SYSTEM is absent"), "{f}");
+        assert!(
+            f["reason"].as_str().unwrap().ends_with("SYSTEM is absent"),
+            "{f}"
+        );
     }
     for id in [
         "pending-reboot",

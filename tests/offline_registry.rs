@@ -49,6 +49,7 @@ fn volume() -> Volume {
             "ControlSet002\\Services\\wuauserv": {"Start": ["dword", 4]},
             "ControlSet002\\Services\\bits": {"Start": ["dword", 3]},
             "ControlSet002\\Services\\cryptsvc": {"Start": ["dword", 2]},
+            "ControlSet002\\Services\\AppReadiness": {"Start": ["dword", 4]},
             "ControlSet002\\Services\\usosvc": {"Start": ["dword", 2], "DelayedAutostart": ["dword", 1]},
             "ControlSet002\\Control\\Session Manager": {"PendingFileRenameOperations": ["multi_sz", ["\\??\\C:\\Windows\\temp\\old.dll", ""]]},
         }),
@@ -125,7 +126,20 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
         "{uso:#}"
     );
     let wsus = finding(&report, "wsus");
-    assert!(wsus["available"] != false, "{wsus:#}");
+    assert_eq!(
+        wsus["severity"], "warn",
+        "a blank server is no organisation's: {wsus:#}"
+    );
+    // What a blocker left, read from the hives: the fake server and a disabled AppReadiness
+    // (wuauserv's own finding already says it is disabled: not said twice).
+    let residue: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "residue")
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(residue, ["service-disabled", "fake-wsus"], "{report:#}");
 }
 
 #[test]

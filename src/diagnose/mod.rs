@@ -8,6 +8,7 @@ pub mod logs;
 mod partitions;
 mod policy;
 mod reboot;
+mod residue;
 mod services;
 pub(crate) mod servicing_logs;
 pub mod setup;
@@ -366,6 +367,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(installed::check(sys, layout));
     findings.extend(setup::check(layout, sys, mode, today));
     findings.extend(policy::check(sys));
+    findings.extend(residue::check(layout, sys, mode));
     let journal = crate::recovery::view(
         &crate::journal::Store::for_windows(&layout.windows_dir, mode),
         sys,

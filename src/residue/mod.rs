@@ -1,0 +1,329 @@
+//! What update blockers and debloaters leave behind, read from the registry (live, or a mounted
+//! disk's hives) and the hosts file: each item with what Windows' own value is and why it blocks
+//! updates. Policies count as residue only on a machine no organisation manages (a domain, MDM,
+//! ConfigMgr); a syntactically valid remote WSUS server is always the organisation's.
+//! `diagnose` words these as findings; what puts them back comes with the repair rung.
+
+mod hosts;
+
+use std::path::Path;
+
+use crate::catalog::{AU_POLICY, WU_POLICY};
+use crate::sys::Platform;
+
+/// The update services a blocker disables, with Windows 10/11's own start type for each
+/// (`Start`: 2 automatic, 3 on demand; `delayed` for automatic delayed).
+pub const SERVICES: &[(&str, u32, bool)] = &[
+    ("wuauserv", 3, false),
+    ("UsoSvc", 2, true),
+    ("WaaSMedicSvc", 3, false),
+    ("DoSvc", 2, true),
+    ("BITS", 3, false),
+    ("AppReadiness", 3, false),
+    ("CryptSvc", 2, false),
+    ("msiserver", 3, false),
+];
+
+const SERVICES_KEY: &str = r"SYSTEM\CurrentControlSet\Services";
+pub const EXPLORER_POLICY: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\Explorer";
+pub const UX_SETTINGS: &str = r"SOFTWARE\Microsoft\WindowsUpdate\UX\Settings";
+const PAUSES: [&str; 3] = [
+    "PauseUpdatesExpiryTime",
+    "PauseFeatureUpdatesEndTime",
+    "PauseQualityUpdatesEndTime",
+];
+/// Settings pauses for at most five weeks; a pause a year or more ahead is no person's click
+/// (and no wrong clock's doing).
+const PAUSE_LIMIT_DAYS: i64 = 365;
+
+/// One thing left behind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Residue {
+    /// `service-disabled`, `fake-wsus`, `wu-access-blocked`, `settings-page-hidden`,
+    /// `pause-far-ahead`, `auto-update-off`, `hosts-block`, `failure-actions-emptied`.
+    pub kind: &'static str,
+    /// The registry value or file it is in.
+    pub target: String,
+    pub found: String,
+    /// Windows' own value (what putting it back writes); `None` where the value is simply absent.
+    pub usual: Option<String>,
+    pub why: String,
+    /// A blocker whose unique combination this is, when it is one.
+    pub tool: Option<&'static str>,
+}
+
+/// Whether an organisation manages the machine: then its policies are never residue.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Management {
+    pub by: Vec<String>,
+}
+
+impl Management {
+    pub fn is_managed(&self) -> bool {
+        !self.by.is_empty()
+    }
+}
+
+/// A domain, an MDM enrolment, ConfigMgr's agent, or a real (remote, well-formed) WSUS server.
+pub fn management(sys: &dyn Platform) -> Management {
+    let mut by = Vec::new();
+    if let Ok(Some(domain)) = sys.joined_domain() {
+        if !domain.is_empty() {
+            by.push(format!("the domain {domain}"));
+        }
+    }
+    let reg = sys.registry();
+    let enrolled = reg
+        .subkeys(r"SOFTWARE\Microsoft\Enrollments")
+        .unwrap_or_default();
+    if enrolled.iter().any(|k| {
+        reg.value(
+            &format!(r"SOFTWARE\Microsoft\Enrollments\{k}"),
+            "ProviderID",
+        )
+        .ok()
+        .flatten()
+        .and_then(|v| v.as_text())
+        .is_some_and(|p| !p.trim().is_empty())
+    }) {
+        by.push("device management (MDM)".to_string());
+    }
+    if reg.key_exists(r"SOFTWARE\Microsoft\CCM").unwrap_or(false)
+        || reg
+            .key_exists(&format!(r"{SERVICES_KEY}\CcmExec"))
+            .unwrap_or(false)
+    {
+        by.push("Configuration Manager".to_string());
+    }
+    if let Some(server) = text(sys, WU_POLICY, "WUServer") {
+        if is_real_server(&server) {
+            by.push(format!("the WSUS server {server}"));
+        }
+    }
+    Management { by }
+}
+
+fn text(sys: &dyn Platform, key: &str, name: &str) -> Option<String> {
+    sys.registry()
+        .value(key, name)
+        .ok()
+        .flatten()
+        .and_then(|v| v.as_text())
+}
+
+fn dword(sys: &dyn Platform, key: &str, name: &str) -> Option<u32> {
+    sys.registry()
+        .value(key, name)
+        .ok()
+        .flatten()
+        .and_then(|v| v.as_dword())
+}
+
+/// A WSUS address an organisation could run: `http(s)://host[:port]`, the host neither blank nor
+/// this machine. Nothing is probed on the network.
+pub fn is_real_server(url: &str) -> bool {
+    let url = url.trim();
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .or_else(|| {
+            let lower = url.to_ascii_lowercase();
+            (lower.starts_with("http://") || lower.starts_with("https://"))
+                .then(|| url.split_once("://").map(|(_, r)| r))
+                .flatten()
+        })
+    else {
+        return false;
+    };
+    let host = rest
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.starts_with("127.")
+        || host == "0.0.0.0"
+        || host == "[::1]"
+        || host == "[::]";
+    !host.is_empty()
+        && !loopback
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_[]".contains(c))
+}
+
+/// Every item found. `now` judges pauses; `windows_dir` holds the hosts file.
+pub fn detect(
+    sys: &dyn Platform,
+    windows_dir: &Path,
+    managed: &Management,
+    now: jiff::Timestamp,
+) -> Vec<Residue> {
+    let mut out = Vec::new();
+    services(sys, &mut out);
+    if !managed.is_managed() {
+        policies(sys, &mut out);
+    }
+    pauses(sys, now, &mut out);
+    out.extend(hosts::check(windows_dir));
+    out
+}
+
+fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
+    for &(name, start, delayed) in SERVICES {
+        let key = format!(r"{SERVICES_KEY}\{name}");
+        if dword(sys, &key, "Start") == Some(4) {
+            let usual = match (start, delayed) {
+                (2, true) => "2 (automatic, delayed)",
+                (2, false) => "2 (automatic)",
+                _ => "3 (on demand)",
+            };
+            out.push(Residue {
+                kind: "service-disabled",
+                target: format!(r"HKLM\{key}\Start"),
+                found: "4 (disabled)".into(),
+                usual: Some(usual.into()),
+                why: format!("{name} disabled stops updates (0x80070422 for wuauserv and BITS); blockers set it so"),
+                tool: None,
+            });
+        }
+        // SERVICE_FAILURE_ACTIONS: a 20-byte header (reset, reboot message, command, count,
+        // actions) then (type, delay) pairs; every action "none" means Windows never restarts it.
+        if let Ok(Some(value)) = sys.registry().value(&key, "FailureActions") {
+            let data = &value.data;
+            let count = data
+                .get(12..16)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+                .unwrap_or(0) as usize;
+            let actions: Vec<u32> = (0..count.min(16))
+                .filter_map(|i| data.get(20 + i * 8..24 + i * 8))
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+                .collect();
+            if data.len() >= 20 && actions.iter().all(|&t| t == 0) {
+                out.push(Residue {
+                    kind: "failure-actions-emptied",
+                    target: format!(r"HKLM\{key}\FailureActions"),
+                    found: if count == 0 { "no actions".into() } else { "every action 'take no action'".into() },
+                    usual: Some("restart the service on failure".into()),
+                    why: format!("Windows cannot restart {name} when it fails: blockers empty these so it stays down"),
+                    tool: None,
+                });
+            }
+        }
+    }
+}
+
+fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
+    let server = text(sys, WU_POLICY, "WUServer");
+    let use_server = [AU_POLICY, WU_POLICY]
+        .iter()
+        .find_map(|k| dword(sys, k, "UseWUServer"));
+    let no_internet = dword(
+        sys,
+        WU_POLICY,
+        "DoNotConnectToWindowsUpdateInternetLocations",
+    ) == Some(1);
+    if let (Some(server), Some(1)) = (&server, use_server) {
+        if !is_real_server(server) {
+            // WuMgr's "Block access to WU servers" writes exactly these three.
+            let tool = (server.trim().is_empty() && no_internet)
+                .then_some("WuMgr (\"Block access to WU servers\")");
+            out.push(Residue {
+                kind: "fake-wsus",
+                target: format!(r"HKLM\{WU_POLICY}\WUServer"),
+                found: format!("{server:?} with UseWUServer = 1"),
+                usual: None,
+                why: "a WSUS server that is blank, this machine or not an address: every scan fails (0x8024402C, 0x80244022) on a machine no organisation manages".into(),
+                tool,
+            });
+        }
+    }
+    if no_internet {
+        out.push(Residue {
+            kind: "wu-access-blocked",
+            target: format!(r"HKLM\{WU_POLICY}\DoNotConnectToWindowsUpdateInternetLocations"),
+            found: "1".into(),
+            usual: None,
+            why: "Windows Update may not reach Microsoft's servers (meant for WSUS clients, set on a machine with none)".into(),
+            tool: None,
+        });
+    }
+    if dword(sys, WU_POLICY, "DisableWindowsUpdateAccess") == Some(1) {
+        out.push(Residue {
+            kind: "wu-access-blocked",
+            target: format!(r"HKLM\{WU_POLICY}\DisableWindowsUpdateAccess"),
+            found: "1".into(),
+            usual: None,
+            why: "every Windows Update feature is turned off by policy on a machine no organisation manages".into(),
+            tool: None,
+        });
+    }
+    if let Some(page) = text(sys, EXPLORER_POLICY, "SettingsPageVisibility") {
+        let lower = page.to_ascii_lowercase();
+        let hidden = match lower.split_once(':') {
+            Some(("hide", list)) => list
+                .split(';')
+                .any(|p| p.trim().starts_with("windowsupdate")),
+            Some(("showonly", list)) => !list.split(';').any(|p| p.trim() == "windowsupdate"),
+            _ => false,
+        };
+        if hidden {
+            out.push(Residue {
+                kind: "settings-page-hidden",
+                target: format!(r"HKLM\{EXPLORER_POLICY}\SettingsPageVisibility"),
+                found: page,
+                usual: None,
+                why: "the Windows Update page is gone from Settings".into(),
+                tool: None,
+            });
+        }
+    }
+    if dword(sys, AU_POLICY, "NoAutoUpdate") == Some(1) {
+        out.push(Residue {
+            kind: "auto-update-off",
+            target: format!(r"HKLM\{AU_POLICY}\NoAutoUpdate"),
+            found: "1".into(),
+            usual: None,
+            why: "automatic updates are turned off by policy on a machine no organisation manages"
+                .into(),
+            tool: None,
+        });
+    }
+    if dword(sys, AU_POLICY, "AUOptions") == Some(1) {
+        out.push(Residue {
+            kind: "auto-update-off",
+            target: format!(r"HKLM\{AU_POLICY}\AUOptions"),
+            found: "1 (never check)".into(),
+            usual: None,
+            why: "Windows Update never checks for updates, by policy, on a machine no organisation manages".into(),
+            tool: None,
+        });
+    }
+}
+
+fn pauses(sys: &dyn Platform, now: jiff::Timestamp, out: &mut Vec<Residue>) {
+    for name in PAUSES {
+        let Some(until) = text(sys, UX_SETTINGS, name) else {
+            continue;
+        };
+        let Ok(at) = until.trim().parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        let days = (at.as_second() - now.as_second()) / 86_400;
+        if days > PAUSE_LIMIT_DAYS {
+            out.push(Residue {
+                kind: "pause-far-ahead",
+                target: format!(r"HKLM\{UX_SETTINGS}\{name}"),
+                found: until.trim().to_string(),
+                usual: None,
+                why: format!(
+                    "updates are paused {days} days ahead; Settings pauses five weeks at most"
+                ),
+                tool: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

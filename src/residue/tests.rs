@@ -1,0 +1,169 @@
+use super::*;
+use crate::sys::fake::FakePlatform;
+use crate::sys::registry::RegValue;
+
+fn now() -> jiff::Timestamp {
+    "2026-12-02T12:00:00Z".parse().unwrap()
+}
+
+fn kinds(found: &[Residue]) -> Vec<&str> {
+    found.iter().map(|r| r.kind).collect()
+}
+
+fn detect_on(sys: &FakePlatform) -> Vec<Residue> {
+    let dir = tempfile::tempdir().unwrap();
+    detect(sys, dir.path(), &management(sys), now())
+}
+
+#[test]
+fn a_blocked_machine_shows_each_item_and_names_wumgr_only_for_its_combination() {
+    let svc = |n: &str| format!(r"SYSTEM\CurrentControlSet\Services\{n}");
+    let mut none = vec![0u8; 20];
+    none[12] = 2;
+    none.extend_from_slice(&[0; 16]);
+    let sys = FakePlatform::new()
+        .registry_value(&svc("wuauserv"), "Start", RegValue::dword(4))
+        .registry_value(&svc("UsoSvc"), "Start", RegValue::dword(4))
+        .registry_value(&svc("BITS"), "Start", RegValue::dword(3))
+        .registry_value(&svc("wuauserv"), "FailureActions", RegValue::binary(none))
+        .registry_value(WU_POLICY, "WUServer", RegValue::string(" "))
+        .registry_value(AU_POLICY, "UseWUServer", RegValue::dword(1))
+        .registry_value(
+            WU_POLICY,
+            "DoNotConnectToWindowsUpdateInternetLocations",
+            RegValue::dword(1),
+        )
+        .registry_value(
+            EXPLORER_POLICY,
+            "SettingsPageVisibility",
+            RegValue::string("hide:windowsupdate;windowsupdate-options"),
+        )
+        .registry_value(
+            UX_SETTINGS,
+            "PauseUpdatesExpiryTime",
+            RegValue::string("2099-12-31T00:00:00Z"),
+        )
+        .registry_value(
+            UX_SETTINGS,
+            "PauseFeatureUpdatesEndTime",
+            RegValue::string("2026-12-20T00:00:00Z"),
+        )
+        .registry_value(AU_POLICY, "NoAutoUpdate", RegValue::dword(1));
+    let found = detect_on(&sys);
+    assert_eq!(
+        kinds(&found),
+        [
+            "service-disabled",
+            "failure-actions-emptied",
+            "service-disabled",
+            "fake-wsus",
+            "wu-access-blocked",
+            "settings-page-hidden",
+            "auto-update-off",
+            "pause-far-ahead",
+        ],
+        "{found:#?}"
+    );
+    assert_eq!(found[2].usual.as_deref(), Some("2 (automatic, delayed)"));
+    assert_eq!(
+        found[3].tool,
+        Some("WuMgr (\"Block access to WU servers\")")
+    );
+    // A blank server alone (no DoNotConnect…) is residue, but not WuMgr's signature.
+    let sys = FakePlatform::new()
+        .registry_value(WU_POLICY, "WUServer", RegValue::string("127.0.0.1"))
+        .registry_value(AU_POLICY, "UseWUServer", RegValue::dword(1));
+    let found = detect_on(&sys);
+    assert_eq!(kinds(&found), ["fake-wsus"]);
+    assert_eq!(found[0].tool, None);
+}
+
+#[test]
+fn an_organisation_s_policies_are_never_residue_and_a_fake_server_does_not_make_one() {
+    let policies = |sys: FakePlatform| {
+        sys.registry_value(AU_POLICY, "NoAutoUpdate", RegValue::dword(1))
+            .registry_value(
+                WU_POLICY,
+                "DoNotConnectToWindowsUpdateInternetLocations",
+                RegValue::dword(1),
+            )
+    };
+    for sys in [
+        policies(FakePlatform::new().joined_to("CONTOSO")),
+        policies(FakePlatform::new().registry_key(r"SOFTWARE\Microsoft\CCM")),
+        policies(FakePlatform::new())
+            .registry_value(
+                WU_POLICY,
+                "WUServer",
+                RegValue::string("https://wsus.contoso.com:8531"),
+            )
+            .registry_value(AU_POLICY, "UseWUServer", RegValue::dword(1)),
+    ] {
+        let m = management(&sys);
+        assert!(m.is_managed(), "{m:?}");
+        assert!(detect_on(&sys).is_empty(), "{:?}", m.by);
+    }
+    // A blank WUServer is no organisation's.
+    let sys = policies(FakePlatform::new())
+        .registry_value(WU_POLICY, "WUServer", RegValue::string("   "))
+        .registry_value(AU_POLICY, "UseWUServer", RegValue::dword(1));
+    assert!(!management(&sys).is_managed());
+    // But a disabled service is residue whoever manages the machine.
+    let sys = FakePlatform::new().joined_to("CONTOSO").registry_value(
+        r"SYSTEM\CurrentControlSet\Services\wuauserv",
+        "Start",
+        RegValue::dword(4),
+    );
+    assert_eq!(kinds(&detect_on(&sys)), ["service-disabled"]);
+}
+
+#[test]
+fn servers_an_organisation_could_run() {
+    for good in [
+        "http://wsus:8530",
+        "https://wsus.contoso.com:8531/",
+        "HTTP://10.0.0.5",
+    ] {
+        assert!(is_real_server(good), "{good}");
+    }
+    for bad in [
+        "",
+        " ",
+        "127.0.0.1",
+        "http://127.0.0.1:8530",
+        "http://localhost",
+        "wsus.contoso.com",
+        "http://",
+        "http:// x",
+        "https://0.0.0.0",
+    ] {
+        assert!(!is_real_server(bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn hosts_lines_that_send_update_names_nowhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("System32/drivers/etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("hosts"),
+        "# comment 0.0.0.0 windowsupdate.com\r\n127.0.0.1 localhost\r\n0.0.0.0 fe2.update.microsoft.com sls.update.microsoft.com\r\n0.0.0.0\tdownload.windowsupdate.com # blocked\r\n10.0.0.1 fe3.delivery.mp.microsoft.com\r\n0.0.0.0 example.com\r\n",
+    )
+    .unwrap();
+    let found = hosts::check(dir.path());
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].found.starts_with("3 of Windows Update's names"),
+        "{}",
+        found[0].found
+    );
+    // An address that goes somewhere (a proxy, a cache) is not a block.
+    assert!(!found[0].found.contains("fe3.delivery"));
+    let domains = hosts::domains_for_tests();
+    assert!(hosts::is_update_host(
+        "x.dl.delivery.mp.microsoft.com",
+        &domains
+    ));
+    assert!(!hosts::is_update_host("notwindowsupdate.com", &domains));
+}
