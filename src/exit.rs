@@ -66,6 +66,8 @@ pub enum Reason {
     NotElevated,
     /// Windows is in the middle of servicing; nothing was touched; exit 4.
     Refused,
+    /// A mounted volume is hibernated (Fast Startup) or read-only; nothing was touched; exit 1.
+    VolumeNotWritable,
 }
 
 impl Reason {
@@ -89,7 +91,7 @@ impl Reason {
         }
     }
 
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::StepFailed,
         Reason::NotFixed,
         Reason::NothingToUndo,
@@ -102,5 +104,6 @@ impl Reason {
         Reason::Usage,
         Reason::NotElevated,
         Reason::Refused,
+        Reason::VolumeNotWritable,
     ];
 }

@@ -73,8 +73,14 @@ pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<ServicingCh
     checks
 }
 
-/// The refusal the checks amount to, if any blocks.
+/// The refusal the checks amount to, if any blocks (for the running Windows).
 pub fn refusal(checks: &[ServicingCheck]) -> Option<Refusal> {
+    refusal_for(checks, Mode::Online)
+}
+
+/// The refusal, worded for where it is: a mounted Windows is started, not restarted, and one that
+/// cannot start has its pending actions reverted from Windows PE.
+pub fn refusal_for(checks: &[ServicingCheck], mode: Mode) -> Option<Refusal> {
     let blocking: Vec<&ServicingCheck> = checks.iter().filter(|c| c.found && c.blocks).collect();
     if blocking.is_empty() {
         return None;
@@ -82,7 +88,9 @@ pub fn refusal(checks: &[ServicingCheck]) -> Option<Refusal> {
     let installing = blocking
         .iter()
         .any(|c| matches!(c.id, "cbs-operation" | "feature-update"));
-    let todo = if installing {
+    let todo = if mode == Mode::Offline {
+        "This Windows is not running: start it and let it finish, then run wufix again. If it cannot start, revert its pending actions from Windows PE (`DISM /Image:D:\\ /Cleanup-Image /RevertPendingActions`, D: being this volume there)"
+    } else if installing {
         "Let the installation finish (or restart Windows), then run wufix again"
     } else {
         "Restart Windows first, then run wufix again if updates still fail"

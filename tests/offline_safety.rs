@@ -174,10 +174,33 @@ fn pending_xml_refuses_the_reset_with_exit_4_unless_forced() {
             report["refused"]["reason"]
                 .as_str()
                 .unwrap()
-                .contains("Restart Windows")
+                .contains("This Windows is not running: start it")
         );
         assert_eq!(names_in(&vol.sd()), before);
     }
+    // diagnose says the same, with a step that works on a disk that may not boot.
+    let report = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+    let pending = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "pending-reboot")
+        .unwrap();
+    assert_eq!(pending["severity"], "warn", "{pending:#}");
+    assert!(
+        pending["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("pending.xml exists"),
+        "{pending:#}"
+    );
+    assert!(
+        pending["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("/Cleanup-Image /RevertPendingActions"),
+        "{pending:#}"
+    );
     let forced = wufix(&[
         "reset",
         "--yes",
@@ -694,4 +717,58 @@ mod unix {
         );
         assert!(all.contains("vol\\n"), "{all}");
     }
+}
+
+/// A volume Fast Startup left hibernated: nothing planned or written, the dry run included, and
+/// diagnose says why (exit 1, `volume-not-writable`).
+#[test]
+fn a_hibernated_volume_is_refused_before_anything_is_planned() {
+    let vol = Volume::new(3);
+    let mut header = b"hibr".to_vec();
+    header.resize(4096, 0);
+    fs::write(vol.root.path().join("hiberfil.sys"), header).unwrap();
+    let before = names_in(&vol.windows());
+    for dry in [false, true] {
+        let mut args = vec!["reset", "--yes", "--json", "--windows-dir", vol.arg()];
+        if dry {
+            args.push("--dry-run");
+        }
+        let out = wufix(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let report = json(&out);
+        assert_eq!(report["reason"], "volume-not-writable", "{report:#}");
+        assert!(report["error"].as_str().unwrap().contains("hibernated"));
+        assert_eq!(names_in(&vol.windows()), before);
+        assert!(
+            !vol.root.path().join("ProgramData").exists(),
+            "not even a journal was written"
+        );
+    }
+    let report = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+    let state = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "volume-state")
+        .unwrap();
+    assert_eq!(state["severity"], "error");
+    assert!(
+        state["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("shut it down fully")
+    );
+    // Woken (the header says so): allowed again.
+    let mut header = b"wake".to_vec();
+    header.resize(4096, 0);
+    fs::write(vol.root.path().join("hiberfil.sys"), header).unwrap();
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--dry-run",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

@@ -109,6 +109,15 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
             return exit;
         }
     }
+    // A hibernated or read-only mounted volume: nothing may be written, the journal included;
+    // said before anything is planned, the dry run too.
+    if s.mode == Mode::Offline {
+        if let Some(why) = crate::folders::volume::state(s.layout.root()).refusal() {
+            s.printer.reason(Reason::VolumeNotWritable);
+            s.printer.error(set.name, &why);
+            return Exit::Failed;
+        }
+    }
     // Mid-servicing, a change does harm: refuse before anything is asked or touched.
     let gate = match s.gate(&set) {
         Ok(gate) => gate,
@@ -294,7 +303,7 @@ impl<'a> Session<'a> {
             return Ok(Gate::default());
         }
         let checks = servicing::check(self.layout, self.machine.sys, self.mode);
-        match (servicing::refusal(&checks), set.force) {
+        match (servicing::refusal_for(&checks, self.mode), set.force) {
             (Some(refusal), false) => Err(Refused { checks, refusal }),
             (refusal, _) => Ok(Gate {
                 checks,

@@ -356,8 +356,21 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     let mut findings = Vec::new();
     findings.extend(version::check(sys));
     findings.extend(services::check(sys, mode == Mode::Online));
-    findings.extend(reboot::check(sys));
+    findings.extend(reboot::check(sys, layout, mode));
     findings.extend(storage::check(layout));
+    if mode == Mode::Offline {
+        if let Some(why) = crate::folders::volume::state(layout.root()).refusal() {
+            findings.push(
+                Finding::new(
+                    "volume-state",
+                    Severity::Error,
+                    "nothing may be written to this volume now",
+                    layout.root().display().to_string(),
+                )
+                .remedy(why),
+            );
+        }
+    }
     findings.extend(events::check(sys, jiff::Timestamp::now()));
     let now = jiff::Timestamp::now();
     // Logs are stamped in local time: this machine's date, for its own logs only.

@@ -1,6 +1,8 @@
 //! A restart Windows is waiting for: installing more updates before it usually fails.
 
 use super::{Finding, Severity, why_unavailable};
+use crate::folders::Layout;
+use crate::machine::Mode;
 use crate::sys::{Platform, SysError};
 
 const CBS_REBOOT_PENDING: &str =
@@ -10,17 +12,48 @@ const WU_REBOOT_REQUIRED: &str =
 const SESSION_MANAGER: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager";
 const PENDING_RENAMES: &str = "PendingFileRenameOperations";
 
-pub fn check(sys: &dyn Platform) -> Vec<Finding> {
-    let flags = match pending_flags(sys) {
+pub fn check(sys: &dyn Platform, layout: &Layout, mode: Mode) -> Vec<Finding> {
+    // `WinSxS\pending.xml` is a file: it answers even where the registry cannot be read.
+    let pending_xml = crate::folders::layout::find_children(&layout.windows_dir, "WinSxS")
+        .first()
+        .map(|winsxs| crate::folders::layout::find_children(winsxs, "pending.xml"))
+        .and_then(|found| found.first().cloned())
+        .filter(|p| p.is_file());
+    let mut flags = match pending_flags(sys) {
         Ok(flags) => flags,
-        Err(err) => {
+        Err(err) if pending_xml.is_none() => {
             return vec![Finding::unavailable(
                 "pending-reboot",
                 "pending restart",
                 why_unavailable(&err),
             )];
         }
+        Err(err) => vec![format!(
+            "the registry's flags not read: {}",
+            why_unavailable(&err)
+        )],
     };
+    if let Some(path) = &pending_xml {
+        flags.insert(
+            0,
+            format!(
+                "{} exists: servicing operations wait for a restart",
+                path.display()
+            ),
+        );
+    }
+    if mode == Mode::Offline
+        && (pending_xml.is_some()
+            || flags
+                .iter()
+                .any(|f| f.contains(" exists") || f.contains(" lists ")))
+    {
+        let root = layout.root().display().to_string();
+        return vec![
+            Finding::new("pending-reboot", Severity::Warn, "servicing waits for this Windows to start again", flags.join("; "))
+                .remedy(format!("This Windows is not running: start it and let it finish (do not reset it first). If it cannot start, from Windows PE with this volume ({root}) as D: (`diskpart`, `list volume`): `DISM /Image:D:\\ /Cleanup-Image /RevertPendingActions`, then start it")),
+        ];
+    }
     if flags.is_empty() {
         return vec![Finding::new(
             "pending-reboot",

@@ -7,5 +7,6 @@ pub mod layout;
 pub mod prune;
 pub mod remove;
 pub mod stats;
+pub mod volume;
 
 pub use layout::{Layout, Preflight};
