@@ -205,13 +205,25 @@ fn drive_c() -> PathBuf {
 }
 
 fn ctl(verb: &str, name: &str) {
-    let ok = Command::new(wine64())
-        .args([r"C:\wufix-test\testsvc.exe", "ctl", verb, name])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .unwrap()
-        .success();
+    let run = || {
+        Command::new(wine64())
+            .args([r"C:\wufix-test\testsvc.exe", "ctl", verb, name])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    // A start can fail while the service is still stopping from the test before (a slow stop
+    // on a loaded machine) or when Wine loses the new process at birth: asked again for a while.
+    let mut ok = run();
+    for _ in 0..10 {
+        if ok || verb != "start" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        ok = run();
+    }
     assert!(ok, "ctl {verb} {name}");
 }
 

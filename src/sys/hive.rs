@@ -42,8 +42,59 @@ fn damaged(why: impl Into<String>) -> HiveError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(u32);
 
+/// Where the hive's bytes are: a file read cell by cell (a SOFTWARE hive can be hundreds of
+/// megabytes, and a check reads a few dozen cells), or bytes in memory (tests).
+enum Source {
+    Bytes(Vec<u8>),
+    File { file: std::fs::File, len: u64 },
+}
+
+impl Source {
+    fn len(&self) -> usize {
+        match self {
+            Source::Bytes(b) => b.len(),
+            Source::File { len, .. } => *len as usize,
+        }
+    }
+
+    /// `len` bytes at `at`, or `None` past the end or on a read error.
+    fn read(&self, at: usize, len: usize) -> Option<Vec<u8>> {
+        if at.checked_add(len)? > self.len() {
+            return None;
+        }
+        match self {
+            Source::Bytes(b) => Some(b[at..at + len].to_vec()),
+            Source::File { file, .. } => {
+                let mut buf = vec![0u8; len];
+                read_exact_at(file, &mut buf, at as u64).ok()?;
+                Some(buf)
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, at)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub struct Hive {
-    data: Vec<u8>,
+    data: Source,
     root: Key,
     /// The two sequence numbers differ: Windows did not finish writing it, and its transaction
     /// logs (`.LOG1`, `.LOG2`) hold changes not read here.
@@ -73,13 +124,27 @@ fn name_text(bytes: &[u8], ascii: bool) -> String {
 
 impl Hive {
     pub fn parse(data: Vec<u8>) -> Result<Hive, HiveError> {
-        if data.len() < BASE + 0x20 {
+        Hive::from_source(Source::Bytes(data))
+    }
+
+    /// A hive file, read cell by cell as keys are asked for: memory stays small whatever its
+    /// size.
+    pub fn open_file(file: std::fs::File) -> Result<Hive, HiveError> {
+        let len = file
+            .metadata()
+            .map_err(|e| HiveError::NotAHive(e.to_string()))?
+            .len();
+        Hive::from_source(Source::File { file, len })
+    }
+
+    fn from_source(data: Source) -> Result<Hive, HiveError> {
+        let Some(base) = data.read(0, BASE + 0x20) else {
             return Err(HiveError::NotAHive("shorter than its base block".into()));
-        }
-        if &data[..4] != b"regf" {
+        };
+        if &base[..4] != b"regf" {
             return Err(HiveError::NotAHive("no regf signature".into()));
         }
-        let word = |at| u32_at(&data, at).unwrap_or(0);
+        let word = |at| u32_at(&base, at).unwrap_or(0);
         let mut sum = 0u32;
         for at in (0..508).step_by(4) {
             sum ^= word(at);
@@ -107,20 +172,24 @@ impl Hive {
     }
 
     /// The data of the cell at `offset` (relative to the first bin), without its size field.
-    fn cell(&self, offset: u32) -> Result<&[u8], HiveError> {
+    fn cell(&self, offset: u32) -> Result<Vec<u8>, HiveError> {
+        let outside = || damaged(format!("a cell offset 0x{offset:x} outside the file"));
         let at = BASE
             .checked_add(offset as usize)
-            .filter(|&at| offset != u32::MAX && at + 4 <= self.data.len())
-            .ok_or_else(|| damaged(format!("a cell offset 0x{offset:x} outside the file")))?;
-        let size = u32_at(&self.data, at).unwrap_or(0) as i32;
+            .filter(|_| offset != u32::MAX)
+            .ok_or_else(outside)?;
+        let size = self.data.read(at, 4).ok_or_else(outside)?;
+        let size = u32_at(&size, 0).unwrap_or(0) as i32;
         let len = size.unsigned_abs() as usize;
-        if len < 4 || at + len > self.data.len() {
+        if len < 4 {
             return Err(damaged(format!("a cell at 0x{offset:x} with size {size}")));
         }
-        Ok(&self.data[at + 4..at + len])
+        self.data
+            .read(at + 4, len - 4)
+            .ok_or_else(|| damaged(format!("a cell at 0x{offset:x} with size {size}")))
     }
 
-    fn key_cell(&self, key: Key) -> Result<&[u8], HiveError> {
+    fn key_cell(&self, key: Key) -> Result<Vec<u8>, HiveError> {
         let cell = self.cell(key.0)?;
         if cell.get(..2) != Some(b"nk") || cell.len() < 0x4C {
             return Err(damaged(format!("no key at 0x{:x}", key.0)));
@@ -129,7 +198,7 @@ impl Hive {
     }
 
     pub fn key_name(&self, key: Key) -> Result<String, HiveError> {
-        let cell = self.key_cell(key)?;
+        let cell = &self.key_cell(key)?;
         let flags = u16_at(cell, 2).unwrap_or(0);
         let len = u16_at(cell, 0x48).unwrap_or(0) as usize;
         let name = cell
@@ -140,7 +209,7 @@ impl Hive {
 
     /// The subkeys of `key`, with their names.
     pub fn subkeys(&self, key: Key) -> Result<Vec<(String, Key)>, HiveError> {
-        let cell = self.key_cell(key)?;
+        let cell = &self.key_cell(key)?;
         let count = u32_at(cell, 0x14).unwrap_or(0);
         if count == 0 {
             return Ok(Vec::new());
@@ -158,7 +227,7 @@ impl Hive {
         if depth > MAX_INDEX_DEPTH {
             return Err(damaged("subkey lists nested too deep"));
         }
-        let cell = self.cell(offset)?;
+        let cell = &self.cell(offset)?;
         let kind = cell.get(..2).unwrap_or(b"");
         let count = u16_at(cell, 2).unwrap_or(0) as usize;
         let stride = if kind == b"lf" || kind == b"lh" { 8 } else { 4 };
@@ -202,12 +271,12 @@ impl Hive {
 
     /// Every value of `key`: its name (empty for the default value) and its type and bytes.
     pub fn values(&self, key: Key) -> Result<Vec<(String, RegValue)>, HiveError> {
-        let cell = self.key_cell(key)?;
+        let cell = &self.key_cell(key)?;
         let count = u32_at(cell, 0x24).unwrap_or(0) as usize;
         if count == 0 {
             return Ok(Vec::new());
         }
-        let list = self.cell(u32_at(cell, 0x28).unwrap_or(u32::MAX))?;
+        let list = &self.cell(u32_at(cell, 0x28).unwrap_or(u32::MAX))?;
         if count * 4 > list.len() {
             return Err(damaged("a value list longer than its cell"));
         }
@@ -217,7 +286,7 @@ impl Hive {
     }
 
     fn value_cell(&self, offset: u32) -> Result<(String, RegValue), HiveError> {
-        let cell = self.cell(offset)?;
+        let cell = &self.cell(offset)?;
         if cell.get(..2) != Some(b"vk") || cell.len() < 20 {
             return Err(damaged(format!("no value at 0x{offset:x}")));
         }
@@ -246,7 +315,7 @@ impl Hive {
     }
 
     fn data_of(&self, offset: u32, len: usize) -> Result<Vec<u8>, HiveError> {
-        let cell = self.cell(offset)?;
+        let cell = &self.cell(offset)?;
         if len <= cell.len() {
             return Ok(cell[..len].to_vec());
         }
@@ -258,7 +327,7 @@ impl Hive {
         if count * SEGMENT < len {
             return Err(damaged("big data with too few segments"));
         }
-        let list = self.cell(u32_at(cell, 4).unwrap_or(u32::MAX))?;
+        let list = &self.cell(u32_at(cell, 4).unwrap_or(u32::MAX))?;
         let mut out = Vec::with_capacity(len);
         for i in 0..count {
             let segment =

@@ -51,9 +51,10 @@ fn load(windows_dir: &Path, name: &str) -> Loaded {
             path: expected,
         };
     };
-    let hive = std::fs::read(&path)
+    // Read cell by cell, never whole: a SOFTWARE hive can be hundreds of megabytes.
+    let hive = std::fs::File::open(&path)
         .map_err(|e| format!("{}: {e}", path.display()))
-        .and_then(|bytes| Hive::parse(bytes).map_err(|e| format!("{} is {e}", path.display())));
+        .and_then(|file| Hive::open_file(file).map_err(|e| format!("{} is {e}", path.display())));
     Loaded { path, hive }
 }
 
