@@ -72,9 +72,6 @@ pub fn check(
                 .flatten()
                 .map(|d| (d, format!(r"HKLM\{RESULTS_KEY}")))
         });
-    if let Some((diag, evidence)) = diag {
-        findings.push(diagnosis(&diag, evidence));
-    }
     let mut upgrades: Vec<(Verdict, PathBuf)> = UPGRADE_LOGS
         .iter()
         .filter_map(|(base, parts)| {
@@ -88,6 +85,24 @@ pub fn check(
         .collect();
     // The newest result is the last upgrade's.
     upgrades.sort_by(|a, b| a.0.at.cmp(&b.0.at));
+    if let Some((diag, evidence)) = diag {
+        let mut finding = diagnosis(&diag, evidence);
+        // SetupDiag's verdict stays on the disk after the upgrade later succeeds, or for years.
+        let diag_day = diag.at.as_deref().map(|t| t.replace('T', " "));
+        let later_success = upgrades.last().is_some_and(|(v, _)| {
+            v.outcome == Outcome::Succeeded && v.at.as_deref() > diag_day.as_deref()
+        });
+        if later_success {
+            finding.severity = Severity::Info;
+            finding
+                .summary
+                .push_str("; a later feature update succeeded");
+        } else if is_old(diag_day.as_deref(), today) {
+            finding.severity = Severity::Info;
+            finding.summary.push_str(" (more than 30 days ago)");
+        }
+        findings.push(finding);
+    }
     if let Some((verdict, path)) = upgrades.pop() {
         findings.push(result(
             "feature-update",

@@ -82,6 +82,20 @@ expect("setupdiag-verdict", {
     ],
 })
 
+# SetupDiag's verdict stays after the upgrade later succeeded: history, not a failure.
+write("setupdiag-then-success", "volume/Windows/Logs/SetupDiag/SetupDiagResults.xml", xml.replace("\n", "\r\n"), encoding="utf-16-le", bom=b"\xff\xfe")
+write("setupdiag-then-success", "volume/Windows/Panther/setupact.log", setupact([START,
+    ("2026-08-01 09:00:00", "Info", "MOUPG", "SetupHost::Execute(513): Result = 0x0"),
+]))
+expect("setupdiag-then-success", {
+    "about": "SetupDiag's July verdict, then an upgrade that succeeded in August.",
+    "findings": [
+        {"id": "setup-diagnosis", "severity": "info", "rule": "InsufficientSystemPartitionDiskSpaceHardblock",
+         "contains": ["a later feature update succeeded"]},
+        {"id": "feature-update", "severity": "ok", "contains": ["succeeded at 2026-08-01 09:00:00"]},
+    ],
+})
+
 # Sysprep's own log, and no upgrade ever.
 write("sysprep-failed", "volume/Windows/System32/Sysprep/Panther/setupact.log", setupact([
     ("2026-08-01 09:00:00", "Info", "SYSPRP", "========================================================"),
