@@ -77,8 +77,9 @@ struct RepairCli {
     #[arg(long, value_enum, value_name = "RUNG")]
     from: Option<CliRung>,
     /// The highest rung to climb to. deep runs DISM and sfc, which take long: it must be asked for.
-    #[arg(long, value_enum, value_name = "RUNG", default_value_t = CliRung::Full)]
-    up_to: CliRung,
+    /// (Default: full; residue when the evidence starts there.)
+    #[arg(long, value_enum, value_name = "RUNG")]
+    up_to: Option<CliRung>,
     /// For DISM: an install.wim or install.esd of the same Windows build (a mounted ISO), as
     /// PATH or PATH:INDEX; Windows Update is then not asked for files.
     #[arg(long, value_name = "PATH[:INDEX]")]
@@ -115,6 +116,7 @@ struct RepairCli {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum CliRung {
+    Residue,
     Light,
     Full,
     Deep,
@@ -123,6 +125,7 @@ enum CliRung {
 impl CliRung {
     fn rung(self) -> Rung {
         match self {
+            CliRung::Residue => Rung::Residue,
             CliRung::Light => Rung::Light,
             CliRung::Full => Rung::Full,
             CliRung::Deep => Rung::Deep,
@@ -428,7 +431,7 @@ impl Cli {
                 Command::Repair(RepairRequest::from_args(RepairArgs {
                     for_code: r.for_code,
                     from: r.from.map(CliRung::rung),
-                    up_to: Some(r.up_to.rung()),
+                    up_to: r.up_to.map(CliRung::rung),
                     source: r.source,
                     network: r.network,
                     dry_run: r.dry_run,

@@ -10,6 +10,9 @@ use serde::Serialize;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Rung {
+    /// What update blockers left behind put back (a disabled service's start type, a fake WSUS
+    /// server, hidden or paused updates), journaled: it blocks every rung above it.
+    Residue,
     /// The update folders and the BITS queue set aside.
     Light,
     /// Service permissions, the WSUS client identity, the update DLLs (and, with `--network`,
@@ -20,10 +23,11 @@ pub enum Rung {
 }
 
 impl Rung {
-    pub const ALL: [Rung; 3] = [Rung::Light, Rung::Full, Rung::Deep];
+    pub const ALL: [Rung; 4] = [Rung::Residue, Rung::Light, Rung::Full, Rung::Deep];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Rung::Residue => "residue",
             Rung::Light => "light",
             Rung::Full => "full",
             Rung::Deep => "deep",
@@ -33,6 +37,9 @@ impl Rung {
     /// What the rung does, in a few words.
     pub fn summary(self) -> &'static str {
         match self {
+            Rung::Residue => {
+                "puts back what an update blocker left: update services' start types, a fake WSUS server, Windows Update access, the Settings page, automatic updates and pauses (never an organisation's policy)"
+            }
             Rung::Light => "sets aside the update cache, catroot2 and the BITS queue",
             Rung::Full => {
                 "restores the update services' permissions where they differ from Windows' defaults, resets the WSUS client identity on a WSUS-managed machine and re-registers the update DLLs"
@@ -131,8 +138,12 @@ mod tests {
 
     #[test]
     fn the_ladder_climbs_from_the_start_to_the_cap_and_no_further() {
-        let all = ladder(Start::At(Rung::Light), Rung::Deep, false).unwrap();
+        let all = ladder(Start::At(Rung::Residue), Rung::Deep, false).unwrap();
         assert_eq!(rungs(&all), Rung::ALL);
+        let from_light = ladder(Start::At(Rung::Light), Rung::Deep, false).unwrap();
+        assert_eq!(rungs(&from_light), [Rung::Light, Rung::Full, Rung::Deep]);
+        let residue = ladder(Start::At(Rung::Residue), Rung::Residue, false).unwrap();
+        assert_eq!(rungs(&residue), [Rung::Residue]);
         let capped = ladder(Start::At(Rung::Light), Rung::Full, false).unwrap();
         assert_eq!(rungs(&capped), [Rung::Light, Rung::Full]);
         let one = ladder(Start::At(Rung::Full), Rung::Full, false).unwrap();

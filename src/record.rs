@@ -60,6 +60,8 @@ pub enum Action {
     Sfc,
     /// `undo`: a setting a repair changed, put back.
     RestoreSetting,
+    /// `repair`'s residue rung: a value an update blocker left, put back to Windows' own.
+    Residue,
 }
 
 impl Action {
@@ -80,6 +82,7 @@ impl Action {
             Action::Dism => "dism",
             Action::Sfc => "sfc",
             Action::RestoreSetting => "restore-setting",
+            Action::Residue => "residue",
         }
     }
 

@@ -143,6 +143,7 @@ pub fn code_text(code: u32) -> String {
 pub fn fixed_by_code(code: u32) -> Option<&'static str> {
     use crate::ladder::{Rung, Start};
     match crate::explain::rungs::start_for(code)? {
+        Start::At(Rung::Residue) => Some("repair"),
         Start::At(Rung::Light) => Some("reset"),
         Start::At(Rung::Full) => Some("repair"),
         Start::At(Rung::Deep) => Some("repair --from deep --up-to deep"),

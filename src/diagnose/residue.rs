@@ -60,6 +60,10 @@ fn finding(r: &Residue, mode: Mode) -> Finding {
         format!("{} = {}{usual}", r.target, r.found),
     );
     f.remedy = Some(remedy(r, mode));
+    // The residue rung puts it back unattended (online; never an organisation's policy).
+    if mode == Mode::Online && !r.fixes.is_empty() {
+        f.fixed_by = Some("repair");
+    }
     f.facts.rule = Some(r.kind.to_string());
     f.facts.path = Some(r.target.clone());
     f.facts.named = r.tool.map(str::to_string).into_iter().collect();
@@ -75,7 +79,12 @@ fn remedy(r: &Residue, mode: Mode) -> String {
         .target
         .rsplit_once('\\')
         .unwrap_or((r.target.as_str(), ""));
-    match r.kind {
+    let rung = if r.fixes.is_empty() {
+        ""
+    } else {
+        "`wufix repair --from residue --up-to residue` puts it back (journaled; `wufix undo` reverses it). By hand: "
+    };
+    let by_hand = match r.kind {
         "service-disabled" => {
             let start = r
                 .usual
@@ -99,5 +108,6 @@ fn remedy(r: &Residue, mode: Mode) -> String {
         _ => format!(
             "As administrator: `reg delete \"{key}\" /v {value} /f`, then restart the Windows Update service (`net stop wuauserv` and `net start wuauserv`)"
         ),
-    }
+    };
+    format!("{rung}{by_hand}")
 }

@@ -172,11 +172,18 @@ pub static ADVICE: &[Advice] = &[
         fix: "Free at least 10 GB on the system drive (Disk Cleanup, `cleanmgr`), remove old wufix backups (`wufix reset --keep 1`), and retry.",
     },
     Advice {
+        code: 0x80004002,
+        name: "E_NOINTERFACE",
+        meaning: "A component Windows Update asked for did not answer: the interface it needs is not there.",
+        cause: "Most often Delivery Optimization (DoSvc) or another update service turned off by a privacy or debloat tool.",
+        fix: "Run `wufix diagnose` to see what was turned off; `wufix repair --from residue --up-to residue` puts the update services' start types back (journaled, undoable); then retry.",
+    },
+    Advice {
         code: 0x80070422,
         name: "ERROR_SERVICE_DISABLED",
         meaning: "A service Windows Update needs is disabled.",
-        cause: "The Windows Update service (wuauserv) or BITS has been set to Disabled.",
-        fix: "Run `wufix diagnose` to see which; then `sc config wuauserv start= demand` (or `sc config bits start= demand`) from an elevated prompt, and retry.",
+        cause: "The Windows Update service (wuauserv) or BITS has been set to Disabled, most often by an update blocker or a debloat tool.",
+        fix: "Run `wufix diagnose` to see which, and what else the tool left; `wufix repair --from residue --up-to residue` puts the services' start types back (journaled, undoable), or by hand `sc config wuauserv start= demand` (or `sc config bits start= demand`) from an elevated prompt; then retry.",
     },
     Advice {
         code: 0x80070424,

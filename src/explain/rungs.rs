@@ -8,6 +8,7 @@ use crate::ladder::{Rung, Start};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
+    Residue,
     Light,
     Full,
     Deep,
@@ -16,6 +17,9 @@ enum Kind {
 }
 
 const TABLE: &[(u32, Kind)] = &[
+    // A service disabled, DoSvc turned off: what update blockers leave.
+    (0x80070422, Kind::Residue),
+    (0x80004002, Kind::Residue),
     // The component store: DISM first.
     (0x800F0922, Kind::Deep),
     (0x800F081F, Kind::Deep),
@@ -68,7 +72,6 @@ const TABLE: &[(u32, Kind)] = &[
     (0x800F0920, Kind::Manual),
     (0x80070020, Kind::Manual),
     (0x80070070, Kind::Manual),
-    (0x80070422, Kind::Manual),
     (0x80070570, Kind::Manual),
     (0x80070BC9, Kind::Manual),
     (0x800705B4, Kind::Manual),
@@ -100,6 +103,7 @@ pub fn start_for(code: u32) -> Option<Start> {
     let key = super::lookup_value(code);
     let kind = TABLE.iter().find(|(c, _)| *c == key)?.1;
     Some(match kind {
+        Kind::Residue => Start::At(Rung::Residue),
         Kind::Light => Start::At(Rung::Light),
         Kind::Full => Start::At(Rung::Full),
         Kind::Deep => Start::At(Rung::Deep),
@@ -117,7 +121,7 @@ pub fn reset_helps(code: u32) -> &'static str {
     match TABLE.iter().find(|(c, _)| *c == key).map(|(_, k)| *k) {
         Some(Kind::Light) => "yes",
         Some(Kind::Full) => "sometimes",
-        Some(Kind::Deep | Kind::Network | Kind::Manual) => "no",
+        Some(Kind::Residue | Kind::Deep | Kind::Network | Kind::Manual) => "no",
         None => "unknown",
     }
 }

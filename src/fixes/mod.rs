@@ -9,6 +9,7 @@ mod permissions;
 mod programs;
 mod proxy;
 mod put_back;
+mod residue;
 mod rungs;
 pub mod sddl;
 pub mod tools;
@@ -20,6 +21,7 @@ pub use permissions::ServiceDacl;
 pub use programs::{Dism, RegisterDlls, Sfc, WinsockReset};
 pub use proxy::ProxyReset;
 pub use put_back::{PutBack, put_back_allowed};
+pub use residue::ResidueValue;
 pub use rungs::{Options, build, risk_of};
 pub use wsus::WsusIdentity;
 

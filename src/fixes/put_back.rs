@@ -217,7 +217,8 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
             let known = (key.eq_ignore_ascii_case(WU_CLIENT)
                 && WSUS_IDENTITY.iter().any(|n| n.eq_ignore_ascii_case(name)))
                 || (key.eq_ignore_ascii_case(CONNECTIONS)
-                    && name.eq_ignore_ascii_case(PROXY_VALUE));
+                    && name.eq_ignore_ascii_case(PROXY_VALUE))
+                || crate::residue::catalogued(key, name);
             if known {
                 Ok(())
             } else {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::sddl;
 use super::tools::{self, Source};
-use super::{Dism, Fix, ProxyReset, RegisterDlls, ServiceDacl, Sfc, WinsockReset, WsusIdentity};
+use super::{
+    Dism, Fix, ProxyReset, RegisterDlls, ResidueValue, ServiceDacl, Sfc, WinsockReset, WsusIdentity,
+};
 use crate::catalog::WU_POLICY;
 use crate::ladder::Rung;
 use crate::record::Action;
@@ -29,6 +31,18 @@ pub fn build(
 ) -> Vec<Arc<dyn Fix>> {
     let mut fixes: Vec<Arc<dyn Fix>> = Vec::new();
     match rung {
+        Rung::Residue => {
+            // Online only; the organisation's policies are never residue (`residue::detect`).
+            let managed = crate::residue::management(sys);
+            for item in crate::residue::detect(sys, windows_dir, &managed, jiff::Timestamp::now()) {
+                for fix in &item.fixes {
+                    fixes.push(Arc::new(ResidueValue {
+                        fix: fix.clone(),
+                        why: item.why.clone(),
+                    }));
+                }
+            }
+        }
         Rung::Light => {}
         Rung::Full => {
             if !opts.network_only {
@@ -121,6 +135,9 @@ pub fn risk_of(action: Action) -> &'static str {
         Action::Dism => "low: repairs Windows' own files; 15 to 60 minutes",
         Action::Sfc => "low: repairs Windows' own files; 10 to 30 minutes",
         Action::RestoreSetting => "low: puts back what the repair changed",
+        Action::Residue => {
+            "low: Windows' own value back where a blocker changed it; undo puts the blocker's value back"
+        }
         Action::RestartWindows => "low: save your work first",
     }
 }

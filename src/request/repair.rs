@@ -27,6 +27,8 @@ pub struct RepairRequest {
     pub origin: Origin,
     /// The highest rung the ladder may climb to.
     pub up_to: Rung,
+    /// `--up-to` was given: a repair the evidence starts at the residue rung climbs on only then.
+    pub up_to_given: bool,
     pub source: Option<Source>,
     /// Winsock and the WinHTTP proxy too (never by default: it can break VPN clients).
     pub network: bool,
@@ -101,6 +103,7 @@ impl RepairRequest {
         Ok(RepairRequest {
             origin,
             up_to,
+            up_to_given: args.up_to.is_some(),
             source,
             network: args.network,
             dry_run: args.dry_run,
@@ -138,7 +141,7 @@ impl RepairRequest {
             Origin::Rung(rung) => args.extend(["--from".into(), rung.as_str().into()]),
             Origin::Evidence => {}
         }
-        if self.up_to != Rung::Full {
+        if self.up_to_given || self.up_to != Rung::Full {
             args.extend(["--up-to".into(), self.up_to.as_str().into()]);
         }
         if let Some(source) = &self.source {

@@ -81,6 +81,7 @@ pub fn check(windows_dir: &Path) -> Vec<Residue> {
         usual: None,
         why: "scans and downloads cannot reach Microsoft (0x80072EE7, 0x8024402C)".into(),
         tool: None,
+        fixes: Vec::new(),
     }]
 }
 

@@ -50,6 +50,49 @@ pub struct Residue {
     pub why: String,
     /// A blocker whose unique combination this is, when it is one.
     pub tool: Option<&'static str>,
+    /// The registry writes that put it back (the `residue` rung's); empty where wufix leaves it
+    /// to a person (the hosts file, failure actions).
+    pub fixes: Vec<ValueFix>,
+}
+
+/// One registry value to write back (`Some`) or remove (`None`), below HKLM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueFix {
+    pub key: String,
+    pub name: String,
+    pub write: Option<crate::sys::registry::RegValue>,
+}
+
+fn remove(key: &str, name: &str) -> ValueFix {
+    ValueFix {
+        key: key.to_string(),
+        name: name.to_string(),
+        write: None,
+    }
+}
+
+/// Whether `key\name` is a value the residue rung writes: the only registry values (besides the
+/// repair's own) a journal may make `undo` write back.
+pub fn catalogued(key: &str, name: &str) -> bool {
+    let is = |k: &str, names: &[&str]| {
+        key.eq_ignore_ascii_case(k) && names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    };
+    SERVICES
+        .iter()
+        .any(|(svc, _, _)| is(&format!(r"{SERVICES_KEY}\{svc}"), &["Start"]))
+        || is(
+            WU_POLICY,
+            &[
+                "WUServer",
+                "WUStatusServer",
+                "UseWUServer",
+                "DoNotConnectToWindowsUpdateInternetLocations",
+                "DisableWindowsUpdateAccess",
+            ],
+        )
+        || is(AU_POLICY, &["UseWUServer", "NoAutoUpdate", "AUOptions"])
+        || is(EXPLORER_POLICY, &["SettingsPageVisibility"])
+        || is(UX_SETTINGS, &PAUSES)
 }
 
 /// Whether an organisation manages the machine: then its policies are never residue.
@@ -185,6 +228,7 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
                 usual: Some(usual.into()),
                 why: format!("{name} disabled stops updates (0x80070422 for wuauserv and BITS); blockers set it so"),
                 tool: None,
+                fixes: vec![ValueFix { key: key.clone(), name: "Start".into(), write: Some(crate::sys::registry::RegValue::dword(start)) }],
             });
         }
         // SERVICE_FAILURE_ACTIONS: a 20-byte header (reset, reboot message, command, count,
@@ -207,6 +251,7 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
                     usual: Some("restart the service on failure".into()),
                     why: format!("Windows cannot restart {name} when it fails: blockers empty these so it stays down"),
                     tool: None,
+                    fixes: Vec::new(),
                 });
             }
         }
@@ -215,9 +260,10 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
 
 fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
     let server = text(sys, WU_POLICY, "WUServer");
-    let use_server = [AU_POLICY, WU_POLICY]
+    let (use_key, use_server) = [AU_POLICY, WU_POLICY]
         .iter()
-        .find_map(|k| dword(sys, k, "UseWUServer"));
+        .find_map(|k| dword(sys, k, "UseWUServer").map(|n| (*k, Some(n))))
+        .unwrap_or((AU_POLICY, None));
     let no_internet = dword(
         sys,
         WU_POLICY,
@@ -235,6 +281,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
                 usual: None,
                 why: "a WSUS server that is blank, this machine or not an address: every scan fails (0x8024402C, 0x80244022) on a machine no organisation manages".into(),
                 tool,
+                fixes: vec![remove(WU_POLICY, "WUServer"), remove(use_key, "UseWUServer")],
             });
         }
     }
@@ -246,6 +293,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
             usual: None,
             why: "Windows Update may not reach Microsoft's servers (meant for WSUS clients, set on a machine with none)".into(),
             tool: None,
+            fixes: vec![remove(WU_POLICY, "DoNotConnectToWindowsUpdateInternetLocations")],
         });
     }
     if dword(sys, WU_POLICY, "DisableWindowsUpdateAccess") == Some(1) {
@@ -256,6 +304,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
             usual: None,
             why: "every Windows Update feature is turned off by policy on a machine no organisation manages".into(),
             tool: None,
+            fixes: vec![remove(WU_POLICY, "DisableWindowsUpdateAccess")],
         });
     }
     if let Some(page) = text(sys, EXPLORER_POLICY, "SettingsPageVisibility") {
@@ -275,6 +324,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
                 usual: None,
                 why: "the Windows Update page is gone from Settings".into(),
                 tool: None,
+                fixes: vec![remove(EXPLORER_POLICY, "SettingsPageVisibility")],
             });
         }
     }
@@ -287,6 +337,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
             why: "automatic updates are turned off by policy on a machine no organisation manages"
                 .into(),
             tool: None,
+            fixes: vec![remove(AU_POLICY, "NoAutoUpdate")],
         });
     }
     if dword(sys, AU_POLICY, "AUOptions") == Some(1) {
@@ -297,6 +348,7 @@ fn policies(sys: &dyn Platform, out: &mut Vec<Residue>) {
             usual: None,
             why: "Windows Update never checks for updates, by policy, on a machine no organisation manages".into(),
             tool: None,
+            fixes: vec![remove(AU_POLICY, "AUOptions")],
         });
     }
 }
@@ -320,6 +372,7 @@ fn pauses(sys: &dyn Platform, now: jiff::Timestamp, out: &mut Vec<Residue>) {
                     "updates are paused {days} days ahead; Settings pauses five weeks at most"
                 ),
                 tool: None,
+                fixes: vec![remove(UX_SETTINGS, name)],
             });
         }
     }

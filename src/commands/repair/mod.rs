@@ -116,7 +116,18 @@ impl AdminCommand for Repair<'_> {
         self.report.servicing = gate.checks.clone();
         self.report.forced = gate.forced;
         let start = choose_start(req, s.layout, s.machine.sys, &mut self.report.start);
-        self.stages = match ladder(start, req.up_to, req.network) {
+        // Residue the evidence found blocks everything above it: that rung alone, unless
+        // `--up-to` asks for more.
+        let cap = if start == Start::At(Rung::Residue)
+            && matches!(req.origin, Origin::Evidence)
+            && !req.up_to_given
+        {
+            Rung::Residue
+        } else {
+            req.up_to
+        };
+        self.report.up_to = cap;
+        self.stages = match ladder(start, cap, req.network) {
             Ok(stages) => stages,
             Err(blocked) => {
                 let (message, next) = blocked_text(&blocked, &self.report.start, req);
@@ -313,8 +324,24 @@ fn choose_start(
             ),
         },
         Origin::Evidence => {
-            let found = diagnose::diagnose(layout, sys, Mode::Online)
-                .findings
+            let findings = diagnose::diagnose(layout, sys, Mode::Online).findings;
+            // What a blocker left comes first: nothing above it works while it stands.
+            if let Some(residue) = findings
+                .iter()
+                .find(|f| f.id == "residue" && f.fixed_by.is_some())
+            {
+                let why = format!(
+                    "diagnose finds what an update blocker left: {}",
+                    residue.summary
+                );
+                *out = StartReport {
+                    rung: Rung::Residue.as_str(),
+                    code: None,
+                    why,
+                };
+                return Start::At(Rung::Residue);
+            }
+            let found = findings
                 .into_iter()
                 .filter(|f| f.severity >= diagnose::Severity::Warn)
                 .find(|f| f.code_value.is_some());
@@ -487,6 +514,11 @@ pub fn stage_plan(stage: &Stage, req: &RepairRequest, layout: &Layout, sys: &dyn
         .map(Step::Fix)
         .collect();
     match stage.rung {
+        // Registry values only: no service stopped, no folder touched.
+        Rung::Residue => {
+            reset.folders.clear();
+            Plan::build_with(&reset, layout, sys, now, &[], extra)
+        }
         Rung::Light => Plan::build(&reset, layout, sys, now),
         Rung::Full => {
             reset.folders.clear();

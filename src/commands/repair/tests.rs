@@ -109,6 +109,7 @@ fn request(origin: Origin, up_to: Rung) -> RepairRequest {
     RepairRequest {
         origin,
         up_to,
+        up_to_given: true,
         source: None,
         network: false,
         dry_run: false,
@@ -1047,4 +1048,86 @@ fn a_full_system_partition_sends_0x800f0922_to_the_person_not_up_the_ladder() {
     let (_, report) = run(&m, &sys, &req);
     assert_eq!(report.start.rung, "deep");
     assert_eq!(ran(&sys, "dism.exe").len(), 1);
+}
+
+/// A machine a blocker left: `repair --yes` with no start finds the residue, runs that rung alone
+/// (no service stopped, no folder touched), writes Windows' own values back, journaled; `undo`
+/// puts the blocker's values back byte for byte. A domain's policies are never touched.
+#[test]
+fn residue_found_is_put_back_alone_and_undone_exactly() {
+    use crate::residue::{EXPLORER_POLICY, UX_SETTINGS};
+    let wuauserv = r"SYSTEM\CurrentControlSet\Services\wuauserv";
+    let blocked = |sys: FakePlatform| {
+        sys.registry_value(wuauserv, "Start", RegValue::dword(4))
+            .registry_value(WU_POLICY, "WUServer", RegValue::string(" "))
+            .registry_value(crate::catalog::AU_POLICY, "UseWUServer", RegValue::dword(1))
+            .registry_value(
+                EXPLORER_POLICY,
+                "SettingsPageVisibility",
+                RegValue::string("hide:windowsupdate"),
+            )
+            .registry_value(
+                UX_SETTINGS,
+                "PauseUpdatesExpiryTime",
+                RegValue::string("2099-12-31T00:00:00Z"),
+            )
+            .scans(&[OK])
+    };
+    let m = machine();
+    let sys = blocked(platform());
+    let mut req = request(Origin::Evidence, Rung::Full);
+    req.up_to_given = false;
+    let (exit, report) = run(&m, &sys, &req);
+    assert_eq!(exit, Exit::Ok, "{}", report.message);
+    assert_eq!(report.start.rung, "residue", "{}", report.start.why);
+    assert_eq!(report.up_to, Rung::Residue);
+    assert_eq!(report.rungs.len(), 1);
+    assert_eq!(report.fixed_by, Some(Rung::Residue));
+    let reg = |k: &str, n: &str| sys.registry().value(k, n).unwrap();
+    assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(3)));
+    assert_eq!(reg(WU_POLICY, "WUServer"), None);
+    assert_eq!(reg(crate::catalog::AU_POLICY, "UseWUServer"), None);
+    assert_eq!(reg(EXPLORER_POLICY, "SettingsPageVisibility"), None);
+    assert_eq!(reg(UX_SETTINGS, "PauseUpdatesExpiryTime"), None);
+    assert!(
+        sys.requests().iter().all(|r| !r.starts_with("stop")),
+        "{:?}",
+        sys.requests()
+    );
+    for folder in Folder::EVERY {
+        assert!(m.layout.path(folder).join("inside").exists());
+    }
+
+    let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
+    let listing = store.read().unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
+    assert_eq!(pick.settings.len(), 5, "{:?}", pick.settings);
+    let report = undo(&m, &sys, &req, &pick);
+    assert!(report.ok, "{:?}", report.steps);
+    assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
+    assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
+    assert_eq!(
+        reg(UX_SETTINGS, "PauseUpdatesExpiryTime"),
+        Some(RegValue::string("2099-12-31T00:00:00Z"))
+    );
+
+    // Joined to a domain: the service is put back, no policy is touched.
+    let m = machine();
+    let sys = blocked(platform()).joined_to("corp.example");
+    let (_, report) = run(&m, &sys, &req);
+    assert_eq!(report.start.rung, "residue");
+    assert_eq!(
+        sys.registry().value(wuauserv, "Start").unwrap(),
+        Some(RegValue::dword(3))
+    );
+    assert_eq!(
+        sys.registry().value(WU_POLICY, "WUServer").unwrap(),
+        Some(RegValue::string(" "))
+    );
+    assert_eq!(
+        sys.registry()
+            .value(EXPLORER_POLICY, "SettingsPageVisibility")
+            .unwrap(),
+        Some(RegValue::string("hide:windowsupdate"))
+    );
 }
