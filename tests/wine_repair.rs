@@ -614,3 +614,108 @@ fn a_code_that_points_above_the_cap_changes_nothing_and_names_the_command() {
     );
     assert_all_running();
 }
+
+/// What a blocker leaves, set with `sc` and `reg` as a blocker would: diagnose names it, the
+/// residue rung (alone, no scan) puts Windows' own values back through the real registry, and
+/// undo writes the blocker's values back exactly.
+#[test]
+fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
+    const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
+    const WUAUSERV: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
+    let _machine = serial();
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            remove_value(WU_POLICY, "WUServer");
+            remove_value(AU, "UseWUServer");
+            remove_value(AU, "NoAutoUpdate");
+            let _ = output(
+                Command::new("reg")
+                    .args([
+                        "add",
+                        WUAUSERV,
+                        "/v",
+                        "Start",
+                        "/t",
+                        "REG_DWORD",
+                        "/d",
+                        "3",
+                        "/f",
+                    ])
+                    .stdin(Stdio::null()),
+            );
+        }
+    }
+    let _restore = Restore;
+    ctl("stop", "wuauserv");
+    reg(&[
+        "add",
+        WUAUSERV,
+        "/v",
+        "Start",
+        "/t",
+        "REG_DWORD",
+        "/d",
+        "4",
+        "/f",
+    ]);
+    reg(&[
+        "add", WU_POLICY, "/v", "WUServer", "/t", "REG_SZ", "/d", " ", "/f",
+    ]);
+    reg(&[
+        "add",
+        AU,
+        "/v",
+        "UseWUServer",
+        "/t",
+        "REG_DWORD",
+        "/d",
+        "1",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        AU,
+        "/v",
+        "NoAutoUpdate",
+        "/t",
+        "REG_DWORD",
+        "/d",
+        "1",
+        "/f",
+    ]);
+
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "residue")
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["fake-wsus", "auto-update-off"], "{report:#}");
+
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "residue",
+        "--up-to",
+        "residue",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["rungs"].as_array().unwrap().len(), 1, "{report:#}");
+    assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x3"));
+    assert_eq!(reg_value(WU_POLICY, "WUServer"), None);
+    assert_eq!(reg_value(AU, "UseWUServer"), None);
+    assert_eq!(reg_value(AU, "NoAutoUpdate"), None);
+
+    let out = wufix(&["undo", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x4"));
+    assert!(reg_value(WU_POLICY, "WUServer").is_some());
+    assert!(reg_value(AU, "NoAutoUpdate").unwrap().contains("0x1"));
+}
