@@ -92,6 +92,21 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
         version["summary"], "Windows 10 Pro 22H2, build 19045.5131",
         "{version:#}"
     );
+    // What the answers came from is said at the top, file by file.
+    let read: Vec<&str> = report["read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(read[0].ends_with("config/SYSTEM: read"), "{read:?}");
+    assert!(read[1].ends_with("config/SOFTWARE: read"), "{read:?}");
+    assert!(
+        read[2].starts_with("not read: ") && read[2].contains("System.evtx"),
+        "{read:?}"
+    );
+    let shown = text(&wufix(&["diagnose", "--windows-dir", vol.arg()]));
+    assert!(shown.contains("config/SOFTWARE: read"), "{shown}");
     let pending = finding(&report, "pending-reboot");
     assert_eq!(pending["severity"], "warn", "{pending:#}");
     let evidence = pending["evidence"].as_str().unwrap();
@@ -178,6 +193,11 @@ fn a_missing_damaged_or_foreign_hive_is_said_never_guessed() {
     }
     fs::remove_file(&software).unwrap();
     let report = json(&wufix(&["diagnose", "--json", "--windows-dir", vol.arg()]));
+    let said = report["read"][1].as_str().unwrap();
+    assert!(
+        said.starts_with("not read: ") && said.ends_with("SOFTWARE is absent"),
+        "{said}"
+    );
     let version = finding(&report, "windows-version");
     assert!(
         version["reason"]

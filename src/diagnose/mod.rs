@@ -339,6 +339,9 @@ pub struct DiagnoseReport {
     pub command: &'static str,
     pub mode: Mode,
     pub windows_dir: String,
+    /// For a mounted Windows: each file the answers come from (its hives), and what could not be
+    /// read, with why. Empty online.
+    pub read: Vec<String>,
     /// True when a finding would be fixed by `wufix repair --yes` as it runs unattended: what
     /// `--exit-code` reports as exit 1, so an Intune detection settles once the repair worked.
     pub repair_would_fix: bool,
@@ -395,6 +398,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         command: "diagnose",
         mode,
         windows_dir: layout.windows_dir.display().to_string(),
+        read: sys.sources(),
         repair_would_fix: findings.iter().any(Finding::repair_fixes),
         person_needed: findings
             .iter()

@@ -13,10 +13,14 @@ impl Printer {
             return self.json_out(report);
         }
         let mut text = format!(
-            "Windows: {} ({})\n\n",
+            "Windows: {} ({})\n",
             clean(&report.windows_dir),
             report.mode.as_str()
         );
+        for line in &report.read {
+            let _ = writeln!(text, "  {}", clean(line));
+        }
+        text.push('\n');
         findings(&mut text, &report.findings);
         let attention = report
             .findings

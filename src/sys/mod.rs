@@ -253,6 +253,11 @@ pub trait Platform: Sync {
     fn disk_layout(&self) -> Result<disk::DiskLayout, SysError> {
         Err(SysError::Offline)
     }
+    /// What this platform reads a Windows from, file by file, and what it could not: for a
+    /// technician's mounted disk, said at the top of `diagnose`. Empty for the running Windows.
+    fn sources(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The Active Directory domain this computer is joined to, if any.
     fn joined_domain(&self) -> Result<Option<String>, SysError> {
         Err(SysError::Offline)

@@ -54,6 +54,19 @@ impl Platform for Offline {
     fn registry(&self) -> &dyn Registry {
         self.hives()
     }
+    fn sources(&self) -> Vec<String> {
+        let mut out = self.hives().describe();
+        let logs = self
+            .windows_dir
+            .join("System32")
+            .join("winevt")
+            .join("Logs");
+        out.push(format!(
+            "not read: {} (event logs are read from a running Windows only; the servicing and Setup logs are read instead)",
+            logs.join("System.evtx").display()
+        ));
+        out
+    }
     fn query_events(
         &self,
         _channel: &str,
