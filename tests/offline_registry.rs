@@ -155,6 +155,34 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
     assert_eq!(residue, ["service-disabled", "fake-wsus"], "{report:#}");
+    // Offline nothing is written: each says the Windows PE commands, the disk's own hive loaded
+    // under a name of wufix's, the value put back there, the hive unloaded.
+    let remedies: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "residue")
+        .map(|f| {
+            assert!(f["fixed_by"].is_null(), "{f:#}");
+            f["remedy"].as_str().unwrap()
+        })
+        .collect();
+    for (remedy, parts) in remedies.iter().zip([
+        [
+            r"`reg load HKLM\WUFIX_SYSTEM D:\Windows\System32\config\SYSTEM`",
+            r#"`reg add "HKLM\WUFIX_SYSTEM\ControlSet001\Services\AppReadiness" /v Start /t REG_DWORD /d 3 /f`"#,
+            r"`reg unload HKLM\WUFIX_SYSTEM`",
+        ],
+        [
+            r"`reg load HKLM\WUFIX_SOFTWARE D:\Windows\System32\config\SOFTWARE`",
+            r#"`reg delete "HKLM\WUFIX_SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate" /v WUServer /f`"#,
+            r"`reg unload HKLM\WUFIX_SOFTWARE`",
+        ],
+    ]) {
+        for part in parts {
+            assert!(remedy.contains(part), "{part} not in {remedy}");
+        }
+    }
 }
 
 #[test]

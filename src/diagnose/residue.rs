@@ -72,8 +72,8 @@ fn finding(r: &Residue, mode: Mode) -> Finding {
 
 /// The step that puts it back, by hand (the residue rung of `repair` does it journaled).
 fn remedy(r: &Residue, mode: Mode) -> String {
-    if mode == Mode::Offline && r.kind != "hosts-block" {
-        return "This Windows is not running: from Windows PE, `reg load HKLM\\OFF D:\\Windows\\System32\\config\\SOFTWARE` (or SYSTEM), remove or reset the value under HKLM\\OFF, then `reg unload HKLM\\OFF`; or start Windows and fix it there".into();
+    if mode == Mode::Offline && !r.fixes.is_empty() {
+        return offline_script(r);
     }
     let (key, value) = r
         .target
@@ -110,4 +110,54 @@ fn remedy(r: &Residue, mode: Mode) -> String {
         ),
     };
     format!("{rung}{by_hand}")
+}
+
+/// The Windows PE commands that put it back on a disk that is not running: its own hive loaded
+/// under a name of ours, the value written or removed there, the hive unloaded. Nothing is
+/// written from here; `D:` is the letter the volume gets in Windows PE.
+fn offline_script(r: &Residue) -> String {
+    let mut hives: Vec<(&str, &str)> = Vec::new();
+    let mut steps = Vec::new();
+    for fix in &r.fixes {
+        let (hive, mount, rest) = match fix.key.split_once('\\') {
+            Some((top, rest)) if top.eq_ignore_ascii_case("SYSTEM") => {
+                let rest = match rest.split_once('\\') {
+                    Some((set, tail)) if set.eq_ignore_ascii_case("CurrentControlSet") => {
+                        format!("ControlSet001\\{tail}")
+                    }
+                    _ => rest.to_string(),
+                };
+                ("SYSTEM", "WUFIX_SYSTEM", rest)
+            }
+            Some((_, rest)) => ("SOFTWARE", "WUFIX_SOFTWARE", rest.to_string()),
+            None => continue,
+        };
+        if !hives.iter().any(|(h, _)| *h == hive) {
+            hives.push((hive, mount));
+        }
+        steps.push(match &fix.write {
+            Some(value) => format!(
+                "`reg add \"HKLM\\{mount}\\{rest}\" /v {} /t REG_DWORD /d {} /f`",
+                fix.name,
+                value.as_dword().unwrap_or(3)
+            ),
+            None => format!("`reg delete \"HKLM\\{mount}\\{rest}\" /v {} /f`", fix.name),
+        });
+    }
+    let load: Vec<String> = hives
+        .iter()
+        .map(|(hive, mount)| {
+            format!("`reg load HKLM\\{mount} D:\\Windows\\System32\\config\\{hive}`")
+        })
+        .collect();
+    let unload: Vec<String> = hives
+        .iter()
+        .map(|(_, mount)| format!("`reg unload HKLM\\{mount}`"))
+        .collect();
+    format!(
+        "This Windows is not running. From Windows PE, as administrator, with its volume as D: (`diskpart`, then `list volume`, shows the letters): {}; {}; {}. (ControlSet001 unless the SYSTEM hive's Select\\Current names another.) Or start that Windows and run `wufix repair --from residue --up-to residue`",
+        load.join("; "),
+        steps.join("; "),
+        unload.join("; ")
+    )
 }
