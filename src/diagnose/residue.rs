@@ -101,6 +101,10 @@ fn remedy(r: &Residue, mode: Mode) -> String {
                 "As administrator: `sc failure {name} reset= 86400 actions= restart/60000/restart/120000//`"
             )
         }
+        "service-dll-renamed" => format!(
+            "Give the DLL its name back as administrator (System32's files belong to TrustedInstaller: `takeown` and `icacls` first, then `ren`), or let `wufix repair --from deep --up-to deep` (DISM, sfc) restore it; {}",
+            r.found
+        ),
         "hosts-block" => format!(
             "Put `#` before the lines naming Windows Update's servers in {} (as administrator), then `ipconfig /flushdns`. Security software may flag a changed hosts file",
             r.target

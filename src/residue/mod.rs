@@ -4,6 +4,7 @@
 //! ConfigMgr); a syntactically valid remote WSUS server is always the organisation's.
 //! `diagnose` words these as findings; what puts them back comes with the repair rung.
 
+mod dll;
 mod hosts;
 
 use std::path::Path;
@@ -204,6 +205,7 @@ pub fn detect(
 ) -> Vec<Residue> {
     let mut out = Vec::new();
     services(sys, &mut out);
+    dll::check(sys, windows_dir, &mut out);
     if !managed.is_managed() {
         policies(sys, &mut out);
     }

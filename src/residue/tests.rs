@@ -167,3 +167,56 @@ fn hosts_lines_that_send_update_names_nowhere() {
     ));
     assert!(!hosts::is_update_host("notwindowsupdate.com", &domains));
 }
+
+#[test]
+fn a_renamed_service_dll_is_found_and_wu10man_named_by_its_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("Windows");
+    let system32 = windows.join("System32");
+    let winsxs = windows
+        .join("WinSxS")
+        .join("amd64_microsoft-windows-wuaueng");
+    std::fs::create_dir_all(&system32).unwrap();
+    std::fs::create_dir_all(&winsxs).unwrap();
+    std::fs::write(winsxs.join("wuaueng.dll"), b"MZ").unwrap();
+    // Renamed in place: still a hard link of WinSxS's copy.
+    std::fs::hard_link(
+        winsxs.join("wuaueng.dll"),
+        system32.join("Wu10Man_wuaueng.dll"),
+    )
+    .unwrap();
+    let params = |svc: &str| format!(r"SYSTEM\CurrentControlSet\Services\{svc}\Parameters");
+    let sys = FakePlatform::new()
+        .registry_value(
+            &params("wuauserv"),
+            "ServiceDll",
+            RegValue::expand_string(r"%SystemRoot%\system32\wuaueng.dll"),
+        )
+        // Present under its name: not residue.
+        .registry_value(
+            &params("UsoSvc"),
+            "ServiceDll",
+            RegValue::expand_string(r"%systemroot%\system32\usosvc.dll"),
+        );
+    std::fs::write(system32.join("usosvc.dll"), b"MZ").unwrap();
+    let found = detect(&sys, &windows, &management(&sys), now());
+    assert_eq!(kinds(&found), ["service-dll-renamed"], "{found:#?}");
+    let r = &found[0];
+    assert_eq!(r.tool, Some("Wu10Man"));
+    assert!(r.found.contains("Wu10Man_wuaueng.dll"), "{}", r.found);
+    #[cfg(unix)]
+    assert!(
+        r.found.contains("a hard link of Windows' own copy"),
+        "{}",
+        r.found
+    );
+    // A generic _BAK name names no tool: several blockers use it.
+    std::fs::rename(
+        system32.join("Wu10Man_wuaueng.dll"),
+        system32.join("wuaueng_BAK.dll"),
+    )
+    .unwrap();
+    let found = detect(&sys, &windows, &management(&sys), now());
+    assert_eq!(found[0].tool, None);
+    assert!(found[0].found.contains("wuaueng_BAK.dll"));
+}
