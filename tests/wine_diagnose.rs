@@ -86,11 +86,14 @@ fn diagnose_names_a_disabled_wuauserv_as_an_error_with_its_fix() {
     ctl("disable", "wuauserv");
     let out = wufix(&["diagnose", "--json", "--exit-code"]);
     ctl("demand", "wuauserv");
-    // wufix never changes start types, so a reset cannot cure this: exit 0, with the fix named.
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A blocker's signature: the residue rung sets it back, so the detection contract says 1.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = json(&out);
+    assert_eq!(report["repair_would_fix"], true);
     let wuauserv = service_finding(&report, "wuauserv");
     assert_eq!(wuauserv["severity"], "error");
+    assert_eq!(wuauserv["fixed_by"], "repair");
+    assert_eq!(wuauserv["rule"], "service-disabled");
     assert!(wuauserv["summary"].as_str().unwrap().contains("0x80070422"));
     assert!(
         wuauserv["remedy"]

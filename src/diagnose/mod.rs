@@ -270,6 +270,33 @@ mod tests {
     }
 
     #[test]
+    fn a_disabled_update_service_is_the_residue_rungs_to_fix() {
+        let service = |name: &str, evidence: &str| {
+            let mut f =
+                Finding::new("service", Severity::Error, "disabled", evidence).remedy("sc config");
+            f.facts.service = Some(name.to_string());
+            f
+        };
+        let mut findings = vec![
+            service("wuauserv", "state stopped, start type disabled"),
+            service("trustedinstaller", "state stopped, start type disabled"),
+            service("bits", "state stopped, start type demand"),
+        ];
+        blocker_disabled(&mut findings);
+        assert_eq!(findings[0].fixed_by, Some("repair"));
+        assert!(
+            findings[0]
+                .remedy
+                .as_deref()
+                .unwrap()
+                .starts_with("`wufix repair --from residue")
+        );
+        // Not a service the rung restores, or not disabled: left as it was.
+        assert_eq!(findings[1].fixed_by, None);
+        assert_eq!(findings[2].fixed_by, None);
+    }
+
+    #[test]
     fn a_failure_that_is_microsofts_known_issue_gets_its_action_not_a_reset() {
         let table = crate::known_issues::table();
         let failure = |code: u32, kb: &str| {
@@ -392,6 +419,9 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         layout.root(),
     );
     findings.extend(journal_findings(&journal));
+    if mode == Mode::Online {
+        blocker_disabled(&mut findings);
+    }
     known_issues(&mut findings, crate::known_issues::table());
     DiagnoseReport {
         ok: true,
@@ -415,6 +445,30 @@ pub fn system_partition_full(layout: &Layout, sys: &dyn Platform) -> bool {
     partitions::check(layout, sys, Mode::Online)
         .iter()
         .any(|f| f.id == "system-partition" && f.severity >= Severity::Warn)
+}
+
+/// A disabled update service is a blocker's signature and the residue rung sets it back: its
+/// `service` finding says so (`fixed_by: repair`), so `--exit-code` fires for it.
+fn blocker_disabled(findings: &mut [Finding]) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.id == "service" && f.needs_attention())
+    {
+        let Some(name) = f.facts.service.clone() else {
+            continue;
+        };
+        let restorable = crate::residue::SERVICES
+            .iter()
+            .any(|(s, _, _)| s.eq_ignore_ascii_case(&name));
+        if restorable && f.evidence.contains("start type disabled") {
+            f.fixed_by = Some("repair");
+            f.facts.rule = Some("service-disabled".into());
+            f.remedy = Some(format!(
+                "`wufix repair --from residue --up-to residue` sets its start type back (journaled; `wufix undo` reverses it). By hand: {}",
+                f.remedy.clone().unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// A failure that is one of Microsoft's known issues gets that issue's action as its remedy: a

@@ -326,10 +326,10 @@ fn choose_start(
         Origin::Evidence => {
             let findings = diagnose::diagnose(layout, sys, Mode::Online).findings;
             // What a blocker left comes first: nothing above it works while it stands.
-            if let Some(residue) = findings
-                .iter()
-                .find(|f| f.id == "residue" && f.fixed_by.is_some())
-            {
+            if let Some(residue) = findings.iter().find(|f| {
+                (f.id == "residue" || f.facts.rule.as_deref() == Some("service-disabled"))
+                    && f.fixed_by.is_some()
+            }) {
                 let why = format!(
                     "diagnose finds what an update blocker left: {}",
                     residue.summary
