@@ -32,18 +32,6 @@ PY
 /usr/bin/python3 tests/hive/make_hive.py "$work/with/Windows/System32/config/SYSTEM" "$work/system.json"
 "$exe" diagnose --json --windows-dir "$work/with" | grep -q '"summary": "Windows 11 Pro, build 26100.4061"' \
     || { echo "the version was not read from the hive" >&2; exit 1; }
-median_ms() {
-    local times=()
-    for _ in $(seq "$runs"); do
-        local t0 t1
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s%N)
-        times+=($(((t1 - t0) / 1000000)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 size=$(stat -c %s "$work/with/Windows/System32/config/SOFTWARE")
 echo "| SOFTWARE hive | \`diagnose\` with hives | without | hives add | peak memory with / without |"
 echo "|---|---:|---:|---:|---:|"

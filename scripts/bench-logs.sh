@@ -107,18 +107,6 @@ for v in "$vol" "$vol16"; do
         || { echo "the failure at the start of $v's log was not found" >&2; exit 1; }
 done
 
-median_ms() {
-    local times=()
-    for _ in $(seq "$runs"); do
-        local t0 t1
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s%N)
-        times+=($(((t1 - t0) / 1000000)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 
 base_ms=$(median_ms "$exe" diagnose --windows-dir "$empty")
 base_kb=$(peak_kb "$exe" diagnose --windows-dir "$empty")

@@ -31,26 +31,6 @@ for i in range(count):
 PY
 }
 
-ms_now() { date +%s%N; }
-
-# Median wall time in ms of running "$@" $runs times; `prep` runs untimed before each.
-median_ms() {
-    local prep=$1
-    shift
-    local times=()
-    for _ in $(seq "$runs"); do
-        eval "$prep"
-        local t0 t1
-        t0=$(ms_now)
-        "$@" >/dev/null 2>&1
-        t1=$(ms_now)
-        times+=($(((t1 - t0) / 1000000)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-
-peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
-
 echo "| files in SoftwareDistribution | \`reset --only software-distribution\` (rename) | \`reset --method clear\` (same folder) | \`clear\` peak memory | \`status\` | \`diagnose\` | \`diagnose\` peak memory |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for count in 10 "$large"; do
@@ -59,17 +39,17 @@ for count in 10 "$large"; do
     win="$vol/Windows"
     # Put the folder back between runs (a rename, as cheap as the step measured).
     restore="for b in \"$win\"/SoftwareDistribution.wufix-*.bak; do [ -e \"\$b\" ] && rm -rf \"$win/SoftwareDistribution\" && mv \"\$b\" \"$win/SoftwareDistribution\"; done; true"
-    reset_ms=$(median_ms "$restore" "$exe" reset --yes --only software-distribution --windows-dir "$vol")
+    reset_ms=$(prep=$restore median_ms "$exe" reset --yes --only software-distribution --windows-dir "$vol")
     eval "$restore"
     # Clearing consumes the tree: each run starts from a copy (made untimed).
     cp -a "$win/SoftwareDistribution" "$work/template$count"
     refill="rm -rf \"$win/SoftwareDistribution\" && cp -a \"$work/template$count\" \"$win/SoftwareDistribution\""
-    clear_ms=$(median_ms "$refill" "$exe" reset --yes --method clear --only software-distribution --windows-dir "$vol")
+    clear_ms=$(prep=$refill median_ms "$exe" reset --yes --method clear --only software-distribution --windows-dir "$vol")
     eval "$refill"
     clear_kb=$(peak_kb "$exe" reset --yes --method clear --only software-distribution --windows-dir "$vol")
     eval "$refill"
-    status_ms=$(median_ms "true" "$exe" status --windows-dir "$vol")
-    diagnose_ms=$(median_ms "true" "$exe" diagnose --windows-dir "$vol")
+    status_ms=$(median_ms "$exe" status --windows-dir "$vol")
+    diagnose_ms=$(median_ms "$exe" diagnose --windows-dir "$vol")
     diagnose_kb=$(peak_kb "$exe" diagnose --windows-dir "$vol")
     echo "| $count | $reset_ms ms | $clear_ms ms | $((clear_kb / 1024)) MiB | $status_ms ms | $diagnose_ms ms | $((diagnose_kb / 1024)) MiB |"
 done

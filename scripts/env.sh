@@ -35,3 +35,20 @@ win_cargo() {
 }
 
 log() { printf '==> %s\n' "$*" >&2; }
+
+# Benchmarks: the median of `$runs` (default 5) timed runs of a command, in ms (`$prep`, when
+# set, runs untimed before each), and its peak memory in KiB (GNU time; the bench scripts
+# install it).
+median_ms() {
+    local times=() n=${runs:-5}
+    for _ in $(seq "$n"); do
+        eval "${prep:-:}"
+        local t0 t1
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1
+        t1=$(date +%s%N)
+        times+=($(((t1 - t0) / 1000000)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((n + 1) / 2))p"
+}
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }

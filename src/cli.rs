@@ -18,9 +18,10 @@ use wufix::request::{
     about = "Repairs Windows Update: stops the update services, renames (or clears) \
 SoftwareDistribution and catroot2, and puts every service back as it was.",
     after_help = "Exit codes: 0 ok, 1 a step failed (services restored), a repair did not make Windows \
-Update work, nothing to undo, or another run holds the lock; with diagnose --exit-code, a finding \
-`wufix repair --yes` would fix. 2 usage error or no --yes where nobody can be asked (nothing \
-touched), 3 not running as administrator (nothing touched), 4 refused for safety: Windows is in \
+Update work, nothing to undo, another run holds the lock, or a mounted volume is hibernated or \
+read-only; with diagnose --exit-code, a finding `wufix repair --yes` would fix; with logs \
+--exit-code, a failure standing in the logs. 2 usage error, nothing readable for logs, or no --yes \
+where nobody can be asked (nothing touched), 3 not running as administrator (nothing touched), 4 refused for safety: Windows is in \
 the middle of servicing (nothing touched; restart Windows first, or pass --force). With --json: \
 one document on stdout, nothing on stderr, and `reason` says why when it is not ok."
 )]

@@ -33,6 +33,39 @@ pub fn machine_guid(sys: &dyn Platform) -> Option<String> {
         .filter(|t| !t.trim().is_empty())
 }
 
+/// A WSUS address an organisation could run: `http(s)://host[:port]`, the host neither blank nor
+/// this machine. Nothing is probed on the network.
+pub fn is_real_server(url: &str) -> bool {
+    let url = url.trim();
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .or_else(|| {
+            let lower = url.to_ascii_lowercase();
+            (lower.starts_with("http://") || lower.starts_with("https://"))
+                .then(|| url.split_once("://").map(|(_, r)| r))
+                .flatten()
+        })
+    else {
+        return false;
+    };
+    let host = rest
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.starts_with("127.")
+        || host == "0.0.0.0"
+        || host == "[::1]"
+        || host == "[::]";
+    !host.is_empty()
+        && !loopback
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_[]".contains(c))
+}
+
 pub fn detect(sys: &dyn Platform) -> Managed {
     let domain = sys.joined_domain().ok().flatten().filter(|d| !d.is_empty());
     let mdm = sys.registry().subkeys(ENROLLMENTS).ok().and_then(|keys| {
@@ -48,9 +81,7 @@ pub fn detect(sys: &dyn Platform) -> Managed {
     });
     // Only a server an organisation could run: a blank or loopback one is a blocker's residue.
     let wsus = match sys.registry().value(WU_POLICY, "WUServer") {
-        Ok(Some(value)) => value
-            .as_text()
-            .filter(|s| crate::residue::is_real_server(s)),
+        Ok(Some(value)) => value.as_text().filter(|s| is_real_server(s)),
         _ => None,
     };
     let mut by = Vec::new();

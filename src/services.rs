@@ -30,6 +30,19 @@ pub struct ServiceSnapshot {
 }
 
 impl ServiceSnapshot {
+    /// A service not (yet) found: what a query fills in.
+    pub fn absent(name: &str) -> Self {
+        ServiceSnapshot {
+            name: name.to_string(),
+            exists: false,
+            state: None,
+            start_type: None,
+            pid: None,
+            protected: false,
+            error: None,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.state.is_some_and(ServiceState::is_active)
     }
@@ -40,15 +53,7 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
     names
         .iter()
         .map(|name| {
-            let mut snap = ServiceSnapshot {
-                name: name.clone(),
-                exists: false,
-                state: None,
-                start_type: None,
-                pid: None,
-                protected: false,
-                error: None,
-            };
+            let mut snap = ServiceSnapshot::absent(name);
             match sys.query_service(name) {
                 Ok(Some(info)) => {
                     snap.exists = true;

@@ -9,24 +9,11 @@ use std::fs;
 use std::path::Path;
 
 use common::volume::Volume;
-use common::{json, text, wufix};
+use common::{copy_tree, json, text, wufix};
 use serde_json::Value;
 
 fn corpus() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/servicing")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Routine Windows Update scans appended to a UTF-8 log until it has grown by `megabytes`:

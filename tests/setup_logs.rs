@@ -8,23 +8,10 @@ use std::fs;
 use std::path::Path;
 
 use common::volume::Volume;
-use common::{json, text, wufix};
+use common::{copy_tree, json, text, wufix};
 use serde_json::Value;
 
 const SETUP_IDS: [&str; 3] = ["feature-update", "setup-diagnosis", "sysprep"];
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn setup_findings(report: &Value) -> Vec<Value> {
     report["findings"]

@@ -25,7 +25,7 @@ fn wsus(sys: &dyn Platform) -> Finding {
     });
     match (server, use_server) {
         (None, None) => Finding::new("wsus", Severity::Ok, "no WSUS policy: updates come from Windows Update", format!(r"HKLM\{WU_POLICY} has no WUServer")),
-        (Some(server), Some((_, 1))) if !crate::residue::is_real_server(&server) => Finding::new(
+        (Some(server), Some((_, 1))) if !crate::managed::is_real_server(&server) => Finding::new(
             "wsus",
             Severity::Warn,
             format!("the WSUS policy names no server an organisation could run ({server:?}): scans fail"),

@@ -55,15 +55,7 @@ fn offline_enable(name: &str) -> String {
 pub fn from_hive(sys: &dyn Platform, name: &str) -> ServiceSnapshot {
     let key = format!(r"SYSTEM\CurrentControlSet\Services\{name}");
     let registry = sys.registry();
-    let mut snap = ServiceSnapshot {
-        name: name.to_string(),
-        exists: false,
-        state: None,
-        start_type: None,
-        pid: None,
-        protected: false,
-        error: None,
-    };
+    let mut snap = ServiceSnapshot::absent(name);
     match registry.key_exists(&key) {
         Ok(true) => {}
         Ok(false) => return snap,

@@ -108,30 +108,18 @@ impl Management {
     }
 }
 
-/// A domain, an MDM enrolment, ConfigMgr's agent, or a real (remote, well-formed) WSUS server.
+/// A domain, an MDM enrolment or a real WSUS server (`managed::detect`, the repair report's
+/// view), or ConfigMgr's agent.
 pub fn management(sys: &dyn Platform) -> Management {
+    let managed = crate::managed::detect(sys);
     let mut by = Vec::new();
-    if let Ok(Some(domain)) = sys.joined_domain() {
-        if !domain.is_empty() {
-            by.push(format!("the domain {domain}"));
-        }
+    if let Some(domain) = managed.domain {
+        by.push(format!("the domain {domain}"));
     }
-    let reg = sys.registry();
-    let enrolled = reg
-        .subkeys(r"SOFTWARE\Microsoft\Enrollments")
-        .unwrap_or_default();
-    if enrolled.iter().any(|k| {
-        reg.value(
-            &format!(r"SOFTWARE\Microsoft\Enrollments\{k}"),
-            "ProviderID",
-        )
-        .ok()
-        .flatten()
-        .and_then(|v| v.as_text())
-        .is_some_and(|p| !p.trim().is_empty())
-    }) {
+    if managed.mdm.is_some() {
         by.push("device management (MDM)".to_string());
     }
+    let reg = sys.registry();
     if reg.key_exists(r"SOFTWARE\Microsoft\CCM").unwrap_or(false)
         || reg
             .key_exists(&format!(r"{SERVICES_KEY}\CcmExec"))
@@ -139,10 +127,8 @@ pub fn management(sys: &dyn Platform) -> Management {
     {
         by.push("Configuration Manager".to_string());
     }
-    if let Some(server) = text(sys, WU_POLICY, "WUServer") {
-        if is_real_server(&server) {
-            by.push(format!("the WSUS server {server}"));
-        }
+    if let Some(server) = managed.wsus {
+        by.push(format!("the WSUS server {server}"));
     }
     Management { by }
 }
@@ -163,38 +149,7 @@ fn dword(sys: &dyn Platform, key: &str, name: &str) -> Option<u32> {
         .and_then(|v| v.as_dword())
 }
 
-/// A WSUS address an organisation could run: `http(s)://host[:port]`, the host neither blank nor
-/// this machine. Nothing is probed on the network.
-pub fn is_real_server(url: &str) -> bool {
-    let url = url.trim();
-    let Some(rest) = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .or_else(|| {
-            let lower = url.to_ascii_lowercase();
-            (lower.starts_with("http://") || lower.starts_with("https://"))
-                .then(|| url.split_once("://").map(|(_, r)| r))
-                .flatten()
-        })
-    else {
-        return false;
-    };
-    let host = rest
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let loopback = host == "localhost"
-        || host.starts_with("127.")
-        || host == "0.0.0.0"
-        || host == "[::1]"
-        || host == "[::]";
-    !host.is_empty()
-        && !loopback
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_[]".contains(c))
-}
+pub use crate::managed::is_real_server;
 
 /// Every item found. `now` judges pauses; `windows_dir` holds the hosts file.
 pub fn detect(

@@ -170,3 +170,17 @@ fn keep(stdout: &[u8]) {
     );
     let _ = std::fs::write(std::path::Path::new(&dir).join(name), stdout);
 }
+
+/// `from`'s tree copied to `to` (folders made as needed), for the corpora.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

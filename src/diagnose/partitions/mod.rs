@@ -295,22 +295,9 @@ fn winre(disk: &DiskLayout, reagent: Option<&ReAgent>, event: Option<String>) ->
 }
 
 fn read_reagent(layout: &Layout) -> Option<ReAgent> {
-    let mut refused = Vec::new();
-    let path = ["System32", "Recovery", "ReAgent.xml"]
-        .iter()
-        .try_fold(layout.windows_dir.clone(), |dir, part| {
-            super::servicing_logs::child(&dir, part, &mut refused)
-        })?;
-    let file = super::servicing_logs::open_regular(&path).ok()?;
-    let mut text = String::new();
-    crate::lines::for_each_line(file, |line| {
-        if text.len() < 1 << 20 {
-            text.push_str(line);
-            text.push('\n');
-        }
-    })
-    .ok()?;
-    reagent::parse(&text)
+    let parts = ["System32", "Recovery", "ReAgent.xml"];
+    let path = super::setup::locate(&layout.windows_dir, &parts, &mut Vec::new())?;
+    reagent::parse(&super::setup::read_text(&path)?)
 }
 
 /// When the System log last recorded event 4502 (WinRE servicing failed).

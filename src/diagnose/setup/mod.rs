@@ -142,7 +142,7 @@ pub fn check(
 }
 
 /// `base\a\b\c`, each part found ignoring case and never through a link.
-fn locate(base: &Path, parts: &[&str], refused: &mut Vec<String>) -> Option<PathBuf> {
+pub(crate) fn locate(base: &Path, parts: &[&str], refused: &mut Vec<String>) -> Option<PathBuf> {
     parts
         .iter()
         .try_fold(base.to_path_buf(), |dir, part| child(&dir, part, refused))
