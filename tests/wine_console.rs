@@ -438,14 +438,24 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
         1,
         "an interrupted reset did not finish"
     );
-    let running = Command::new(wine64())
-        .args([r"C:\wufix-test\testsvc.exe", "ctl", "query", "cryptsvc"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    // A start reported by wufix may still be settling when it exits: watched for a while, and
+    // the screen shown if it never runs (the run's own words say whether its start failed).
+    let mut state = String::new();
+    for _ in 0..30 {
+        let query = Command::new(wine64())
+            .args([r"C:\wufix-test\testsvc.exe", "ctl", "query", "cryptsvc"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        state = String::from_utf8_lossy(&query.stdout).trim().to_string();
+        if state.starts_with("Running") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
     assert!(
-        String::from_utf8_lossy(&running.stdout).starts_with("Running"),
-        "cryptsvc runs again"
+        state.starts_with("Running"),
+        "cryptsvc runs again (it is: {state}); the screen was:\n{seen}"
     );
 }
 
