@@ -263,7 +263,7 @@ fn changes_of<'a>(
         match op {
             // Announced and not known to have failed: putting the old value back is safe
             // either way.
-            Op::ServiceDacl { .. } | Op::RegistryValue { .. }
+            Op::ServiceDacl { .. } | Op::RegistryValue { .. } | Op::ServiceStart { .. }
                 if settings
                     && *outcome != Some(false)
                     && !changed.iter().any(|s| same_setting(s, op)) =>
@@ -347,7 +347,8 @@ fn from_disk(layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
 /// Whether two changes are to the same setting.
 fn same_setting(a: &Op, b: &Op) -> bool {
     match (a, b) {
-        (Op::ServiceDacl { name: x, .. }, Op::ServiceDacl { name: y, .. }) => {
+        (Op::ServiceDacl { name: x, .. }, Op::ServiceDacl { name: y, .. })
+        | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. }) => {
             x.eq_ignore_ascii_case(y)
         }
         (

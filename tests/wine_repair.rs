@@ -622,6 +622,7 @@ fn a_code_that_points_above_the_cap_changes_nothing_and_names_the_command() {
 fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
     const WUAUSERV: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
+    const BITS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\BITS";
     let _machine = serial();
     struct Restore;
     impl Drop for Restore {
@@ -629,6 +630,8 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
             remove_value(WU_POLICY, "WUServer");
             remove_value(AU, "UseWUServer");
             remove_value(AU, "NoAutoUpdate");
+            let _ = helper(&["ctl", "demand", "bits"]);
+            remove_value(BITS, "FailureActions");
             let _ = output(
                 Command::new("reg")
                     .args([
@@ -648,6 +651,13 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     }
     let _restore = Restore;
     ctl("stop", "wuauserv");
+    // BITS disabled through the service manager (as `sc config` does); wuauserv's value written
+    // behind its back (as a .reg file does).
+    ctl("stop", "bits");
+    ctl("disable", "bits");
+    // Every failure action "take no action".
+    let emptied = format!("80510100000000000000000003000000140000{}", "0".repeat(50));
+    set_raw_value(BITS, "FailureActions", 3, &emptied);
     reg(&[
         "add",
         WUAUSERV,
@@ -693,7 +703,11 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         .filter(|f| f["id"] == "residue")
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, ["fake-wsus", "auto-update-off"], "{report:#}");
+    assert_eq!(
+        rules,
+        ["failure-actions-emptied", "fake-wsus", "auto-update-off"],
+        "{report:#}"
+    );
 
     let out = wufix(&[
         "repair",
@@ -709,6 +723,12 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     let report = json(&out);
     assert_eq!(report["rungs"].as_array().unwrap().len(), 1, "{report:#}");
     assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x3"));
+    assert_eq!(query("bits").1, "OnDemand", "{report:#}");
+    assert!(reg_value(BITS, "Start").unwrap().contains("0x3"));
+    assert_eq!(
+        raw_value(BITS, "FailureActions"),
+        "3 80510100000000000000000003000000140000000100000060ea000001000000c0d401000000000000000000"
+    );
     assert_eq!(reg_value(WU_POLICY, "WUServer"), None);
     assert_eq!(reg_value(AU, "UseWUServer"), None);
     assert_eq!(reg_value(AU, "NoAutoUpdate"), None);
@@ -716,6 +736,8 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     let out = wufix(&["undo", "--yes", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x4"));
+    assert_eq!(query("bits").1, "Disabled");
+    assert_eq!(raw_value(BITS, "FailureActions"), format!("3 {emptied}"));
     assert!(reg_value(WU_POLICY, "WUServer").is_some());
     assert!(reg_value(AU, "NoAutoUpdate").unwrap().contains("0x1"));
 }

@@ -6,8 +6,9 @@
 use super::{Finding, Severity};
 use crate::folders::Layout;
 use crate::machine::Mode;
-use crate::residue::{self, Residue};
-use crate::sys::Platform;
+use crate::residue::{self, Put, Residue, ValueFix};
+use crate::sys::registry::{REG_BINARY, RegValue};
+use crate::sys::{Platform, StartType};
 
 pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<Finding> {
     let managed = residue::management(sys);
@@ -86,13 +87,17 @@ fn remedy(r: &Residue, mode: Mode) -> String {
     };
     let by_hand = match r.kind {
         "service-disabled" => {
-            let start = r
-                .usual
-                .as_deref()
-                .and_then(|u| u.split(' ').next())
-                .unwrap_or("3");
+            let name = key.rsplit('\\').next().unwrap_or("");
+            let start = match r.fixes.first() {
+                Some(Put::Start { start, .. }) => match start {
+                    StartType::AutoDelayed => "delayed-auto",
+                    StartType::Auto => "auto",
+                    _ => "demand",
+                },
+                _ => "demand",
+            };
             format!(
-                "As administrator: `reg add \"{key}\" /v Start /t REG_DWORD /d {start} /f`, then restart Windows (WaaSMedicSvc is launch-protected: if that is refused, it needs SYSTEM, or taking ownership of its key)"
+                "As administrator: `sc config {name} start= {start}` (WaaSMedicSvc is launch-protected: if that is refused, it needs SYSTEM, or taking ownership of its key and a restart)"
             )
         }
         "failure-actions-emptied" => {
@@ -122,7 +127,15 @@ fn remedy(r: &Residue, mode: Mode) -> String {
 fn offline_script(r: &Residue) -> String {
     let mut hives: Vec<(&str, &str)> = Vec::new();
     let mut steps = Vec::new();
-    for fix in &r.fixes {
+    for put in &r.fixes {
+        let fix = match put {
+            Put::Value(fix) => fix.clone(),
+            Put::Start { service, start } => ValueFix {
+                key: format!(r"SYSTEM\CurrentControlSet\Services\{service}"),
+                name: "Start".into(),
+                write: Some(RegValue::dword(if start.is_automatic() { 2 } else { 3 })),
+            },
+        };
         let (hive, mount, rest) = match fix.key.split_once('\\') {
             Some((top, rest)) if top.eq_ignore_ascii_case("SYSTEM") => {
                 let rest = match rest.split_once('\\') {
@@ -141,9 +154,9 @@ fn offline_script(r: &Residue) -> String {
         }
         steps.push(match &fix.write {
             Some(value) => format!(
-                "`reg add \"HKLM\\{mount}\\{rest}\" /v {} /t REG_DWORD /d {} /f`",
+                "`reg add \"HKLM\\{mount}\\{rest}\" /v {} {} /f`",
                 fix.name,
-                value.as_dword().unwrap_or(3)
+                reg_data(value)
             ),
             None => format!("`reg delete \"HKLM\\{mount}\\{rest}\" /v {} /f`", fix.name),
         });
@@ -164,4 +177,13 @@ fn offline_script(r: &Residue) -> String {
         steps.join("; "),
         unload.join("; ")
     )
+}
+
+/// `reg add`'s type and data for `value`.
+fn reg_data(value: &RegValue) -> String {
+    match (value.as_dword(), value.kind) {
+        (Some(n), _) => format!("/t REG_DWORD /d {n}"),
+        (None, REG_BINARY) => format!("/t REG_BINARY /d {}", value.hex()),
+        _ => format!("/t REG_SZ /d \"{}\"", value.as_text().unwrap_or_default()),
+    }
 }

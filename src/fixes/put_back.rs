@@ -1,7 +1,8 @@
 //! `undo`: a setting a repair changed, put back from the journal. A journal is evidence, not a
 //! command: only a change a repair itself makes is trusted (the permissions of a service wufix
-//! repairs, the WSUS identity and the WinHTTP proxy values), and only while the live setting is
-//! still what the repair wrote; a setting changed since is someone else's, and stays.
+//! repairs, the WSUS identity and the WinHTTP proxy values, the residue rung's values and start
+//! types), and only while the live setting is still what the repair wrote; a setting changed
+//! since is someone else's, and stays.
 
 use super::{Context, Fix, sddl};
 use crate::catalog::{CONNECTIONS, PROXY_VALUE, WSUS_IDENTITY, WU_CLIENT};
@@ -23,7 +24,7 @@ impl Fix for PutBack {
 
     fn target(&self) -> String {
         match &self.0 {
-            Op::ServiceDacl { name, .. } => name.clone(),
+            Op::ServiceDacl { name, .. } | Op::ServiceStart { name, .. } => name.clone(),
             Op::RegistryValue { key, name, .. } => format!(r"HKLM\{key}\{name}"),
             _ => String::new(),
         }
@@ -32,6 +33,9 @@ impl Fix for PutBack {
     fn describe(&self) -> StepRecord {
         let detail = match &self.0 {
             Op::ServiceDacl { before, .. } => format!("put its permissions back: {before}"),
+            Op::ServiceStart { before, .. } => {
+                format!("put its start type back: {}", before.as_str())
+            }
             Op::RegistryValue { name, before, .. } if name == PROXY_VALUE => match before {
                 Some(value) if value.kind == REG_BINARY => match winhttp::decode(&value.data) {
                     Some(WinHttpProxy::Proxy { server, .. }) => {
@@ -148,6 +152,52 @@ impl Fix for PutBack {
                     }
                 }
             }
+            Op::ServiceStart {
+                name,
+                before,
+                after,
+            } => {
+                let live = match cx.sys.query_service(name) {
+                    Ok(Some(info)) => info.start_type,
+                    Ok(None) => {
+                        return self.record(Outcome::Skipped, "no longer installed".into());
+                    }
+                    Err(err) => {
+                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
+                    }
+                };
+                if live == *before {
+                    return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
+                if live != *after {
+                    return self.record(
+                        Outcome::Skipped,
+                        format!(
+                            "changed since the repair (now {}); left as it is",
+                            live.as_str()
+                        ),
+                    );
+                }
+                let undo = Op::ServiceStart {
+                    name: name.clone(),
+                    before: live,
+                    after: *before,
+                };
+                match cx.change(undo, |sys, _| {
+                    sys.set_start_type(name, *before).map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => self.record(
+                        Outcome::Done,
+                        format!("start type put back: {}", before.as_str()),
+                    ),
+                    Err(err) => {
+                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
+                    }
+                }
+            }
             _ => refused(allowed.err().unwrap_or_else(|| "not a setting".into())),
         }
     }
@@ -223,6 +273,19 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
                 Ok(())
             } else {
                 Err(format!(r"HKLM\{key}\{name} is not a value wufix changes"))
+            }
+        }
+        // Only the update services the residue rung gives their start type back.
+        Op::ServiceStart { name, .. } => {
+            if crate::residue::SERVICES
+                .iter()
+                .any(|(s, _, _)| s.eq_ignore_ascii_case(name))
+            {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} is not a service whose start type wufix changes"
+                ))
             }
         }
         _ => Err("not a setting".into()),

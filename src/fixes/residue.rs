@@ -1,11 +1,13 @@
-//! The residue rung's one kind of change: a registry value an update blocker left, written back
-//! to Windows' own value or removed — journaled with its type and bytes first, so `undo` can put
-//! the blocker's value back exactly (and only while the value is still what this wrote).
+//! The residue rung's changes: a registry value an update blocker left, written back to Windows'
+//! own value or removed — journaled with its type and bytes first, so `undo` can put the
+//! blocker's value back exactly (and only while the value is still what this wrote) — and an
+//! update service it disabled, given its start type back through the service manager.
 
 use super::{Context, Fix};
 use crate::journal::Op;
 use crate::record::{Action, Outcome, StepRecord};
 use crate::residue::ValueFix;
+use crate::sys::{RegValue, StartType, SysError};
 
 #[derive(Clone, Debug)]
 pub struct ResidueValue {
@@ -76,4 +78,106 @@ impl Fix for ResidueValue {
             ),
         }
     }
+}
+
+/// A disabled update service set back to its usual start type. Through the service manager, not
+/// the `Start` value: it keeps its own copy of each service's configuration, and a value written
+/// behind its back would leave the service disabled until Windows restarts.
+#[derive(Clone, Debug)]
+pub struct ResidueStart {
+    pub service: &'static str,
+    pub start: StartType,
+    pub why: String,
+}
+
+impl Fix for ResidueStart {
+    fn action(&self) -> Action {
+        Action::Residue
+    }
+
+    fn target(&self) -> String {
+        self.service.to_string()
+    }
+
+    fn describe(&self) -> StepRecord {
+        self.record(
+            Outcome::Planned,
+            format!(
+                "start type back to Windows' own {} ({}); undo puts it back",
+                self.start.as_str(),
+                self.why
+            ),
+        )
+    }
+
+    fn run(&self, cx: &mut Context) -> StepRecord {
+        let before = match cx.sys.query_service(self.service) {
+            Ok(Some(info)) => info.start_type,
+            Ok(None) => {
+                return self.record(Outcome::Skipped, "not installed on this machine".into());
+            }
+            Err(err) => return self.record(Outcome::Failed, format!("cannot read it: {err}")),
+        };
+        if before != StartType::Disabled {
+            // The service manager's copy is fine, but the value it reads when Windows starts
+            // says disabled (written behind its back): that value is put back instead.
+            let key = format!(r"SYSTEM\CurrentControlSet\Services\{}", self.service);
+            let value = cx.sys.registry().value(&key, "Start").ok().flatten();
+            if value.and_then(|v| v.as_dword()) == Some(4) {
+                let code = if self.start.is_automatic() { 2 } else { 3 };
+                let by_value = ResidueValue {
+                    fix: ValueFix {
+                        key,
+                        name: "Start".into(),
+                        write: Some(RegValue::dword(code)),
+                    },
+                    why: self.why.clone(),
+                };
+                let mut record = by_value.run(cx);
+                record.target = self.target();
+                record.detail = format!(
+                    "{} (the service manager had it {} already; Windows would have read the value at its next start)",
+                    record.detail,
+                    before.as_str()
+                );
+                return record;
+            }
+            return self.record(
+                Outcome::Skipped,
+                format!("no longer disabled ({}); left as it is", before.as_str()),
+            );
+        }
+        let op = Op::ServiceStart {
+            name: self.service.to_string(),
+            before,
+            after: self.start,
+        };
+        let service = self.service;
+        let start = self.start;
+        let mut denied = false;
+        let result = cx.change(op, |sys, _| {
+            sys.set_start_type(service, start).map_err(|e| {
+                denied = matches!(e, SysError::AccessDenied);
+                e.to_string()
+            })
+        });
+        match result {
+            Ok(()) => self.record(
+                Outcome::Done,
+                format!("start type {}; undo puts it back", start.as_str()),
+            ),
+            Err(err) if denied => self.record(Outcome::Failed, refused(service, start, &err)),
+            Err(err) => self.record(Outcome::Failed, err),
+        }
+    }
+}
+
+/// The manual step when the service manager refuses: WaaSMedicSvc's configuration (and a key a
+/// blocker locked) takes SYSTEM, or ownership of its key; Windows reads the value at its next
+/// start.
+fn refused(service: &str, start: StartType, err: &str) -> String {
+    let code = if start.is_automatic() { 2 } else { 3 };
+    format!(
+        "{err}: the service manager refused. As SYSTEM (or after taking ownership of HKLM\\SYSTEM\\CurrentControlSet\\Services\\{service} for Administrators): `reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{service}\" /v Start /t REG_DWORD /d {code} /f`, then restart Windows"
+    )
 }

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use super::sddl;
 use super::tools::{self, Source};
 use super::{
-    Dism, Fix, ProxyReset, RegisterDlls, ResidueValue, ServiceDacl, Sfc, WinsockReset, WsusIdentity,
+    Dism, Fix, ProxyReset, RegisterDlls, ResidueStart, ResidueValue, ServiceDacl, Sfc,
+    WinsockReset, WsusIdentity,
 };
 use crate::catalog::WU_POLICY;
 use crate::ladder::Rung;
 use crate::record::Action;
+use crate::residue::Put;
 use crate::sys::{Platform, SysError};
 
 /// What a rung asks for beyond the machine's state.
@@ -35,11 +37,19 @@ pub fn build(
             // Online only; the organisation's policies are never residue (`residue::detect`).
             let managed = crate::residue::management(sys);
             for item in crate::residue::detect(sys, windows_dir, &managed, jiff::Timestamp::now()) {
-                for fix in &item.fixes {
-                    fixes.push(Arc::new(ResidueValue {
-                        fix: fix.clone(),
-                        why: item.why.clone(),
-                    }));
+                for put in &item.fixes {
+                    let why = item.why.clone();
+                    fixes.push(match put {
+                        Put::Value(fix) => Arc::new(ResidueValue {
+                            fix: fix.clone(),
+                            why,
+                        }),
+                        Put::Start { service, start } => Arc::new(ResidueStart {
+                            service,
+                            start: *start,
+                            why,
+                        }),
+                    });
                 }
             }
         }

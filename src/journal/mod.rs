@@ -181,6 +181,13 @@ pub enum Op {
         before: String,
         after: String,
     },
+    /// `repair`: an update service's start type set through the service manager (the residue
+    /// rung's, for a service a blocker disabled); `undo` sets `before` back.
+    ServiceStart {
+        name: String,
+        before: StartType,
+        after: StartType,
+    },
     /// `repair`: a value under HKEY_LOCAL_MACHINE written or deleted (`None`), each value
     /// exactly as it was (type and bytes); `undo` puts `before` back.
     RegistryValue {

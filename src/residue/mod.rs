@@ -10,7 +10,8 @@ mod hosts;
 use std::path::Path;
 
 use crate::catalog::{AU_POLICY, WU_POLICY};
-use crate::sys::Platform;
+use crate::sys::registry::RegValue;
+use crate::sys::{Platform, StartType};
 
 /// The update services a blocker disables, with Windows 10/11's own start type for each
 /// (`Start`: 2 automatic, 3 on demand; `delayed` for automatic delayed).
@@ -51,9 +52,21 @@ pub struct Residue {
     pub why: String,
     /// A blocker whose unique combination this is, when it is one.
     pub tool: Option<&'static str>,
-    /// The registry writes that put it back (the `residue` rung's); empty where wufix leaves it
-    /// to a person (the hosts file, failure actions).
-    pub fixes: Vec<ValueFix>,
+    /// What puts it back (the `residue` rung's); empty where wufix leaves it to a person.
+    pub fixes: Vec<Put>,
+}
+
+/// One change that puts an item back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Put {
+    /// A registry value written back or removed.
+    Value(ValueFix),
+    /// A service's start type: through the service manager on a running Windows (which keeps
+    /// its own copy and writes `Start` itself), as the `Start` value in a disk's hive.
+    Start {
+        service: &'static str,
+        start: StartType,
+    },
 }
 
 /// One registry value to write back (`Some`) or remove (`None`), below HKLM.
@@ -64,12 +77,12 @@ pub struct ValueFix {
     pub write: Option<crate::sys::registry::RegValue>,
 }
 
-fn remove(key: &str, name: &str) -> ValueFix {
-    ValueFix {
+fn remove(key: &str, name: &str) -> Put {
+    Put::Value(ValueFix {
         key: key.to_string(),
         name: name.to_string(),
         write: None,
-    }
+    })
 }
 
 /// Whether `key\name` is a value the residue rung writes: the only registry values (besides the
@@ -78,20 +91,21 @@ pub fn catalogued(key: &str, name: &str) -> bool {
     let is = |k: &str, names: &[&str]| {
         key.eq_ignore_ascii_case(k) && names.iter().any(|n| n.eq_ignore_ascii_case(name))
     };
-    SERVICES
-        .iter()
-        .any(|(svc, _, _)| is(&format!(r"{SERVICES_KEY}\{svc}"), &["Start"]))
-        || is(
-            WU_POLICY,
-            &[
-                "WUServer",
-                "WUStatusServer",
-                "UseWUServer",
-                "DoNotConnectToWindowsUpdateInternetLocations",
-                "DisableWindowsUpdateAccess",
-            ],
+    SERVICES.iter().any(|(svc, _, _)| {
+        is(
+            &format!(r"{SERVICES_KEY}\{svc}"),
+            &["Start", "FailureActions"],
         )
-        || is(AU_POLICY, &["UseWUServer", "NoAutoUpdate", "AUOptions"])
+    }) || is(
+        WU_POLICY,
+        &[
+            "WUServer",
+            "WUStatusServer",
+            "UseWUServer",
+            "DoNotConnectToWindowsUpdateInternetLocations",
+            "DisableWindowsUpdateAccess",
+        ],
+    ) || is(AU_POLICY, &["UseWUServer", "NoAutoUpdate", "AUOptions"])
         || is(EXPLORER_POLICY, &["SettingsPageVisibility"])
         || is(UX_SETTINGS, &PAUSES)
 }
@@ -169,6 +183,33 @@ pub fn detect(
     out
 }
 
+/// The failure actions the residue rung writes back: restart after 1 minute, again after 2,
+/// nothing on the third failure, the count reset after a day. Windows' own values differ a
+/// little by service and build (no table of them is published); these give back what matters:
+/// Windows restarts the service when it fails. Written as the value (exactly reversible); when
+/// the service manager takes it up is for real Windows to show (DEVELOPERS.md).
+pub fn restart_actions() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    // dwResetPeriod, lpRebootMsg, lpCommand, cActions, lpsaActions (the offset of the actions).
+    for n in [86_400u32, 0, 0, 3, 20] {
+        bytes.extend(n.to_le_bytes());
+    }
+    // (SC_ACTION_RESTART = 1, delay ms) twice, then SC_ACTION_NONE.
+    for n in [1u32, 60_000, 1, 120_000, 0, 0] {
+        bytes.extend(n.to_le_bytes());
+    }
+    bytes
+}
+
+/// The start type of a `SERVICES` row.
+fn usual_start(start: u32, delayed: bool) -> StartType {
+    match (start, delayed) {
+        (2, true) => StartType::AutoDelayed,
+        (2, false) => StartType::Auto,
+        _ => StartType::Demand,
+    }
+}
+
 fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
     for &(name, start, delayed) in SERVICES {
         let key = format!(r"{SERVICES_KEY}\{name}");
@@ -185,7 +226,7 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
                 usual: Some(usual.into()),
                 why: format!("{name} disabled stops updates (0x80070422 for wuauserv and BITS); blockers set it so"),
                 tool: None,
-                fixes: vec![ValueFix { key: key.clone(), name: "Start".into(), write: Some(crate::sys::registry::RegValue::dword(start)) }],
+                fixes: vec![Put::Start { service: name, start: usual_start(start, delayed) }],
             });
         }
         // SERVICE_FAILURE_ACTIONS: a 20-byte header (reset, reboot message, command, count,
@@ -205,10 +246,10 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
                     kind: "failure-actions-emptied",
                     target: format!(r"HKLM\{key}\FailureActions"),
                     found: if count == 0 { "no actions".into() } else { "every action 'take no action'".into() },
-                    usual: Some("restart the service on failure".into()),
+                    usual: Some("restart after 1 minute, then after 2 minutes; reset after a day".into()),
                     why: format!("Windows cannot restart {name} when it fails: blockers empty these so it stays down"),
                     tool: None,
-                    fixes: Vec::new(),
+                    fixes: vec![Put::Value(ValueFix { key: key.clone(), name: "FailureActions".into(), write: Some(RegValue::binary(restart_actions())) })],
                 });
             }
         }

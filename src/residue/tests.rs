@@ -220,3 +220,30 @@ fn a_renamed_service_dll_is_found_and_wu10man_named_by_its_prefix() {
     assert_eq!(found[0].tool, None);
     assert!(found[0].found.contains("wuaueng_BAK.dll"));
 }
+
+#[test]
+fn emptied_failure_actions_are_put_back_to_restarts_that_read_as_such() {
+    let key = r"SYSTEM\CurrentControlSet\Services\BITS";
+    // Three actions, each "take no action": the blockers' way.
+    let mut none = vec![0u8; 20];
+    none[12] = 3;
+    none[16] = 20;
+    none.extend_from_slice(&[0; 24]);
+    let sys = FakePlatform::new().registry_value(key, "FailureActions", RegValue::binary(none));
+    let found = detect_on(&sys);
+    assert_eq!(kinds(&found), ["failure-actions-emptied"]);
+    let Put::Value(fix) = &found[0].fixes[0] else {
+        panic!("a value to write: {found:#?}");
+    };
+    assert_eq!(
+        (fix.key.as_str(), fix.name.as_str()),
+        (key, "FailureActions")
+    );
+    assert!(catalogued(&fix.key, &fix.name));
+    // What is written back is not itself found emptied, and restarts twice.
+    let written = fix.write.clone().unwrap();
+    assert_eq!(written.data.len(), 44);
+    assert_eq!(&written.data[20..24], &1u32.to_le_bytes());
+    let sys = FakePlatform::new().registry_value(key, "FailureActions", written);
+    assert!(detect_on(&sys).is_empty());
+}

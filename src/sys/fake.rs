@@ -448,6 +448,8 @@ impl Default for FakePlatform {
 impl Platform for FakePlatform {
     fn query_service(&self, name: &str) -> Result<Option<ServiceInfo>, SysError> {
         let mut inner = self.inner.lock().unwrap();
+        // The service manager's names are case-insensitive.
+        let name = &service_key(&inner, name);
         if let Some(service) = inner.services.get_mut(name) {
             revive(service);
         }
@@ -561,6 +563,44 @@ impl Platform for FakePlatform {
                 service.exit_codes = (1067, 0);
             }
             None => service.state = ServiceState::Running,
+        }
+        Ok(())
+    }
+
+    fn set_start_type(&self, name: &str, start: StartType) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner
+            .requests
+            .push(format!("config {name} {}", start.as_str()));
+        let found = service_key(&inner, name);
+        let service = inner
+            .services
+            .get_mut(&found)
+            .ok_or(SysError::NoSuchService)?;
+        if service.protected {
+            return Err(SysError::AccessDenied);
+        }
+        service.start_type = start;
+        // The service manager keeps the registry in step, as Windows' does.
+        let key = format!(
+            r"system\currentcontrolset\services\{}",
+            name.to_ascii_lowercase()
+        );
+        let code = match start {
+            StartType::Boot => 0,
+            StartType::System => 1,
+            StartType::Auto | StartType::AutoDelayed => 2,
+            StartType::Demand => 3,
+            StartType::Disabled => 4,
+        };
+        inner
+            .values
+            .insert((key.clone(), "start".into()), RegValue::dword(code));
+        if code == 2 {
+            let delayed = u32::from(start == StartType::AutoDelayed);
+            inner
+                .values
+                .insert((key, "delayedautostart".into()), RegValue::dword(delayed));
         }
         Ok(())
     }
@@ -760,6 +800,16 @@ impl Platform for FakePlatform {
 }
 
 /// An in-memory HKLM: keys and names compared ignoring case, as Windows does.
+/// The name `name` is kept under, matched as the service manager matches: ignoring case.
+fn service_key(inner: &Inner, name: &str) -> String {
+    inner
+        .services
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
+}
+
 impl Registry for FakePlatform {
     fn key_exists(&self, key: &str) -> Result<bool, SysError> {
         Ok(self

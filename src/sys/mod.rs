@@ -66,7 +66,8 @@ impl ServiceState {
     }
 }
 
-/// How a service is configured to start. wufix reports it and never changes it.
+/// How a service is configured to start. wufix changes it only to put back an update service a
+/// blocker disabled (the residue rung), through the service manager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
@@ -80,6 +81,11 @@ pub enum StartType {
 }
 
 impl StartType {
+    /// Started by Windows itself at boot (delayed or not).
+    pub fn is_automatic(self) -> bool {
+        matches!(self, StartType::Auto | StartType::AutoDelayed)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             StartType::Boot => "boot",
@@ -191,6 +197,12 @@ pub trait Platform: Sync {
     }
     /// Ask a service to start; returns once the request is delivered.
     fn request_start(&self, name: &str) -> Result<(), SysError>;
+    /// Set a service's start type through the service manager (which writes its `Start` and
+    /// `DelayedAutostart` values itself and starts it so from then on).
+    fn set_start_type(&self, name: &str, start: StartType) -> Result<(), SysError> {
+        let _ = (name, start);
+        Err(SysError::Offline)
+    }
     /// Whether this process runs with administrator rights.
     fn is_elevated(&self) -> Result<bool, SysError>;
     /// Restart Windows (with a short grace period for the user to save work).

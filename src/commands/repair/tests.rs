@@ -1057,8 +1057,19 @@ fn a_full_system_partition_sends_0x800f0922_to_the_person_not_up_the_ladder() {
 fn residue_found_is_put_back_alone_and_undone_exactly() {
     use crate::residue::{EXPLORER_POLICY, UX_SETTINGS};
     let wuauserv = r"SYSTEM\CurrentControlSet\Services\wuauserv";
+    let bits = r"SYSTEM\CurrentControlSet\Services\BITS";
     let blocked = |sys: FakePlatform| {
-        sys.registry_value(wuauserv, "Start", RegValue::dword(4))
+        sys.service("wuauserv", ServiceState::Stopped, StartType::Disabled)
+            .service("UsoSvc", ServiceState::Stopped, StartType::Disabled)
+            .protected("UsoSvc")
+            .registry_value(wuauserv, "Start", RegValue::dword(4))
+            .registry_value(
+                r"SYSTEM\CurrentControlSet\Services\UsoSvc",
+                "Start",
+                RegValue::dword(4),
+            )
+            // Written behind the service manager's back: it still has BITS on demand.
+            .registry_value(bits, "Start", RegValue::dword(4))
             .registry_value(WU_POLICY, "WUServer", RegValue::string(" "))
             .registry_value(crate::catalog::AU_POLICY, "UseWUServer", RegValue::dword(1))
             .registry_value(
@@ -1084,7 +1095,31 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     assert_eq!(report.rungs.len(), 1);
     assert_eq!(report.fixed_by, Some(Rung::Residue));
     let reg = |k: &str, n: &str| sys.registry().value(k, n).unwrap();
+    // Through the service manager, which writes the value itself.
+    assert!(
+        sys.requests().iter().any(|r| r == "config wuauserv demand"),
+        "{:?}",
+        sys.requests()
+    );
+    assert_eq!(
+        sys.query_service("wuauserv").unwrap().unwrap().start_type,
+        StartType::Demand
+    );
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(3)));
+    assert_eq!(reg(bits, "Start"), Some(RegValue::dword(3)));
+    assert!(!sys.requests().iter().any(|r| r.starts_with("config BITS")));
+    // A launch-protected service the manager refuses: the run says the exact step, and fails.
+    let medic = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.target == "UsoSvc")
+        .expect("a step for the refused service");
+    assert_eq!(medic.outcome, Outcome::Failed);
+    assert!(
+        medic.detail.contains("/v Start /t REG_DWORD /d 2"),
+        "{}",
+        medic.detail
+    );
     assert_eq!(reg(WU_POLICY, "WUServer"), None);
     assert_eq!(reg(crate::catalog::AU_POLICY, "UseWUServer"), None);
     assert_eq!(reg(EXPLORER_POLICY, "SettingsPageVisibility"), None);
@@ -1101,10 +1136,15 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
     let listing = store.read().unwrap();
     let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
-    assert_eq!(pick.settings.len(), 5, "{:?}", pick.settings);
+    assert_eq!(pick.settings.len(), 6, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
+    assert_eq!(
+        sys.query_service("wuauserv").unwrap().unwrap().start_type,
+        StartType::Disabled
+    );
+    assert_eq!(reg(bits, "Start"), Some(RegValue::dword(4)));
     assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
     assert_eq!(
         reg(UX_SETTINGS, "PauseUpdatesExpiryTime"),

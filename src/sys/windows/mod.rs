@@ -58,6 +58,9 @@ impl Platform for Windows {
     fn request_start(&self, name: &str) -> Result<(), SysError> {
         services::request_start(name)
     }
+    fn set_start_type(&self, name: &str, start: crate::sys::StartType) -> Result<(), SysError> {
+        services::set_start_type(name, start)
+    }
     fn request_stop_detached(&self, name: &str) -> std::sync::mpsc::Receiver<Result<(), SysError>> {
         // A thread of its own, not joined: ControlService blocks while the service's control
         // handler hangs (about 30 s), and the caller's deadline must not wait for it.

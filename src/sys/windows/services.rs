@@ -15,10 +15,12 @@ use windows_sys::Win32::Foundation::{
     ERROR_SERVICE_SPECIFIC_ERROR, GetLastError,
 };
 use windows_sys::Win32::System::Services::{
-    ENUM_SERVICE_STATUSW, EnumDependentServicesW, QueryServiceConfig2W, SERVICE_ACTIVE,
+    ChangeServiceConfig2W, ChangeServiceConfigW, ENUM_SERVICE_STATUSW, EnumDependentServicesW,
+    QueryServiceConfig2W, SERVICE_ACTIVE, SERVICE_AUTO_START, SERVICE_BOOT_START,
     SERVICE_CONFIG_DELAYED_AUTO_START_INFO, SERVICE_CONFIG_LAUNCH_PROTECTED,
-    SERVICE_DELAYED_AUTO_START_INFO, SERVICE_ENUMERATE_DEPENDENTS, SERVICE_LAUNCH_PROTECTED_INFO,
-    SERVICE_STATE_ALL,
+    SERVICE_DELAYED_AUTO_START_INFO, SERVICE_DEMAND_START, SERVICE_DISABLED,
+    SERVICE_ENUMERATE_DEPENDENTS, SERVICE_LAUNCH_PROTECTED_INFO, SERVICE_NO_CHANGE,
+    SERVICE_STATE_ALL, SERVICE_SYSTEM_START,
 };
 
 use crate::sys::{ServiceInfo, ServiceState, ServiceStatus, StartType, SysError};
@@ -94,6 +96,58 @@ pub fn query(name: &str) -> Result<Option<ServiceInfo>, SysError> {
         start_type,
         protected,
     }))
+}
+
+/// Set the start type (and, for automatic, whether delayed); nothing else of the service changes.
+pub fn set_start_type(name: &str, start: StartType) -> Result<(), SysError> {
+    let service = open(name, ServiceAccess::CHANGE_CONFIG)?;
+    let (kind, delayed) = match start {
+        StartType::Boot => (SERVICE_BOOT_START, None),
+        StartType::System => (SERVICE_SYSTEM_START, None),
+        StartType::Auto => (SERVICE_AUTO_START, Some(false)),
+        StartType::AutoDelayed => (SERVICE_AUTO_START, Some(true)),
+        StartType::Demand => (SERVICE_DEMAND_START, None),
+        StartType::Disabled => (SERVICE_DISABLED, None),
+    };
+    let os_err = || map_err(windows_service::Error::Winapi(io::Error::last_os_error()));
+    // SAFETY: the handle is open for CHANGE_CONFIG and stays open for the call; every pointer
+    // argument is null, which asks the service manager to leave that part of the service as is.
+    let ok = unsafe {
+        ChangeServiceConfigW(
+            service.raw_handle(),
+            SERVICE_NO_CHANGE,
+            kind,
+            SERVICE_NO_CHANGE,
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    if ok == 0 {
+        return Err(os_err());
+    }
+    if let Some(delayed) = delayed {
+        let info = SERVICE_DELAYED_AUTO_START_INFO {
+            fDelayedAutostart: delayed.into(),
+        };
+        // SAFETY: the same open handle; `info` is a SERVICE_DELAYED_AUTO_START_INFO that
+        // outlives the call, which only reads it.
+        let ok = unsafe {
+            ChangeServiceConfig2W(
+                service.raw_handle(),
+                SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+                (&info as *const SERVICE_DELAYED_AUTO_START_INFO).cast(),
+            )
+        };
+        if ok == 0 {
+            return Err(os_err());
+        }
+    }
+    Ok(())
 }
 
 /// Launch protection (WaaSMedicSvc, AppIDSvc): no unprotected program, elevated or not, may stop
