@@ -263,7 +263,10 @@ fn changes_of<'a>(
         match op {
             // Announced and not known to have failed: putting the old value back is safe
             // either way.
-            Op::ServiceDacl { .. } | Op::RegistryValue { .. } | Op::ServiceStart { .. }
+            Op::ServiceDacl { .. }
+            | Op::RegistryValue { .. }
+            | Op::ServiceStart { .. }
+            | Op::HostsLines { unmark: false, .. }
                 if settings
                     && *outcome != Some(false)
                     && !changed.iter().any(|s| same_setting(s, op)) =>
@@ -348,7 +351,8 @@ fn from_disk(layout: &Layout, folders: &[Folder]) -> Result<Selection, String> {
 fn same_setting(a: &Op, b: &Op) -> bool {
     match (a, b) {
         (Op::ServiceDacl { name: x, .. }, Op::ServiceDacl { name: y, .. })
-        | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. }) => {
+        | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. })
+        | (Op::HostsLines { path: x, .. }, Op::HostsLines { path: y, .. }) => {
             x.eq_ignore_ascii_case(y)
         }
         (

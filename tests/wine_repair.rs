@@ -339,6 +339,24 @@ fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_put
     assert_all_running();
 }
 
+/// Puts a file's bytes back (or removes it, if it was absent), whatever the assertions say.
+struct PutFileBack(PathBuf, Option<Vec<u8>>);
+
+impl PutFileBack {
+    fn new(path: &Path) -> Self {
+        PutFileBack(path.to_path_buf(), fs::read(path).ok())
+    }
+}
+
+impl Drop for PutFileBack {
+    fn drop(&mut self) {
+        let _ = match &self.1 {
+            Some(bytes) => fs::write(&self.0, bytes),
+            None => fs::remove_file(&self.0),
+        };
+    }
+}
+
 /// `TYPE HEX` of a value as the registry holds it (or `absent`), read by the test helper.
 fn raw_value(key: &str, name: &str) -> String {
     let key = key.trim_start_matches(r"HKLM\");
@@ -650,6 +668,11 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         }
     }
     let _restore = Restore;
+    let hosts = system32().join(r"drivers\etc\hosts");
+    let _hosts = PutFileBack::new(&hosts);
+    let blocking =
+        "127.0.0.1 localhost\r\n0.0.0.0 fe2.update.microsoft.com sls.update.microsoft.com\r\n";
+    fs::write(&hosts, blocking).unwrap();
     ctl("stop", "wuauserv");
     // BITS disabled through the service manager (as `sc config` does); wuauserv's value written
     // behind its back (as a .reg file does).
@@ -705,7 +728,12 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         .collect();
     assert_eq!(
         rules,
-        ["failure-actions-emptied", "fake-wsus", "auto-update-off"],
+        [
+            "failure-actions-emptied",
+            "fake-wsus",
+            "auto-update-off",
+            "hosts-block"
+        ],
         "{report:#}"
     );
 
@@ -729,6 +757,10 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         raw_value(BITS, "FailureActions"),
         "3 80510100000000000000000003000000140000000100000060ea000001000000c0d401000000000000000000"
     );
+    assert_eq!(
+        fs::read_to_string(&hosts).unwrap(),
+        "127.0.0.1 localhost\r\n# wufix: 0.0.0.0 fe2.update.microsoft.com sls.update.microsoft.com\r\n"
+    );
     assert_eq!(reg_value(WU_POLICY, "WUServer"), None);
     assert_eq!(reg_value(AU, "UseWUServer"), None);
     assert_eq!(reg_value(AU, "NoAutoUpdate"), None);
@@ -738,6 +770,7 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x4"));
     assert_eq!(query("bits").1, "Disabled");
     assert_eq!(raw_value(BITS, "FailureActions"), format!("3 {emptied}"));
+    assert_eq!(fs::read_to_string(&hosts).unwrap(), blocking);
     assert!(reg_value(WU_POLICY, "WUServer").is_some());
     assert!(reg_value(AU, "NoAutoUpdate").unwrap().contains("0x1"));
 }

@@ -73,14 +73,14 @@ fn finding(r: &Residue, mode: Mode) -> Finding {
 
 /// The step that puts it back, by hand (the residue rung of `repair` does it journaled).
 fn remedy(r: &Residue, mode: Mode) -> String {
-    if mode == Mode::Offline && !r.fixes.is_empty() {
+    if mode == Mode::Offline && r.fixes.iter().any(Put::is_registry) {
         return offline_script(r);
     }
     let (key, value) = r
         .target
         .rsplit_once('\\')
         .unwrap_or((r.target.as_str(), ""));
-    let rung = if r.fixes.is_empty() {
+    let rung = if r.fixes.is_empty() || mode == Mode::Offline {
         ""
     } else {
         "`wufix repair --from residue --up-to residue` puts it back (journaled; `wufix undo` reverses it). By hand: "
@@ -135,6 +135,7 @@ fn offline_script(r: &Residue) -> String {
                 name: "Start".into(),
                 write: Some(RegValue::dword(if start.is_automatic() { 2 } else { 3 })),
             },
+            Put::Hosts { .. } => continue,
         };
         let (hive, mount, rest) = match fix.key.split_once('\\') {
             Some((top, rest)) if top.eq_ignore_ascii_case("SYSTEM") => {

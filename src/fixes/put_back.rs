@@ -26,6 +26,7 @@ impl Fix for PutBack {
         match &self.0 {
             Op::ServiceDacl { name, .. } | Op::ServiceStart { name, .. } => name.clone(),
             Op::RegistryValue { key, name, .. } => format!(r"HKLM\{key}\{name}"),
+            Op::HostsLines { path, .. } => path.clone(),
             _ => String::new(),
         }
     }
@@ -49,6 +50,11 @@ impl Fix for PutBack {
                 before: Some(_), ..
             } => "put the value back".into(),
             Op::RegistryValue { before: None, .. } => "remove the value again".into(),
+            Op::HostsLines { lines, .. } => format!(
+                "put back {} blocking line{} as they were (security software may flag a hosts file that blocks Microsoft's servers)",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" }
+            ),
             _ => String::new(),
         };
         self.record(Outcome::Planned, detail)
@@ -198,6 +204,36 @@ impl Fix for PutBack {
                     }
                 }
             }
+            Op::HostsLines {
+                path,
+                lines,
+                after_crc,
+                after_len,
+                unmark: false,
+            } => {
+                let (before, undo) = match super::hosts::unmark(path, lines, *after_crc, *after_len)
+                {
+                    Ok(Some(found)) => found,
+                    Ok(None) => return self.record(Outcome::Skipped, ALREADY.into()),
+                    Err(why) => return self.record(Outcome::Skipped, why),
+                };
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
+                let file = std::path::PathBuf::from(path);
+                match cx.change(undo, |_, _| {
+                    super::hosts::replace(&file, &before).map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => self.record(
+                        Outcome::Done,
+                        "the blocking lines are back as they were (security software may flag them)"
+                            .into(),
+                    ),
+                    Err(err) => {
+                        self.record(Outcome::Failed, format!("could not put them back: {err}"))
+                    }
+                }
+            }
             _ => refused(allowed.err().unwrap_or_else(|| "not a setting".into())),
         }
     }
@@ -275,6 +311,12 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
                 Err(format!(r"HKLM\{key}\{name} is not a value wufix changes"))
             }
         }
+        Op::HostsLines {
+            path,
+            lines,
+            unmark: false,
+            ..
+        } => super::hosts::allowed(path, lines),
         // Only the update services the residue rung gives their start type back.
         Op::ServiceStart { name, .. } => {
             if crate::residue::SERVICES

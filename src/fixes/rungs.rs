@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::sddl;
 use super::tools::{self, Source};
 use super::{
-    Dism, Fix, ProxyReset, RegisterDlls, ResidueStart, ResidueValue, ServiceDacl, Sfc,
+    Dism, Fix, HostsBlock, ProxyReset, RegisterDlls, ResidueStart, ResidueValue, ServiceDacl, Sfc,
     WinsockReset, WsusIdentity,
 };
 use crate::catalog::WU_POLICY;
@@ -47,6 +47,10 @@ pub fn build(
                         Put::Start { service, start } => Arc::new(ResidueStart {
                             service,
                             start: *start,
+                            why,
+                        }),
+                        Put::Hosts { path } => Arc::new(HostsBlock {
+                            path: path.clone(),
                             why,
                         }),
                     });

@@ -188,6 +188,17 @@ pub enum Op {
         before: StartType,
         after: StartType,
     },
+    /// `repair`: lines of the hosts file at `path` commented out, each `(index, line)` given
+    /// `residue::hosts::MARK` in front; the file then had `after_len` bytes with CRC-32
+    /// `after_crc`. `undo` takes the marks off (`unmark`) while the file is still so.
+    HostsLines {
+        path: String,
+        lines: Vec<(usize, String)>,
+        after_crc: u32,
+        after_len: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unmark: bool,
+    },
     /// `repair`: a value under HKEY_LOCAL_MACHINE written or deleted (`None`), each value
     /// exactly as it was (type and bytes); `undo` puts `before` back.
     RegistryValue {

@@ -5,7 +5,7 @@
 //! `diagnose` words these as findings; what puts them back comes with the repair rung.
 
 mod dll;
-mod hosts;
+pub mod hosts;
 
 use std::path::Path;
 
@@ -67,6 +67,15 @@ pub enum Put {
         service: &'static str,
         start: StartType,
     },
+    /// The hosts file's blocking lines commented out (a running Windows only).
+    Hosts { path: std::path::PathBuf },
+}
+
+impl Put {
+    /// A change to the registry (which a disk's hives can take from Windows PE).
+    pub fn is_registry(&self) -> bool {
+        !matches!(self, Put::Hosts { .. })
+    }
 }
 
 /// One registry value to write back (`Some`) or remove (`None`), below HKLM.

@@ -247,3 +247,57 @@ fn emptied_failure_actions_are_put_back_to_restarts_that_read_as_such() {
     let sys = FakePlatform::new().registry_value(key, "FailureActions", written);
     assert!(detect_on(&sys).is_empty());
 }
+
+#[test]
+fn the_hosts_lines_are_commented_and_uncommented_byte_for_byte() {
+    let text = b"# keep\r\n0.0.0.0 fe2.update.microsoft.com\r\n127.0.0.1 localhost\n0.0.0.0 ads.example\n::1 download.windowsupdate.com";
+    let (indexes, names) = hosts::blocking(text);
+    assert_eq!(indexes, [1, 4]);
+    assert_eq!(
+        names,
+        ["fe2.update.microsoft.com", "download.windowsupdate.com"]
+    );
+    let after = hosts::commented(text, &indexes);
+    assert!(hosts::blocking(&after).0.is_empty(), "nothing blocks after");
+    let lines = hosts::lines(text);
+    let saved: Vec<(usize, String)> = indexes
+        .iter()
+        .map(|&i| (i, String::from_utf8(lines[i].to_vec()).unwrap()))
+        .collect();
+    assert_eq!(hosts::uncommented(&after, &saved).unwrap(), text);
+    // A marked line edited since: nothing is taken back.
+    let edited = String::from_utf8(after.clone())
+        .unwrap()
+        .replace("fe2.update", "fe9.update");
+    assert_eq!(hosts::uncommented(edited.as_bytes(), &saved), None);
+    // A line that is not there any more: neither.
+    assert_eq!(hosts::uncommented(b"# short\n", &saved), None);
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_hosts_file_comes_back_whole(lines in proptest::collection::vec(
+        proptest::prop_oneof![
+            "[ -~]{0,30}",
+            "0\\.0\\.0\\.0 [a-z]{1,6}\\.update\\.microsoft\\.com",
+            "127\\.0\\.0\\.1\t(download\\.)?windowsupdate\\.com( # x)?",
+        ],
+        0..12,
+    ), crlf in proptest::bool::ANY, last_end in proptest::bool::ANY) {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = lines.join(end);
+        if last_end {
+            text.push_str(end);
+        }
+        let bytes = text.as_bytes();
+        let (indexes, _) = hosts::blocking(bytes);
+        let all = hosts::lines(bytes);
+        let saved: Vec<(usize, String)> = indexes
+            .iter()
+            .map(|&i| (i, String::from_utf8(all[i].to_vec()).unwrap()))
+            .collect();
+        let after = hosts::commented(bytes, &indexes);
+        proptest::prop_assert!(hosts::blocking(&after).0.is_empty());
+        proptest::prop_assert_eq!(hosts::uncommented(&after, &saved).unwrap(), bytes.to_vec());
+    }
+}

@@ -1085,6 +1085,10 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
             .scans(&[OK])
     };
     let m = machine();
+    let hosts = crate::residue::hosts::path(&m.layout.windows_dir);
+    std::fs::create_dir_all(hosts.parent().unwrap()).unwrap();
+    let blocking = "127.0.0.1 localhost\r\n0.0.0.0 fe2.update.microsoft.com\r\n";
+    std::fs::write(&hosts, blocking).unwrap();
     let sys = blocked(platform());
     let mut req = request(Origin::Evidence, Rung::Full);
     req.up_to_given = false;
@@ -1136,7 +1140,11 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
     let listing = store.read().unwrap();
     let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
-    assert_eq!(pick.settings.len(), 6, "{:?}", pick.settings);
+    assert_eq!(
+        std::fs::read_to_string(&hosts).unwrap(),
+        "127.0.0.1 localhost\r\n# wufix: 0.0.0.0 fe2.update.microsoft.com\r\n"
+    );
+    assert_eq!(pick.settings.len(), 7, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
@@ -1145,6 +1153,7 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         StartType::Disabled
     );
     assert_eq!(reg(bits, "Start"), Some(RegValue::dword(4)));
+    assert_eq!(std::fs::read_to_string(&hosts).unwrap(), blocking);
     assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
     assert_eq!(
         reg(UX_SETTINGS, "PauseUpdatesExpiryTime"),
