@@ -33,6 +33,7 @@ pub mod report;
 pub mod request;
 pub mod residue;
 pub mod reversal;
+pub mod sddl;
 pub mod services;
 pub mod servicing;
 pub mod sys;

@@ -267,6 +267,7 @@ fn changes_of<'a>(
             | Op::RegistryValue { .. }
             | Op::ServiceStart { .. }
             | Op::HostsLines { unmark: false, .. }
+            | Op::KeySecurity { .. }
                 if settings
                     && *outcome != Some(false)
                     && !changed.iter().any(|s| same_setting(s, op)) =>
@@ -352,7 +353,8 @@ fn same_setting(a: &Op, b: &Op) -> bool {
     match (a, b) {
         (Op::ServiceDacl { name: x, .. }, Op::ServiceDacl { name: y, .. })
         | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. })
-        | (Op::HostsLines { path: x, .. }, Op::HostsLines { path: y, .. }) => {
+        | (Op::HostsLines { path: x, .. }, Op::HostsLines { path: y, .. })
+        | (Op::KeySecurity { key: x, .. }, Op::KeySecurity { key: y, .. }) => {
             x.eq_ignore_ascii_case(y)
         }
         (

@@ -110,6 +110,9 @@ fn remedy(r: &Residue, mode: Mode) -> String {
             "Give the DLL its name back as administrator (System32's files belong to TrustedInstaller: `takeown` and `icacls` first, then `ren`), or let `wufix repair --from deep --up-to deep` (DISM, sfc) restore it; {}",
             r.found
         ),
+        "service-key-locked" => format!(
+            "As administrator, in regedit: right-click {key}, Permissions…, Advanced: make Administrators the owner, remove the Deny entries, and give SYSTEM and Administrators Full Control"
+        ),
         "hosts-block" => format!(
             "Put `#` before the lines naming Windows Update's servers in {} (as administrator), then `ipconfig /flushdns`. Security software may flag a changed hosts file",
             r.target
@@ -135,7 +138,7 @@ fn offline_script(r: &Residue) -> String {
                 name: "Start".into(),
                 write: Some(RegValue::dword(if start.is_automatic() { 2 } else { 3 })),
             },
-            Put::Hosts { .. } => continue,
+            Put::Hosts { .. } | Put::KeySecurity { .. } => continue,
         };
         let (hive, mount, rest) = match fix.key.split_once('\\') {
             Some((top, rest)) if top.eq_ignore_ascii_case("SYSTEM") => {

@@ -12,7 +12,6 @@ mod proxy;
 mod put_back;
 mod residue;
 mod rungs;
-pub mod sddl;
 pub mod tools;
 mod wsus;
 
@@ -23,7 +22,7 @@ pub use permissions::ServiceDacl;
 pub use programs::{Dism, RegisterDlls, Sfc, WinsockReset};
 pub use proxy::ProxyReset;
 pub use put_back::{PutBack, put_back_allowed};
-pub use residue::{ResidueStart, ResidueValue};
+pub use residue::{KeySecurity, ResidueStart, ResidueValue};
 pub use rungs::{Options, build, risk_of};
 pub use wsus::WsusIdentity;
 

@@ -2,9 +2,10 @@
 //! where they differ: a default grant missing, a deny entry, or an ordinary account allowed to
 //! reconfigure the service. Every other grant is kept.
 
-use super::{Context, Fix, sddl};
+use super::{Context, Fix};
 use crate::journal::Op;
 use crate::record::{Action, Outcome, StepRecord};
+use crate::sddl;
 use crate::sys::SysError;
 
 #[derive(Clone, Debug)]

@@ -4,10 +4,12 @@
 //! types), and only while the live setting is still what the repair wrote; a setting changed
 //! since is someone else's, and stays.
 
-use super::{Context, Fix, sddl};
+use super::{Context, Fix};
 use crate::catalog::{CONNECTIONS, PROXY_VALUE, WSUS_IDENTITY, WU_CLIENT};
 use crate::journal::Op;
 use crate::record::{Action, Outcome, StepRecord};
+use crate::residue::keys;
+use crate::sddl;
 use crate::sys::registry::REG_BINARY;
 use crate::winhttp::{self, WinHttpProxy};
 
@@ -27,6 +29,7 @@ impl Fix for PutBack {
             Op::ServiceDacl { name, .. } | Op::ServiceStart { name, .. } => name.clone(),
             Op::RegistryValue { key, name, .. } => format!(r"HKLM\{key}\{name}"),
             Op::HostsLines { path, .. } => path.clone(),
+            Op::KeySecurity { key, .. } => format!(r"HKLM\{key}"),
             _ => String::new(),
         }
     }
@@ -50,6 +53,7 @@ impl Fix for PutBack {
                 before: Some(_), ..
             } => "put the value back".into(),
             Op::RegistryValue { before: None, .. } => "remove the value again".into(),
+            Op::KeySecurity { before, .. } => format!("put its permissions back: {before}"),
             Op::HostsLines { lines, .. } => format!(
                 "put back {} blocking line{} as they were (security software may flag a hosts file that blocks Microsoft's servers)",
                 lines.len(),
@@ -204,6 +208,46 @@ impl Fix for PutBack {
                     }
                 }
             }
+            Op::KeySecurity { key, before, after } => {
+                let live = match cx.sys.registry().key_security(key) {
+                    Ok(Some(live)) => live,
+                    Ok(None) => return self.record(Outcome::Skipped, "the key is gone".into()),
+                    Err(err) => {
+                        return self.record(
+                            Outcome::Failed,
+                            format!("cannot read its permissions: {err}"),
+                        );
+                    }
+                };
+                if keys::same(&live, before) {
+                    return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
+                if !keys::same(&live, after) {
+                    return self.record(
+                        Outcome::Skipped,
+                        format!("changed since the repair (now {live}); left as it is"),
+                    );
+                }
+                let undo = Op::KeySecurity {
+                    key: key.clone(),
+                    before: live,
+                    after: before.clone(),
+                };
+                match cx.change(undo, |sys, _| {
+                    sys.registry()
+                        .set_key_security(key, before)
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => self.record(Outcome::Done, format!("permissions put back: {before}")),
+                    Err(err) => self.record(
+                        Outcome::Failed,
+                        format!("could not put its permissions back: {err}"),
+                    ),
+                }
+            }
             Op::HostsLines {
                 path,
                 lines,
@@ -317,6 +361,19 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
             unmark: false,
             ..
         } => super::hosts::allowed(path, lines),
+        // Only the keys of the update services the residue rung unlocks.
+        Op::KeySecurity { key, .. } => {
+            let ours = crate::residue::SERVICES.iter().any(|(s, _, _)| {
+                key.eq_ignore_ascii_case(&format!(r"SYSTEM\CurrentControlSet\Services\{s}"))
+            });
+            if ours {
+                Ok(())
+            } else {
+                Err(format!(
+                    r"HKLM\{key} is not a key whose permissions wufix changes"
+                ))
+            }
+        }
         // Only the update services the residue rung gives their start type back.
         Op::ServiceStart { name, .. } => {
             if crate::residue::SERVICES

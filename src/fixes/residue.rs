@@ -181,3 +181,76 @@ fn refused(service: &str, start: StartType, err: &str) -> String {
         "{err}: the service manager refused. As SYSTEM (or after taking ownership of HKLM\\SYSTEM\\CurrentControlSet\\Services\\{service} for Administrators): `reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{service}\" /v Start /t REG_DWORD /d {code} /f`, then restart Windows"
     )
 }
+
+/// A service key a blocker locked, given back: denies removed, SYSTEM's and Administrators'
+/// full control added, a foreign owner replaced by Administrators (`residue::keys`). The
+/// platform takes ownership first where the key is locked against administrators.
+#[derive(Clone, Debug)]
+pub struct KeySecurity {
+    pub key: String,
+    pub why: String,
+}
+
+impl Fix for KeySecurity {
+    fn action(&self) -> Action {
+        Action::Residue
+    }
+
+    fn target(&self) -> String {
+        format!(r"HKLM\{}", self.key)
+    }
+
+    fn describe(&self) -> StepRecord {
+        self.record(
+            Outcome::Planned,
+            format!(
+                "unlock it: deny entries removed, SYSTEM and Administrators given full control, every other grant kept ({}); undo puts the old permissions back",
+                self.why
+            ),
+        )
+    }
+
+    fn run(&self, cx: &mut Context) -> StepRecord {
+        let before = match cx.sys.registry().key_security(&self.key) {
+            Ok(Some(sd)) => sd,
+            Ok(None) => return self.record(Outcome::Skipped, "the key is gone".into()),
+            Err(err) => {
+                return self.record(
+                    Outcome::Failed,
+                    format!("cannot read its permissions: {err}"),
+                );
+            }
+        };
+        if crate::residue::keys::problems(&before).is_empty() {
+            return self.record(Outcome::Skipped, "no longer locked".into());
+        }
+        let Some(after) = crate::residue::keys::repaired(&before) else {
+            return self.record(
+                Outcome::Skipped,
+                format!("its permissions hold entries wufix does not rewrite: {before}"),
+            );
+        };
+        let op = Op::KeySecurity {
+            key: self.key.clone(),
+            before,
+            after: after.clone(),
+        };
+        let key = &self.key;
+        match cx.change(op, |sys, _| {
+            sys.registry()
+                .set_key_security(key, &after)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(()) => self.record(
+                Outcome::Done,
+                format!("unlocked: {after}; undo puts the old permissions back"),
+            ),
+            Err(err) => self.record(
+                Outcome::Failed,
+                format!(
+                    "{err}; as SYSTEM, or in regedit as administrator (Permissions…, Advanced: owner Administrators, no Deny entries, SYSTEM and Administrators Full Control)"
+                ),
+            ),
+        }
+    }
+}

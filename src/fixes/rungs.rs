@@ -4,16 +4,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::sddl;
 use super::tools::{self, Source};
 use super::{
-    Dism, Fix, HostsBlock, ProxyReset, RegisterDlls, ResidueStart, ResidueValue, ServiceDacl, Sfc,
-    WinsockReset, WsusIdentity,
+    Dism, Fix, HostsBlock, KeySecurity, ProxyReset, RegisterDlls, ResidueStart, ResidueValue,
+    ServiceDacl, Sfc, WinsockReset, WsusIdentity,
 };
 use crate::catalog::WU_POLICY;
 use crate::ladder::Rung;
 use crate::record::Action;
 use crate::residue::Put;
+use crate::sddl;
 use crate::sys::{Platform, SysError};
 
 /// What a rung asks for beyond the machine's state.
@@ -47,6 +47,10 @@ pub fn build(
                         Put::Start { service, start } => Arc::new(ResidueStart {
                             service,
                             start: *start,
+                            why,
+                        }),
+                        Put::KeySecurity { key } => Arc::new(KeySecurity {
+                            key: key.clone(),
                             why,
                         }),
                         Put::Hosts { path } => Arc::new(HostsBlock {

@@ -188,6 +188,12 @@ pub enum Op {
         before: StartType,
         after: StartType,
     },
+    /// `repair`: a service key's owner and DACL (SDDL) replaced; `undo` writes `before` back.
+    KeySecurity {
+        key: String,
+        before: String,
+        after: String,
+    },
     /// `repair`: lines of the hosts file at `path` commented out, each `(index, line)` given
     /// `residue::hosts::MARK` in front; the file then had `after_len` bytes with CRC-32
     /// `after_crc`. `undo` takes the marks off (`unmark`) while the file is still so.

@@ -6,6 +6,7 @@
 
 mod dll;
 pub mod hosts;
+pub mod keys;
 
 use std::path::Path;
 
@@ -42,7 +43,8 @@ const PAUSE_LIMIT_DAYS: i64 = 365;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Residue {
     /// `service-disabled`, `fake-wsus`, `wu-access-blocked`, `settings-page-hidden`,
-    /// `pause-far-ahead`, `auto-update-off`, `hosts-block`, `failure-actions-emptied`.
+    /// `pause-far-ahead`, `auto-update-off`, `hosts-block`, `failure-actions-emptied`,
+    /// `service-dll-renamed`, `service-key-locked`.
     pub kind: &'static str,
     /// The registry value or file it is in.
     pub target: String,
@@ -69,12 +71,14 @@ pub enum Put {
     },
     /// The hosts file's blocking lines commented out (a running Windows only).
     Hosts { path: std::path::PathBuf },
+    /// A service key's descriptor put back (`keys::repaired`; a running Windows only).
+    KeySecurity { key: String },
 }
 
 impl Put {
     /// A change to the registry (which a disk's hives can take from Windows PE).
     pub fn is_registry(&self) -> bool {
-        !matches!(self, Put::Hosts { .. })
+        matches!(self, Put::Value(_) | Put::Start { .. })
     }
 }
 
@@ -222,6 +226,22 @@ fn usual_start(start: u32, delayed: bool) -> StartType {
 fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
     for &(name, start, delayed) in SERVICES {
         let key = format!(r"{SERVICES_KEY}\{name}");
+        // First: a locked key keeps every later change to the service from being made.
+        if let Ok(Some(sd)) = sys.registry().key_security(&key) {
+            let problems = keys::problems(&sd);
+            if !problems.is_empty() {
+                let fixable = keys::repaired(&sd).is_some();
+                out.push(Residue {
+                    kind: "service-key-locked",
+                    target: format!(r"HKLM\{key}"),
+                    found: problems.join("; "),
+                    usual: Some("SYSTEM and Administrators in full control, no deny entries".into()),
+                    why: format!("a locked key keeps Windows (and any repair) from putting {name} back; blockers lock it so"),
+                    tool: None,
+                    fixes: if fixable { vec![Put::KeySecurity { key: key.clone() }] } else { Vec::new() },
+                });
+            }
+        }
         if dword(sys, &key, "Start") == Some(4) {
             let usual = match (start, delayed) {
                 (2, true) => "2 (automatic, delayed)",

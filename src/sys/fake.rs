@@ -82,6 +82,8 @@ struct Inner {
     values: BTreeMap<(String, String), RegValue>,
     /// A key's owner and DACL as SDDL, where a test gives one.
     key_security: BTreeMap<String, String>,
+    /// Keys whose security cannot be written, taking ownership or not.
+    key_refused: BTreeSet<String>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
     events: BTreeMap<String, Option<Vec<String>>>,
     /// Executable names of running processes.
@@ -272,6 +274,16 @@ impl FakePlatform {
             .key_security
             .insert(key.to_ascii_lowercase(), sddl.to_string());
         self.registry_key(key)
+    }
+
+    /// Writing `key`'s security is refused (even after taking ownership).
+    pub fn key_refused(self, key: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .key_refused
+            .insert(key.to_ascii_lowercase());
+        self
     }
 
     /// `service`'s DACL.
@@ -862,6 +874,17 @@ impl Registry for FakePlatform {
         Ok(Some(inner.key_security.get(&key).cloned().unwrap_or_else(
             || "O:BAD:(A;;KA;;;SY)(A;;KA;;;BA)".into(),
         )))
+    }
+
+    fn set_key_security(&self, key: &str, sddl: &str) -> Result<(), SysError> {
+        let key = key.to_ascii_lowercase();
+        let mut inner = self.inner.lock().unwrap();
+        if inner.key_refused.contains(&key) {
+            return Err(SysError::AccessDenied);
+        }
+        inner.requests.push(format!("key-security {key}"));
+        inner.key_security.insert(key, sddl.to_string());
+        Ok(())
     }
 
     fn set_value(&self, key: &str, name: &str, value: Option<&RegValue>) -> Result<(), SysError> {

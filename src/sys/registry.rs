@@ -247,6 +247,12 @@ pub trait Registry: Sync {
         let _ = (key, name, value);
         Err(SysError::ReadOnly)
     }
+    /// Write the key's DACL (and its owner, when `sddl` begins with `O:`), taking ownership for
+    /// Administrators first where the key is locked against them.
+    fn set_key_security(&self, key: &str, sddl: &str) -> Result<(), SysError> {
+        let _ = (key, sddl);
+        Err(SysError::ReadOnly)
+    }
 }
 
 /// No registry to read (a mounted disk whose hives are not read): every call says so.

@@ -229,7 +229,7 @@ fn permissions_that_deny_even_reading_them_are_left_with_the_exact_manual_step()
     assert!(
         step.detail.contains(&format!(
             "sc.exe sdset wuauserv \"{}\"",
-            fixes::sddl::default_for("wuauserv").unwrap()
+            crate::sddl::default_for("wuauserv").unwrap()
         )),
         "{}",
         step.detail
@@ -319,7 +319,7 @@ fn a_failing_scan_climbs_one_rung_at_a_time_and_full_writes_only_the_permissions
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(writes[0].0, "wuauserv");
     assert!(
-        fixes::sddl::assess(&writes[0].1, fixes::sddl::default_for("wuauserv").unwrap())
+        crate::sddl::assess(&writes[0].1, crate::sddl::default_for("wuauserv").unwrap())
             .unwrap()
             .missing
             .is_empty()
@@ -1058,6 +1058,7 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     use crate::residue::{EXPLORER_POLICY, UX_SETTINGS};
     let wuauserv = r"SYSTEM\CurrentControlSet\Services\wuauserv";
     let bits = r"SYSTEM\CurrentControlSet\Services\BITS";
+    const LOCKED: &str = "O:S-1-5-21-1-2-3-1001D:PAI(D;CI;KA;;;WD)(A;CI;KR;;;BU)";
     let blocked = |sys: FakePlatform| {
         sys.service("wuauserv", ServiceState::Stopped, StartType::Disabled)
             .service("UsoSvc", ServiceState::Stopped, StartType::Disabled)
@@ -1068,6 +1069,9 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
                 "Start",
                 RegValue::dword(4),
             )
+            .key_security(wuauserv, LOCKED)
+            .key_security(r"SYSTEM\CurrentControlSet\Services\CryptSvc", LOCKED)
+            .key_refused(r"SYSTEM\CurrentControlSet\Services\CryptSvc")
             // Written behind the service manager's back: it still has BITS on demand.
             .registry_value(bits, "Start", RegValue::dword(4))
             .registry_value(WU_POLICY, "WUServer", RegValue::string(" "))
@@ -1112,6 +1116,22 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(3)));
     assert_eq!(reg(bits, "Start"), Some(RegValue::dword(3)));
     assert!(!sys.requests().iter().any(|r| r.starts_with("config BITS")));
+    // The key unlocked before the service's start type is set (the order matters on Windows).
+    assert_eq!(
+        sys.registry().key_security(wuauserv).unwrap().unwrap(),
+        "O:BAD:PAI(A;CI;KR;;;BU)(A;CI;KA;;;SY)(A;CI;KA;;;BA)"
+    );
+    let at = |r: &str| sys.requests().iter().position(|x| x == r).unwrap();
+    assert!(
+        at(r"key-security system\currentcontrolset\services\wuauserv")
+            < at("config wuauserv demand")
+    );
+    let refused = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.target.ends_with("CryptSvc") && s.outcome == Outcome::Failed)
+        .expect("the refused key's step");
+    assert!(refused.detail.contains("regedit"), "{}", refused.detail);
     // A launch-protected service the manager refuses: the run says the exact step, and fails.
     let medic = report.rungs[0]
         .steps
@@ -1144,7 +1164,7 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         std::fs::read_to_string(&hosts).unwrap(),
         "127.0.0.1 localhost\r\n# wufix: 0.0.0.0 fe2.update.microsoft.com\r\n"
     );
-    assert_eq!(pick.settings.len(), 7, "{:?}", pick.settings);
+    assert_eq!(pick.settings.len(), 8, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
@@ -1154,6 +1174,10 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     );
     assert_eq!(reg(bits, "Start"), Some(RegValue::dword(4)));
     assert_eq!(std::fs::read_to_string(&hosts).unwrap(), blocking);
+    assert_eq!(
+        sys.registry().key_security(wuauserv).unwrap().unwrap(),
+        LOCKED
+    );
     assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
     assert_eq!(
         reg(UX_SETTINGS, "PauseUpdatesExpiryTime"),

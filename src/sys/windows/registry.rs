@@ -8,13 +8,19 @@ use std::io;
 use windows_registry::{Key, LOCAL_MACHINE};
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_SUCCESS, HLOCAL, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSecurityDescriptorToStringSecurityDescriptorW, SDDL_REVISION_1,
+    ConvertSecurityDescriptorToStringSecurityDescriptorW,
+    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
 };
 use windows_sys::Win32::Security::{
-    DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
+    DACL_SECURITY_INFORMATION, OBJECT_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION,
+    PSECURITY_DESCRIPTOR, SE_RESTORE_NAME, SE_TAKE_OWNERSHIP_NAME,
 };
-use windows_sys::Win32::System::Registry::{KEY_WOW64_64KEY, RegGetKeySecurity, RegSetValueExW};
+use windows_sys::Win32::Storage::FileSystem::{WRITE_DAC, WRITE_OWNER};
+use windows_sys::Win32::System::Registry::{
+    KEY_WOW64_64KEY, RegGetKeySecurity, RegSetKeySecurity, RegSetValueExW,
+};
 
+use super::token;
 use crate::sys::registry::{REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ};
 use crate::sys::{RegValue, Registry, SysError};
 
@@ -140,6 +146,86 @@ impl Registry for Live {
         }
         Ok(())
     }
+
+    fn set_key_security(&self, key: &str, sddl: &str) -> Result<(), SysError> {
+        let wanted = Descriptor::from_sddl(sddl)?;
+        let info = if sddl.trim_start().starts_with("O:") {
+            DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION
+        } else {
+            DACL_SECURITY_INFORMATION
+        };
+        match write_security(key, info, &wanted) {
+            // Locked against administrators (a deny, a foreign owner): Administrators take
+            // ownership first, which the privilege allows whatever the DACL says; then the
+            // descriptor is written (its owner back too, which the restore privilege allows).
+            Err(SysError::AccessDenied) => {
+                token::enable_privilege(SE_TAKE_OWNERSHIP_NAME).map_err(SysError::Os)?;
+                let _ = token::enable_privilege(SE_RESTORE_NAME);
+                write_security(
+                    key,
+                    OWNER_SECURITY_INFORMATION,
+                    &Descriptor::from_sddl("O:BA")?,
+                )?;
+                write_security(key, info, &wanted)
+            }
+            other => other,
+        }
+    }
+}
+
+/// A security descriptor made from SDDL, freed on drop.
+struct Descriptor(Local);
+
+impl Descriptor {
+    fn from_sddl(sddl: &str) -> Result<Descriptor, SysError> {
+        let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
+        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: `text` is NUL-terminated and outlives the call; `sd` receives a LocalAlloc'd
+        // descriptor, owned by `Local` from here on; the size out-pointer may be null.
+        let ok = unsafe {
+            ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                text.as_ptr(),
+                SDDL_REVISION_1,
+                &mut sd,
+                std::ptr::null_mut(),
+            )
+        };
+        if ok == 0 {
+            return Err(SysError::Os(io::Error::last_os_error()));
+        }
+        Ok(Descriptor(Local(sd as HLOCAL)))
+    }
+}
+
+/// `info` of `sd` written to `key`, opened for just the rights that takes.
+fn write_security(
+    key: &str,
+    info: OBJECT_SECURITY_INFORMATION,
+    sd: &Descriptor,
+) -> Result<(), SysError> {
+    let mut access = KEY_WOW64_64KEY;
+    if info & DACL_SECURITY_INFORMATION != 0 {
+        access |= WRITE_DAC;
+    }
+    if info & OWNER_SECURITY_INFORMATION != 0 {
+        access |= WRITE_OWNER;
+    }
+    let key = LOCAL_MACHINE
+        .options()
+        .access(access)
+        .open(key)
+        .map_err(|e| match os_error(&e).raw_os_error() {
+            Some(5) => SysError::AccessDenied,
+            _ => failed(e),
+        })?;
+    // SAFETY: the key is open with the rights `info` needs and lives across the call; the
+    // descriptor is a valid self-relative one that outlives it.
+    let status = unsafe { RegSetKeySecurity(key.as_raw(), info, sd.0.0 as PSECURITY_DESCRIPTOR) };
+    match status {
+        ERROR_SUCCESS => Ok(()),
+        5 => Err(SysError::AccessDenied),
+        other => Err(SysError::Os(io::Error::from_raw_os_error(other as i32))),
+    }
 }
 
 /// The bytes to hand RegSetValueExW so that it stores exactly `value.data`. For a string type it
@@ -239,5 +325,25 @@ mod tests {
         let _ = LOCAL_MACHINE.remove_tree(&key);
         assert_eq!(Live.value(&key, "v1").unwrap(), None);
         assert!(Live.values(&key).unwrap().is_empty());
+    }
+
+    /// A key's owner and DACL written from SDDL come back as the same descriptor (Wine keeps
+    /// key descriptors; whether it enforces them, and taking ownership, only Windows shows).
+    #[test]
+    fn a_key_descriptor_is_written_and_read_back() {
+        let key = format!(r"SOFTWARE\wufix-sd-test-{}", std::process::id());
+        Live.set_value(&key, "v", Some(&RegValue::dword(1)))
+            .unwrap();
+        let locked =
+            "O:BAD:P(A;CI;KR;;;BU)(D;;KW;;;S-1-5-21-1-2-3-1001)(A;CI;KA;;;SY)(A;CI;KA;;;BA)";
+        Live.set_key_security(&key, locked).unwrap();
+        let read = Live.key_security(&key).unwrap().unwrap();
+        assert!(crate::residue::keys::same(&read, locked), "{read}");
+        let open = crate::residue::keys::repaired(&read).unwrap();
+        Live.set_key_security(&key, &open).unwrap();
+        let read = Live.key_security(&key).unwrap().unwrap();
+        assert!(crate::residue::keys::same(&read, &open), "{read}");
+        assert!(crate::residue::keys::problems(&read).is_empty(), "{read}");
+        let _ = LOCAL_MACHINE.remove_tree(&key);
     }
 }

@@ -1,4 +1,4 @@
-//! The process token: elevation, and the privilege a restart needs.
+//! The process token: elevation, and the privileges a restart and taking ownership need.
 
 use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
@@ -53,14 +53,17 @@ pub fn is_elevated() -> io::Result<bool> {
     Ok(elevation.TokenIsElevated != 0)
 }
 
-fn enable_shutdown_privilege() -> io::Result<()> {
+/// Enable the privilege `name` (an `SE_*_NAME`) in this process's token; an error when the
+/// token does not hold it.
+pub fn enable_privilege(name: windows_sys::core::PCWSTR) -> io::Result<()> {
     let token = open_process_token(TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY)?;
     let mut luid = LUID {
         LowPart: 0,
         HighPart: 0,
     };
-    // SAFETY: SE_SHUTDOWN_NAME is a static NUL-terminated wide string; `luid` is a valid out-pointer.
-    if unsafe { LookupPrivilegeValueW(ptr::null(), SE_SHUTDOWN_NAME, &mut luid) } == 0 {
+    // SAFETY: `name` is one of windows-sys's static NUL-terminated SE_*_NAME strings; `luid` is
+    // a valid out-pointer.
+    if unsafe { LookupPrivilegeValueW(ptr::null(), name, &mut luid) } == 0 {
         return Err(io::Error::last_os_error());
     }
     let privileges = TOKEN_PRIVILEGES {
@@ -92,7 +95,7 @@ fn enable_shutdown_privilege() -> io::Result<()> {
 }
 
 pub fn restart_windows() -> io::Result<()> {
-    enable_shutdown_privilege()?;
+    enable_privilege(SE_SHUTDOWN_NAME)?;
     let message: Vec<u16> = "wufix reset Windows Update; Windows restarts to finish the repair."
         .encode_utf16()
         .chain(Some(0))

@@ -1,4 +1,4 @@
-//! Service permissions as SDDL: Windows' default DACLs for the update services, the comparison
+//! Permissions as SDDL: Windows' default DACLs for the update services, the comparison
 //! of a live DACL with them, and the DACL wufix writes when they differ. Never a blind overwrite
 //! (Microsoft warns `sc sdset` replaces whatever an organisation set): the default's grants are
 //! restored, deny entries removed, and every other grant kept, minus any right that would let a
@@ -91,11 +91,16 @@ const ALIASES: &[(&str, &str)] = &[
 impl Ace {
     /// The account as a SID string, whichever way it was written.
     pub fn account(&self) -> &str {
-        ALIASES
-            .iter()
-            .find(|(alias, _)| *alias == self.sid)
-            .map_or(self.sid.as_str(), |(_, sid)| sid)
+        sid_of(&self.sid)
     }
+}
+
+/// The SID string of an account written as an alias or a SID (upper case).
+pub fn sid_of(written: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == written)
+        .map_or(written, |(_, sid)| sid)
 }
 
 /// A DACL's entries, in order; `Err` for text that is not a DACL.
