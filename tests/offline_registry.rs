@@ -126,10 +126,16 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
     );
     let remedy = wuauserv["remedy"].as_str().unwrap();
     assert!(
-        remedy.contains("reg load HKLM\\OFFSYS D:\\Windows\\System32\\config\\SYSTEM"),
+        remedy.contains(r"`reg load HKLM\WUFIX_SYSTEM D:\Windows\System32\config\SYSTEM`"),
         "{remedy}"
     );
-    assert!(remedy.contains("/v Start /t REG_DWORD /d 3"), "{remedy}");
+    // In the control set the disk's own Select\Current names (002 here), never a guessed 001.
+    assert!(
+        remedy.contains(
+            r#"`reg add "HKLM\WUFIX_SYSTEM\ControlSet002\Services\wuauserv" /v Start /t REG_DWORD /d 3 /f`"#
+        ),
+        "{remedy}"
+    );
     let uso = report["findings"]
         .as_array()
         .unwrap()
@@ -170,7 +176,7 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
     for (remedy, parts) in remedies.iter().zip([
         [
             r"`reg load HKLM\WUFIX_SYSTEM D:\Windows\System32\config\SYSTEM`",
-            r#"`reg add "HKLM\WUFIX_SYSTEM\ControlSet001\Services\AppReadiness" /v Start /t REG_DWORD /d 3 /f`"#,
+            r#"`reg add "HKLM\WUFIX_SYSTEM\ControlSet002\Services\AppReadiness" /v Start /t REG_DWORD /d 3 /f`"#,
             r"`reg unload HKLM\WUFIX_SYSTEM`",
         ],
         [

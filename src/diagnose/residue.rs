@@ -6,12 +6,12 @@
 use super::{Finding, Severity};
 use crate::folders::Layout;
 use crate::machine::Mode;
-use crate::residue::{self, Put, Residue, ValueFix};
-use crate::sys::registry::{REG_BINARY, RegValue};
+use crate::residue::{self, Put, Residue};
 use crate::sys::{Platform, StartType};
 
 pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<Finding> {
     let managed = residue::management(sys);
+    let control_set = residue::script::control_set(sys);
     let covered = crate::catalog::all_services();
     let found: Vec<Finding> =
         residue::detect(sys, &layout.windows_dir, &managed, jiff::Timestamp::now())
@@ -24,7 +24,7 @@ pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<Finding> {
                             .contains(&format!(r"\{}\", s.to_ascii_lowercase()))
                     })
             })
-            .map(|r| finding(&r, mode))
+            .map(|r| finding(&r, mode, &control_set))
             .collect();
     if found.is_empty() {
         let who = if managed.is_managed() {
@@ -47,7 +47,7 @@ pub fn check(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<Finding> {
     found
 }
 
-fn finding(r: &Residue, mode: Mode) -> Finding {
+fn finding(r: &Residue, mode: Mode, control_set: &str) -> Finding {
     let tool = r.tool.map(|t| format!(" ({t})")).unwrap_or_default();
     let usual = r
         .usual
@@ -60,7 +60,7 @@ fn finding(r: &Residue, mode: Mode) -> Finding {
         format!("left by an update blocker{tool}: {}", r.why),
         format!("{} = {}{usual}", r.target, r.found),
     );
-    f.remedy = Some(remedy(r, mode));
+    f.remedy = Some(remedy(r, mode, control_set));
     // The residue rung puts it back unattended (online; never an organisation's policy).
     if mode == Mode::Online && !r.fixes.is_empty() {
         f.fixed_by = Some("repair");
@@ -72,9 +72,9 @@ fn finding(r: &Residue, mode: Mode) -> Finding {
 }
 
 /// The step that puts it back, by hand (the residue rung of `repair` does it journaled).
-fn remedy(r: &Residue, mode: Mode) -> String {
+fn remedy(r: &Residue, mode: Mode, control_set: &str) -> String {
     if mode == Mode::Offline && r.fixes.iter().any(Put::is_registry) {
-        return offline_script(r);
+        return offline_script(r, control_set);
     }
     let (key, value) = r
         .target
@@ -124,70 +124,15 @@ fn remedy(r: &Residue, mode: Mode) -> String {
     format!("{rung}{by_hand}")
 }
 
-/// The Windows PE commands that put it back on a disk that is not running: its own hive loaded
-/// under a name of ours, the value written or removed there, the hive unloaded. Nothing is
-/// written from here; `D:` is the letter the volume gets in Windows PE.
-fn offline_script(r: &Residue) -> String {
-    let mut hives: Vec<(&str, &str)> = Vec::new();
-    let mut steps = Vec::new();
-    for put in &r.fixes {
-        let fix = match put {
-            Put::Value(fix) => fix.clone(),
-            Put::Start { service, start } => ValueFix {
-                key: format!(r"SYSTEM\CurrentControlSet\Services\{service}"),
-                name: "Start".into(),
-                write: Some(RegValue::dword(if start.is_automatic() { 2 } else { 3 })),
-            },
-            Put::Hosts { .. } | Put::KeySecurity { .. } => continue,
-        };
-        let (hive, mount, rest) = match fix.key.split_once('\\') {
-            Some((top, rest)) if top.eq_ignore_ascii_case("SYSTEM") => {
-                let rest = match rest.split_once('\\') {
-                    Some((set, tail)) if set.eq_ignore_ascii_case("CurrentControlSet") => {
-                        format!("ControlSet001\\{tail}")
-                    }
-                    _ => rest.to_string(),
-                };
-                ("SYSTEM", "WUFIX_SYSTEM", rest)
-            }
-            Some((_, rest)) => ("SOFTWARE", "WUFIX_SOFTWARE", rest.to_string()),
-            None => continue,
-        };
-        if !hives.iter().any(|(h, _)| *h == hive) {
-            hives.push((hive, mount));
-        }
-        steps.push(match &fix.write {
-            Some(value) => format!(
-                "`reg add \"HKLM\\{mount}\\{rest}\" /v {} {} /f`",
-                fix.name,
-                reg_data(value)
-            ),
-            None => format!("`reg delete \"HKLM\\{mount}\\{rest}\" /v {} /f`", fix.name),
-        });
-    }
-    let load: Vec<String> = hives
+/// The Windows PE commands that put it back on a disk that is not running (`residue::script`).
+fn offline_script(r: &Residue, control_set: &str) -> String {
+    let commands: Vec<String> = residue::script::commands(&[r], control_set)
         .iter()
-        .map(|(hive, mount)| {
-            format!("`reg load HKLM\\{mount} D:\\Windows\\System32\\config\\{hive}`")
-        })
-        .collect();
-    let unload: Vec<String> = hives
-        .iter()
-        .map(|(_, mount)| format!("`reg unload HKLM\\{mount}`"))
+        .map(|c| format!("`{c}`"))
         .collect();
     format!(
-        "This Windows is not running. From Windows PE, as administrator, with its volume as D: (`diskpart`, then `list volume`, shows the letters): {}; {}; {}. (ControlSet001 unless the SYSTEM hive's Select\\Current names another.) Or start that Windows and run `wufix repair --from residue --up-to residue`",
-        load.join("; "),
-        steps.join("; "),
-        unload.join("; ")
+        "This Windows is not running. From Windows PE, as administrator, {}: {}. Or start that Windows and run `wufix repair --from residue --up-to residue`; `wufix repair --windows-dir DIR --from residue --up-to residue` prints every item's commands as one script",
+        residue::script::LETTER_NOTE,
+        commands.join("; ")
     )
-}
-
-/// `reg add`'s type and data for `value`.
-fn reg_data(value: &RegValue) -> String {
-    match (value.as_dword(), value.kind) {
-        (Some(n), _) => format!("/t REG_DWORD /d {n}"),
-        (None, REG_BINARY) => format!("/t REG_BINARY /d {}", value.hex()),
-        _ => format!("/t REG_SZ /d \"{}\"", value.as_text().unwrap_or_default()),
-    }
 }

@@ -23,7 +23,7 @@ pub fn check(sys: &dyn Platform, online: bool) -> Vec<Finding> {
             .map(|n| {
                 let mut f = finding(&from_hive(sys, n));
                 if f.severity >= Severity::Warn && f.evidence.contains("start type disabled") {
-                    f.remedy = Some(offline_enable(n));
+                    f.remedy = Some(offline_enable(sys, n));
                 }
                 f
             })
@@ -36,17 +36,23 @@ pub fn check(sys: &dyn Platform, online: bool) -> Vec<Finding> {
 }
 
 /// Enabling a service of a Windows that is not running: from Windows PE (or another Windows with
-/// the disk attached), through its own SYSTEM hive; `D:` is the letter its volume has there.
-fn offline_enable(name: &str) -> String {
-    // Windows 10/11's own start types: cryptsvc automatic; usosvc and dosvc automatic (delayed);
-    // the rest on demand.
-    let (start, sc) = match name.to_ascii_lowercase().as_str() {
-        "cryptsvc" => (2, "auto"),
-        "usosvc" | "dosvc" => (2, "delayed-auto"),
-        _ => (3, "demand"),
+/// the disk attached), through its own SYSTEM hive (`residue::script`).
+fn offline_enable(sys: &dyn Platform, name: &str) -> String {
+    let start = crate::residue::usual_start_of(name).unwrap_or(StartType::Demand);
+    let sc = match start {
+        StartType::AutoDelayed => "delayed-auto",
+        StartType::Auto => "auto",
+        _ => "demand",
     };
+    let commands: Vec<String> =
+        crate::residue::script::enable(name, start, &crate::residue::script::control_set(sys))
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
     format!(
-        "This Windows is not running. From Windows PE, with its volume as D: (`diskpart`, `list volume` shows the letters): `reg load HKLM\\OFFSYS D:\\Windows\\System32\\config\\SYSTEM`, then `reg add HKLM\\OFFSYS\\ControlSet001\\Services\\{name} /v Start /t REG_DWORD /d {start} /f` (ControlSet001 unless `HKLM\\OFFSYS\\Select` names another Current), then `reg unload HKLM\\OFFSYS`; or start Windows and run `sc config {name} start= {sc}`"
+        "This Windows is not running. From Windows PE, as administrator, {}: {}; or start that Windows and run `sc config {name} start= {sc}`",
+        crate::residue::script::LETTER_NOTE,
+        commands.join("; ")
     )
 }
 

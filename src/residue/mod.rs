@@ -7,6 +7,7 @@
 mod dll;
 pub mod hosts;
 pub mod keys;
+pub mod script;
 
 use std::path::Path;
 
@@ -212,6 +213,14 @@ pub fn restart_actions() -> Vec<u8> {
         bytes.extend(n.to_le_bytes());
     }
     bytes
+}
+
+/// Windows' own start type for `service`, when it is one of `SERVICES`.
+pub fn usual_start_of(service: &str) -> Option<StartType> {
+    SERVICES
+        .iter()
+        .find(|(s, _, _)| s.eq_ignore_ascii_case(service))
+        .map(|&(_, start, delayed)| usual_start(start, delayed))
 }
 
 /// The start type of a `SERVICES` row.
