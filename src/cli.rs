@@ -97,6 +97,10 @@ struct RepairCli {
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     json: bool,
+    /// A mounted Windows: print the Windows PE commands that put back what an update blocker
+    /// left in its registry (the residue rung only; nothing is written to its hives).
+    #[arg(long, value_name = "DIR")]
+    windows_dir: Option<PathBuf>,
     /// Do not scan between rungs: run every rung from the first to --up-to.
     #[arg(long)]
     no_verify: bool,
@@ -430,6 +434,7 @@ impl Cli {
             CliCommand::Repair(r) => {
                 report_copy = r.report_pipe.clone();
                 Command::Repair(RepairRequest::from_args(RepairArgs {
+                    windows_dir: r.windows_dir,
                     for_code: r.for_code,
                     from: r.from.map(CliRung::rung),
                     up_to: r.up_to.map(CliRung::rung),

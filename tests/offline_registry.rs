@@ -249,3 +249,67 @@ fn a_missing_damaged_or_foreign_hive_is_said_never_guessed() {
         .unwrap();
     assert_eq!(wuauserv["severity"], "error");
 }
+
+#[test]
+fn repair_of_a_mounted_windows_prints_the_windows_pe_commands_and_writes_nothing() {
+    let vol = volume();
+    let config = vol.windows().join("System32/config");
+    let before: Vec<Vec<u8>> = ["SYSTEM", "SOFTWARE"]
+        .iter()
+        .map(|h| fs::read(config.join(h)).unwrap())
+        .collect();
+    for args in [
+        &["repair", "--json", "--windows-dir", vol.arg()][..],
+        &[
+            "repair",
+            "--from",
+            "residue",
+            "--up-to",
+            "residue",
+            "--json",
+            "--windows-dir",
+            vol.arg(),
+        ][..],
+    ] {
+        let out = wufix(args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let report = json(&out);
+        assert_eq!(report["verify"], false, "no scan offline: {report:#}");
+        let script: Vec<&str> = report["script"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a script: {report:#}"))
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            script,
+            [
+                r"reg load HKLM\WUFIX_SYSTEM D:\Windows\System32\config\SYSTEM",
+                r"reg load HKLM\WUFIX_SOFTWARE D:\Windows\System32\config\SOFTWARE",
+                r#"reg add "HKLM\WUFIX_SYSTEM\ControlSet002\Services\wuauserv" /v Start /t REG_DWORD /d 3 /f"#,
+                r#"reg add "HKLM\WUFIX_SYSTEM\ControlSet002\Services\AppReadiness" /v Start /t REG_DWORD /d 3 /f"#,
+                r#"reg delete "HKLM\WUFIX_SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate" /v WUServer /f"#,
+                r#"reg delete "HKLM\WUFIX_SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU" /v UseWUServer /f"#,
+                r"reg unload HKLM\WUFIX_SYSTEM",
+                r"reg unload HKLM\WUFIX_SOFTWARE",
+            ],
+            "{report:#}"
+        );
+        assert!(report["message"].as_str().unwrap().starts_with("Nothing was written"));
+    }
+    let shown = text(&wufix(&["repair", "--windows-dir", vol.arg()]));
+    assert!(shown.contains("From Windows PE, as administrator:"), "{shown}");
+    // Every other rung stops services or runs the disk's programs: refused before anything.
+    let out = wufix(&["repair", "--up-to", "full", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--from residue --up-to residue"), "{}", text(&out));
+    for (hive, bytes) in ["SYSTEM", "SOFTWARE"].iter().zip(&before) {
+        assert_eq!(&fs::read(config.join(hive)).unwrap(), bytes, "{hive} untouched");
+    }
+    // Hives that cannot be read: not "nothing found", but why not.
+    fs::remove_file(config.join("SOFTWARE")).unwrap();
+    let out = wufix(&["repair", "--json", "--windows-dir", vol.arg()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = json(&out)["message"].as_str().unwrap().to_string();
+    assert!(message.contains("SOFTWARE is absent"), "{message}");
+}

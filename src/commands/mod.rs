@@ -32,6 +32,8 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
         Command::Explain(req) => explain::run(&req, printer),
         Command::Reset(req) => admin(&req.location, "reset", printer, |s| reset::run(&req, s)),
         Command::Undo(req) => admin(&req.location, "undo", printer, |s| undo::run(&req, s)),
+        // A mounted Windows gets a script, not a session: nothing is written to it.
+        Command::Repair(req) if repair::is_offline(&req) => repair::run_offline(&req, printer),
         Command::Repair(req) => admin(&Location::Online, "repair", printer, |s| {
             repair::run(&req, s)
         }),

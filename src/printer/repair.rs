@@ -59,6 +59,12 @@ impl Printer {
                 );
             }
         }
+        if !report.script.is_empty() {
+            let _ = writeln!(text, "\nFrom Windows PE, as administrator:");
+            for line in &report.script {
+                let _ = writeln!(text, "  {}", clean(line));
+            }
+        }
         if !report.managed.note.is_empty() {
             let _ = writeln!(text, "\n{}", clean(&report.managed.note));
         }

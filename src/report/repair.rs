@@ -37,6 +37,10 @@ pub struct RepairReport {
     /// What to try when the ladder did not fix it (or could not start).
     pub next_step: Option<String>,
     pub message: String,
+    /// A mounted Windows: the Windows PE commands that put its residue back, in order (nothing
+    /// is written to its hives from here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<String>,
 }
 
 /// Where the ladder started, and what pointed there.

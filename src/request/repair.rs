@@ -24,6 +24,9 @@ pub enum Origin {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RepairRequest {
+    /// Online; or a mounted Windows, for which only the residue rung is printed as a Windows
+    /// PE script (nothing is written to its hives from here).
+    pub location: Location,
     pub origin: Origin,
     /// The highest rung the ladder may climb to.
     pub up_to: Rung,
@@ -45,6 +48,7 @@ pub struct RepairRequest {
 /// Arguments as the command line gives them, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct RepairArgs {
+    pub windows_dir: Option<std::path::PathBuf>,
     pub for_code: Option<String>,
     pub from: Option<Rung>,
     pub up_to: Option<Rung>,
@@ -57,6 +61,24 @@ pub struct RepairArgs {
     pub force: bool,
     pub no_elevate: bool,
     pub elevated_child: bool,
+}
+
+/// On a mounted Windows, the residue rung alone: the others stop services or run its programs.
+fn offline_only_residue(
+    origin: &Origin,
+    up_to: Option<Rung>,
+    network: bool,
+    source: &Option<String>,
+) -> Result<(), UsageError> {
+    let residue_only = matches!(origin, Origin::Rung(Rung::Residue) | Origin::Evidence)
+        && up_to.is_none_or(|r| r == Rung::Residue);
+    if !residue_only || network || source.is_some() {
+        return Err(UsageError(
+            "with --windows-dir, repair does only the residue rung (it prints the Windows PE commands that put back what a blocker left): use --from residue --up-to residue"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 impl RepairRequest {
@@ -91,6 +113,13 @@ impl RepairRequest {
                 )));
             }
         }
+        let location = match args.windows_dir {
+            None => Location::Online,
+            Some(dir) => {
+                offline_only_residue(&origin, args.up_to, args.network, &args.source)?;
+                Location::Offline(dir)
+            }
+        };
         let source = match args.source {
             Some(_) if up_to < Rung::Deep => {
                 return Err(UsageError(
@@ -100,7 +129,14 @@ impl RepairRequest {
             Some(text) => Some(Source::parse(&text).map_err(UsageError)?),
             None => None,
         };
+        let offline = matches!(location, Location::Offline(_));
+        let (origin, up_to) = if offline {
+            (Origin::Rung(Rung::Residue), Rung::Residue)
+        } else {
+            (origin, up_to)
+        };
         Ok(RepairRequest {
+            location,
             origin,
             up_to,
             up_to_given: args.up_to.is_some(),
@@ -108,7 +144,8 @@ impl RepairRequest {
             network: args.network,
             dry_run: args.dry_run,
             assume_yes: args.yes,
-            verify: !args.no_verify,
+            // No scan can run on a Windows that is not running: implied offline, and said.
+            verify: !args.no_verify && !offline,
             timeout: Duration::from_secs(args.timeout_secs),
             force: args.force,
             no_elevate: args.no_elevate,

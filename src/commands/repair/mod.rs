@@ -3,6 +3,8 @@
 //! and a stop at the first rung after which Windows Update works. One journal for the whole
 //! repair, so one `undo` reverses all of it.
 
+mod offline;
+
 use std::time::Duration;
 
 use super::rights::Relaunch;
@@ -29,6 +31,8 @@ pub const SCAN_TIMEOUT: Duration = Duration::from_secs(600);
 /// Services the full rung stops, as Microsoft's procedure does before it touches the agent's
 /// registration: usosvc first, as it restarts wuauserv.
 const FULL_SERVICES: &[&str] = &["usosvc", "wuauserv", "bits", "cryptsvc"];
+
+pub use offline::{is_offline, run as run_offline};
 
 pub fn run(req: &RepairRequest, s: &Session) -> Exit {
     session::run(&mut Repair::new(req, s), s)
@@ -65,6 +69,7 @@ impl<'r> Repair<'r> {
             reboot_recommended: false,
             next_step: None,
             message: String::new(),
+            script: Vec::new(),
         };
         Repair {
             req,

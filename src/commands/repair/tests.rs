@@ -107,6 +107,7 @@ fn platform() -> FakePlatform {
 
 fn request(origin: Origin, up_to: Rung) -> RepairRequest {
     RepairRequest {
+        location: crate::request::Location::Online,
         origin,
         up_to,
         up_to_given: true,
