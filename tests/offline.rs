@@ -190,8 +190,18 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
             .all(|s| s["outcome"] == "planned" && s["reversible"] == false)
     );
 
+    // The journal is a write to the customer's disk too: the plan names where.
+    let journal = report["journal"].as_str().unwrap();
+    assert!(
+        journal.ends_with("ProgramData/wufix/journal")
+            || journal.ends_with(r"ProgramData\wufix\journal"),
+        "{journal}"
+    );
+
     let human = wufix(&["reset", "--dry-run", "--windows-dir", vol.arg()]);
-    assert!(String::from_utf8_lossy(&human.stdout).contains("Dry run: nothing will be changed"));
+    let shown = String::from_utf8_lossy(&human.stdout);
+    assert!(shown.contains("Dry run: nothing will be changed"));
+    assert!(shown.contains("Journal\n  planned  "), "{shown}");
     assert_eq!(tree(vol.root.path()), before);
 }
 

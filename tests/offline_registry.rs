@@ -295,16 +295,32 @@ fn repair_of_a_mounted_windows_prints_the_windows_pe_commands_and_writes_nothing
             ],
             "{report:#}"
         );
-        assert!(report["message"].as_str().unwrap().starts_with("Nothing was written"));
+        assert!(
+            report["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nothing was written")
+        );
     }
     let shown = text(&wufix(&["repair", "--windows-dir", vol.arg()]));
-    assert!(shown.contains("From Windows PE, as administrator:"), "{shown}");
+    assert!(
+        shown.contains("From Windows PE, as administrator:"),
+        "{shown}"
+    );
     // Every other rung stops services or runs the disk's programs: refused before anything.
     let out = wufix(&["repair", "--up-to", "full", "--windows-dir", vol.arg()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("--from residue --up-to residue"), "{}", text(&out));
+    assert!(
+        text(&out).contains("--from residue --up-to residue"),
+        "{}",
+        text(&out)
+    );
     for (hive, bytes) in ["SYSTEM", "SOFTWARE"].iter().zip(&before) {
-        assert_eq!(&fs::read(config.join(hive)).unwrap(), bytes, "{hive} untouched");
+        assert_eq!(
+            &fs::read(config.join(hive)).unwrap(),
+            bytes,
+            "{hive} untouched"
+        );
     }
     // Hives that cannot be read: not "nothing found", but why not.
     fs::remove_file(config.join("SOFTWARE")).unwrap();

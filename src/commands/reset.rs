@@ -141,6 +141,7 @@ pub fn bare_report(command: &'static str, s: &Session, steps: Vec<StepRecord>) -
         steps,
         services: (s.mode == crate::machine::Mode::Online).then(ServicesReport::default),
         backups: Vec::new(),
+        journal: None,
         servicing: Vec::new(),
         message: String::new(),
         refused: None,

@@ -147,6 +147,7 @@ pub fn run_hooked(plan: &Plan, machine: Machine, cancel: &AtomicBool, hooks: Hoo
             after,
         }),
         backups: run.backups,
+        journal: Some(plan.journal_dir()),
         servicing: Vec::new(),
         refused: None,
         forced: false,

@@ -261,6 +261,7 @@ impl Plan {
                 after: Vec::new(),
             }),
             backups,
+            journal: Some(self.journal_dir()),
             servicing: Vec::new(),
             refused: None,
             forced: false,

@@ -77,6 +77,14 @@ pub enum FolderChange {
 }
 
 impl Plan {
+    /// Where this run's journal is written (shown with the plan: it is a write too).
+    pub fn journal_dir(&self) -> String {
+        crate::journal::Store::for_windows(&self.layout.windows_dir, self.mode)
+            .dir()
+            .display()
+            .to_string()
+    }
+
     /// An undo: the reset plan for the same folders (stop the guards, set the folder Windows
     /// made since aside as a normal backup, start again what ran), with no pruning, and each
     /// folder's `backup` renamed back once its place is free.

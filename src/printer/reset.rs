@@ -66,6 +66,14 @@ impl Printer {
                 );
             }
         }
+        // Offline the journal is written to the customer's disk: shown with the plan.
+        if let (Some(journal), true) = (&report.journal, report.dry_run) {
+            let _ = writeln!(
+                text,
+                "\nJournal\n  planned  {} (each change written down there before it is made; what undo reads)",
+                clean(journal)
+            );
+        }
         let _ = writeln!(text, "\n{}", clean(&report.message));
         if report.command == "reset" && !report.dry_run && report.ok && report.reboot_recommended {
             text.push_str(&after_reset(report));

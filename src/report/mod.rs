@@ -35,6 +35,10 @@ pub struct ResetReport {
     /// `null` offline: a mounted installation has no services to inspect.
     pub services: Option<ServicesReport>,
     pub backups: Vec<BackupRecord>,
+    /// The folder the run writes (a dry run: would write) its journal in, each change recorded
+    /// there before it is made: offline, a write to the mounted disk like the renames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
     /// What the servicing checks found before anything changed (online: registry, files,
     /// TrustedInstaller, setup; offline: the files).
     pub servicing: Vec<ServicingCheck>,
