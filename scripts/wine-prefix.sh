@@ -46,6 +46,13 @@ up() {
         log "registering the test service as TrustedInstaller"
         "$WINE64" sc create TrustedInstaller binPath= 'C:\wufix-test\testsvc.exe run TrustedInstaller' type= own start= demand </dev/null >/dev/null 2>&1
     fi
+    # Wine's keys grant SYSTEM nothing; Windows' service keys give SYSTEM and Administrators full
+    # control. The update services' keys are given Windows' own descriptor (each time: a test
+    # that planted a blocker's lock and died leaves none behind).
+    for svc in wuauserv BITS CryptSvc msiserver; do
+        "$WINE64" 'C:\wufix-test\testsvc.exe' regsd 'SYSTEM\CurrentControlSet\Services\'"$svc" \
+            'O:SYD:AI(A;CI;KR;;;BU)(A;CI;KA;;;BA)(A;CI;KA;;;SY)' </dev/null
+    done
 }
 
 down() {

@@ -268,6 +268,7 @@ fn changes_of<'a>(
             | Op::ServiceStart { .. }
             | Op::HostsLines { unmark: false, .. }
             | Op::KeySecurity { .. }
+            | Op::TaskEnabled { .. }
                 if settings
                     && *outcome != Some(false)
                     && !changed.iter().any(|s| same_setting(s, op)) =>
@@ -354,7 +355,8 @@ fn same_setting(a: &Op, b: &Op) -> bool {
         (Op::ServiceDacl { name: x, .. }, Op::ServiceDacl { name: y, .. })
         | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. })
         | (Op::HostsLines { path: x, .. }, Op::HostsLines { path: y, .. })
-        | (Op::KeySecurity { key: x, .. }, Op::KeySecurity { key: y, .. }) => {
+        | (Op::KeySecurity { key: x, .. }, Op::KeySecurity { key: y, .. })
+        | (Op::TaskEnabled { path: x, .. }, Op::TaskEnabled { path: y, .. }) => {
             x.eq_ignore_ascii_case(y)
         }
         (

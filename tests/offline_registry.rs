@@ -69,6 +69,17 @@ fn volume() -> Volume {
             "Policies\\Microsoft\\Windows\\WindowsUpdate\\AU": {"UseWUServer": ["dword", 1]},
         }),
     );
+    // The scan task disabled, as its own file says (UTF-16, as Windows writes them).
+    let tasks = vol
+        .windows()
+        .join("System32/Tasks/Microsoft/Windows/WindowsUpdate");
+    fs::create_dir_all(&tasks).unwrap();
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Task><Settings><Enabled>false</Enabled></Settings></Task>";
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(xml.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    fs::write(tasks.join("Scheduled Start"), bytes).unwrap();
     vol
 }
 
@@ -160,7 +171,11 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
         .filter(|f| f["id"] == "residue")
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(residue, ["service-disabled", "fake-wsus"], "{report:#}");
+    assert_eq!(
+        residue,
+        ["service-disabled", "fake-wsus", "update-task-disabled"],
+        "{report:#}"
+    );
     // Offline nothing is written: each says the Windows PE commands, the disk's own hive loaded
     // under a name of wufix's, the value put back there, the hive unloaded.
     let remedies: Vec<&str> = report["findings"]
@@ -173,6 +188,13 @@ fn every_registry_check_reads_the_disk_s_own_hives() {
             f["remedy"].as_str().unwrap()
         })
         .collect();
+    assert!(
+        remedies[2].contains(
+            r#"`schtasks /Change /TN "\Microsoft\Windows\WindowsUpdate\Scheduled Start" /ENABLE`"#
+        ),
+        "{}",
+        remedies[2]
+    );
     for (remedy, parts) in remedies.iter().zip([
         [
             r"`reg load HKLM\WUFIX_SYSTEM D:\Windows\System32\config\SYSTEM`",

@@ -339,6 +339,13 @@ fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_put
     assert_all_running();
 }
 
+/// A key's owner and DACL as SDDL, read by the test helper.
+fn key_sd(key: &str) -> String {
+    let out = helper(&["regsdget", key.trim_start_matches(r"HKLM\")]);
+    assert!(out.status.success(), "regsdget {key}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Puts a file's bytes back (or removes it, if it was absent), whatever the assertions say.
 struct PutFileBack(PathBuf, Option<Vec<u8>>);
 
@@ -641,6 +648,13 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
     const WUAUSERV: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
     const BITS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\BITS";
+    // Windows' own descriptor of a service key (scripts/wine-prefix.sh gives the prefix's), and
+    // a blocker's lock: another account's key, with a deny, SYSTEM left out. (Wine enforces key
+    // permissions but grants no take-ownership privilege: a lock that shuts administrators out
+    // would lock the prefix for good. That one is the fake's to prove.)
+    const WINDOWS_SD: &str = "O:SYD:AI(A;CI;KR;;;BU)(A;CI;KA;;;BA)(A;CI;KA;;;SY)";
+    const LOCKED: &str =
+        "O:S-1-5-21-1-2-3-1001D:P(D;CI;KW;;;S-1-5-21-1-2-3-1001)(A;CI;KR;;;BU)(A;CI;KA;;;BA)";
     let _machine = serial();
     struct Restore;
     impl Drop for Restore {
@@ -650,6 +664,7 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
             remove_value(AU, "NoAutoUpdate");
             let _ = helper(&["ctl", "demand", "bits"]);
             remove_value(BITS, "FailureActions");
+            let _ = helper(&["regsd", &WUAUSERV[5..], WINDOWS_SD]);
             let _ = output(
                 Command::new("reg")
                     .args([
@@ -718,6 +733,40 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         "/f",
     ]);
 
+    // The scan task disabled, read through the Task Scheduler's COM interfaces. (Wine's
+    // scheduler accepts enabling a task but does not keep it: the change is for the fake to
+    // prove, and the task is taken away again before the repair.)
+    let task_xml = std::env::temp_dir().join("wufix-task.xml");
+    fs::write(
+        &task_xml,
+        "<?xml version=\"1.0\"?>\r\n<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\"><Settings><Enabled>false</Enabled></Settings><Actions><Exec><Command>cmd.exe</Command></Exec></Actions></Task>",
+    )
+    .unwrap();
+    let task_file = system32().join(r"Tasks\Microsoft\Windows\WindowsUpdate\Scheduled Start");
+    let _task = PutFileBack::new(&task_file);
+    let created = output(
+        Command::new("schtasks")
+            .args(["/create", "/xml"])
+            .arg(&task_xml)
+            .args(["/tn", r"\Microsoft\Windows\WindowsUpdate\Scheduled Start"])
+            .stdin(Stdio::null()),
+    )
+    .unwrap();
+    assert!(created.status.success(), "{}", text(&created));
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let task = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "update-task-disabled")
+        .unwrap_or_else(|| panic!("the disabled task: {report:#}"));
+    assert_eq!(task["fixed_by"], "repair", "{task:#}");
+    fs::remove_file(&task_file).unwrap();
+    // Its folder too: a task gone from a folder that stands is a deletion, said as such.
+    let _ = fs::remove_dir(task_file.parent().unwrap());
+    let sd = helper(&["regsd", &WUAUSERV[5..], LOCKED]);
+    assert!(sd.status.success(), "{}", text(&sd));
+
     let report = json(&wufix(&["diagnose", "--json"]));
     let rules: Vec<&str> = report["findings"]
         .as_array()
@@ -729,6 +778,7 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert_eq!(
         rules,
         [
+            "service-key-locked",
             "failure-actions-emptied",
             "fake-wsus",
             "auto-update-off",
@@ -752,6 +802,11 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert_eq!(report["rungs"].as_array().unwrap().len(), 1, "{report:#}");
     assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x3"));
     assert_eq!(query("bits").1, "OnDemand", "{report:#}");
+    let sd = key_sd(WUAUSERV);
+    assert!(
+        sd.starts_with("O:BA") && !sd.contains("(D;") && sd.contains("KA;;;SY"),
+        "{sd}"
+    );
     assert!(reg_value(BITS, "Start").unwrap().contains("0x3"));
     assert_eq!(
         raw_value(BITS, "FailureActions"),
@@ -769,6 +824,11 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(reg_value(WUAUSERV, "Start").unwrap().contains("0x4"));
     assert_eq!(query("bits").1, "Disabled");
+    let sd = key_sd(WUAUSERV);
+    assert!(
+        sd.starts_with("O:S-1-5-21-1-2-3-1001") && sd.contains("(D;"),
+        "{sd}"
+    );
     assert_eq!(raw_value(BITS, "FailureActions"), format!("3 {emptied}"));
     assert_eq!(fs::read_to_string(&hosts).unwrap(), blocking);
     assert!(reg_value(WU_POLICY, "WUServer").is_some());

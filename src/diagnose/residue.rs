@@ -110,8 +110,19 @@ fn remedy(r: &Residue, mode: Mode, control_set: &str) -> String {
             "Give the DLL its name back as administrator (System32's files belong to TrustedInstaller: `takeown` and `icacls` first, then `ren`), or let `wufix repair --from deep --up-to deep` (DISM, sfc) restore it; {}",
             r.found
         ),
+        "update-task-disabled" => {
+            let task = r.target.trim_start_matches("task ");
+            let when = if mode == Mode::Offline {
+                "Once that Windows runs, as SYSTEM"
+            } else {
+                "As SYSTEM (the UpdateOrchestrator tasks refuse even administrators)"
+            };
+            format!("{when}: `schtasks /Change /TN \"{task}\" /ENABLE`")
+        }
+        "update-task-deleted" => "An in-place repair install puts the task back, keeping files and apps (Windows 11: Settings > System > Recovery > Fix problems using Windows Update; Windows 10: Setup from an ISO of the same version)".to_string(),
         "service-key-locked" => format!(
-            "As administrator, in regedit: right-click {key}, Permissions…, Advanced: make Administrators the owner, remove the Deny entries, and give SYSTEM and Administrators Full Control"
+            "As administrator, in regedit: right-click {}, Permissions…, Advanced: make Administrators the owner, remove the Deny entries, and give SYSTEM and Administrators Full Control",
+            r.target
         ),
         "hosts-block" => format!(
             "Put `#` before the lines naming Windows Update's servers in {} (as administrator), then `ipconfig /flushdns`. Security software may flag a changed hosts file",

@@ -22,7 +22,7 @@ pub use permissions::ServiceDacl;
 pub use programs::{Dism, RegisterDlls, Sfc, WinsockReset};
 pub use proxy::ProxyReset;
 pub use put_back::{PutBack, put_back_allowed};
-pub use residue::{KeySecurity, ResidueStart, ResidueValue};
+pub use residue::{KeySecurity, ResidueStart, ResidueValue, TaskEnable};
 pub use rungs::{Options, build, risk_of};
 pub use wsus::WsusIdentity;
 

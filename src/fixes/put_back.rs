@@ -30,6 +30,7 @@ impl Fix for PutBack {
             Op::RegistryValue { key, name, .. } => format!(r"HKLM\{key}\{name}"),
             Op::HostsLines { path, .. } => path.clone(),
             Op::KeySecurity { key, .. } => format!(r"HKLM\{key}"),
+            Op::TaskEnabled { path, .. } => format!("task {path}"),
             _ => String::new(),
         }
     }
@@ -53,7 +54,13 @@ impl Fix for PutBack {
                 before: Some(_), ..
             } => "put the value back".into(),
             Op::RegistryValue { before: None, .. } => "remove the value again".into(),
+            Op::KeySecurity { before, .. } if before == super::residue::UNREADABLE => {
+                "its permissions before could not be read: left as the repair made them".into()
+            }
             Op::KeySecurity { before, .. } => format!("put its permissions back: {before}"),
+            Op::TaskEnabled { before, .. } => {
+                format!("{} it again", if *before { "enable" } else { "disable" })
+            }
             Op::HostsLines { lines, .. } => format!(
                 "put back {} blocking line{} as they were (security software may flag a hosts file that blocks Microsoft's servers)",
                 lines.len(),
@@ -208,6 +215,51 @@ impl Fix for PutBack {
                     }
                 }
             }
+            Op::TaskEnabled {
+                path,
+                before,
+                after,
+            } => {
+                let live = match cx.sys.task_enabled(path) {
+                    Ok(Some(live)) => live,
+                    Ok(None) => return self.record(Outcome::Skipped, "the task is gone".into()),
+                    Err(err) => {
+                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
+                    }
+                };
+                if live == *before {
+                    return self.record(Outcome::Skipped, ALREADY.into());
+                }
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
+                if live != *after {
+                    return self.record(
+                        Outcome::Skipped,
+                        "changed since the repair; left as it is".into(),
+                    );
+                }
+                let undo = Op::TaskEnabled {
+                    path: path.clone(),
+                    before: live,
+                    after: *before,
+                };
+                match cx.change(undo, |sys, _| {
+                    sys.set_task_enabled(path, *before)
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => {
+                        self.record(Outcome::Done, "put back as it was before the repair".into())
+                    }
+                    Err(err) => {
+                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
+                    }
+                }
+            }
+            Op::KeySecurity { before, .. } if before == super::residue::UNREADABLE => self.record(
+                Outcome::Skipped,
+                "its permissions before the repair could not be read, so they cannot be put back; it stays Administrators'".into(),
+            ),
             Op::KeySecurity { key, before, after } => {
                 let live = match cx.sys.registry().key_security(key) {
                     Ok(Some(live)) => live,
@@ -361,6 +413,16 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
             unmark: false,
             ..
         } => super::hosts::allowed(path, lines),
+        Op::TaskEnabled { path, .. } => {
+            if crate::residue::tasks::TASKS
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(path))
+            {
+                Ok(())
+            } else {
+                Err(format!("{path} is not a task wufix enables"))
+            }
+        }
         // Only the keys of the update services the residue rung unlocks.
         Op::KeySecurity { key, .. } => {
             let ours = crate::residue::SERVICES.iter().any(|(s, _, _)| {

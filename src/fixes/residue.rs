@@ -211,7 +211,26 @@ impl Fix for KeySecurity {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
-        let before = match cx.sys.registry().key_security(&self.key) {
+        let mut before = cx.sys.registry().key_security(&self.key);
+        if matches!(before, Err(SysError::AccessDenied)) {
+            // Not even readable: Administrators take ownership first (an owner may read and
+            // write its permissions). What it was cannot be saved, and the journal says so.
+            let key = &self.key;
+            let op = Op::KeySecurity {
+                key: key.clone(),
+                before: UNREADABLE.into(),
+                after: "O:BA".into(),
+            };
+            if let Err(err) = cx.change(op, |sys, _| {
+                sys.registry()
+                    .take_key_ownership(key)
+                    .map_err(|e| e.to_string())
+            }) {
+                return self.record(Outcome::Failed, manual(&err));
+            }
+            before = cx.sys.registry().key_security(&self.key);
+        }
+        let before = match before {
             Ok(Some(sd)) => sd,
             Ok(None) => return self.record(Outcome::Skipped, "the key is gone".into()),
             Err(err) => {
@@ -245,12 +264,83 @@ impl Fix for KeySecurity {
                 Outcome::Done,
                 format!("unlocked: {after}; undo puts the old permissions back"),
             ),
-            Err(err) => self.record(
-                Outcome::Failed,
-                format!(
-                    "{err}; as SYSTEM, or in regedit as administrator (Permissions…, Advanced: owner Administrators, no Deny entries, SYSTEM and Administrators Full Control)"
-                ),
-            ),
+            Err(err) => self.record(Outcome::Failed, manual(&err)),
         }
     }
+}
+
+/// An update task a blocker disabled, enabled again through the Task Scheduler (and read back:
+/// a change the scheduler accepts but does not keep is said, not taken for done).
+#[derive(Clone, Debug)]
+pub struct TaskEnable {
+    pub path: &'static str,
+    pub why: String,
+}
+
+impl Fix for TaskEnable {
+    fn action(&self) -> Action {
+        Action::Residue
+    }
+
+    fn target(&self) -> String {
+        format!("task {}", self.path)
+    }
+
+    fn describe(&self) -> StepRecord {
+        self.record(
+            Outcome::Planned,
+            format!("enable it ({}); undo disables it again", self.why),
+        )
+    }
+
+    fn run(&self, cx: &mut Context) -> StepRecord {
+        match cx.sys.task_enabled(self.path) {
+            Ok(Some(false)) => {}
+            Ok(Some(true)) => return self.record(Outcome::Skipped, "enabled already".into()),
+            Ok(None) => return self.record(Outcome::Skipped, "the task is gone".into()),
+            Err(err) => return self.record(Outcome::Failed, format!("cannot read it: {err}")),
+        }
+        let op = Op::TaskEnabled {
+            path: self.path.to_string(),
+            before: false,
+            after: true,
+        };
+        let path = self.path;
+        let mut denied = false;
+        let result = cx.change(op, |sys, _| {
+            sys.set_task_enabled(path, true).map_err(|e| {
+                denied = matches!(e, SysError::AccessDenied);
+                e.to_string()
+            })?;
+            match sys.task_enabled(path) {
+                Ok(Some(true)) => Ok(()),
+                _ => {
+                    Err("the Task Scheduler took the change but the task is still disabled".into())
+                }
+            }
+        });
+        match result {
+            Ok(()) => self.record(Outcome::Done, "enabled; undo disables it again".into()),
+            Err(err) => {
+                let who = if denied {
+                    " (the UpdateOrchestrator tasks take changes only from SYSTEM)"
+                } else {
+                    ""
+                };
+                self.record(
+                    Outcome::Failed,
+                    format!("{err}{who}; as SYSTEM: `schtasks /Change /TN \"{path}\" /ENABLE`"),
+                )
+            }
+        }
+    }
+}
+
+/// What a journal holds as the permissions before, for a key administrators could not read.
+pub const UNREADABLE: &str = "unreadable";
+
+fn manual(err: &str) -> String {
+    format!(
+        "{err}; as SYSTEM, or in regedit as administrator (Permissions…, Advanced: owner Administrators, no Deny entries, SYSTEM and Administrators Full Control)"
+    )
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::tools::{self, Source};
 use super::{
     Dism, Fix, HostsBlock, KeySecurity, ProxyReset, RegisterDlls, ResidueStart, ResidueValue,
-    ServiceDacl, Sfc, WinsockReset, WsusIdentity,
+    ServiceDacl, Sfc, TaskEnable, WinsockReset, WsusIdentity,
 };
 use crate::catalog::WU_POLICY;
 use crate::ladder::Rung;
@@ -49,6 +49,7 @@ pub fn build(
                             start: *start,
                             why,
                         }),
+                        Put::Task { path } => Arc::new(TaskEnable { path, why }),
                         Put::KeySecurity { key } => Arc::new(KeySecurity {
                             key: key.clone(),
                             why,

@@ -188,6 +188,12 @@ pub enum Op {
         before: StartType,
         after: StartType,
     },
+    /// `repair`: a scheduled task enabled (or, in an undo, disabled again).
+    TaskEnabled {
+        path: String,
+        before: bool,
+        after: bool,
+    },
     /// `repair`: a service key's owner and DACL (SDDL) replaced; `undo` writes `before` back.
     KeySecurity {
         key: String,

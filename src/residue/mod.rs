@@ -8,6 +8,7 @@ mod dll;
 pub mod hosts;
 pub mod keys;
 pub mod script;
+pub mod tasks;
 
 use std::path::Path;
 
@@ -45,7 +46,8 @@ const PAUSE_LIMIT_DAYS: i64 = 365;
 pub struct Residue {
     /// `service-disabled`, `fake-wsus`, `wu-access-blocked`, `settings-page-hidden`,
     /// `pause-far-ahead`, `auto-update-off`, `hosts-block`, `failure-actions-emptied`,
-    /// `service-dll-renamed`, `service-key-locked`.
+    /// `service-dll-renamed`, `service-key-locked`, `update-task-disabled`,
+    /// `update-task-deleted`.
     pub kind: &'static str,
     /// The registry value or file it is in.
     pub target: String,
@@ -72,6 +74,8 @@ pub enum Put {
     },
     /// The hosts file's blocking lines commented out (a running Windows only).
     Hosts { path: std::path::PathBuf },
+    /// A scheduled task enabled again (through the Task Scheduler; a running Windows only).
+    Task { path: &'static str },
     /// A service key's descriptor put back (`keys::repaired`; a running Windows only).
     KeySecurity { key: String },
 }
@@ -193,6 +197,7 @@ pub fn detect(
         policies(sys, &mut out);
     }
     pauses(sys, now, &mut out);
+    tasks::check(sys, windows_dir, &mut out);
     out.extend(hosts::check(windows_dir));
     out
 }
@@ -236,7 +241,21 @@ fn services(sys: &dyn Platform, out: &mut Vec<Residue>) {
     for &(name, start, delayed) in SERVICES {
         let key = format!(r"{SERVICES_KEY}\{name}");
         // First: a locked key keeps every later change to the service from being made.
-        if let Ok(Some(sd)) = sys.registry().key_security(&key) {
+        let security = sys.registry().key_security(&key);
+        if matches!(security, Err(crate::sys::SysError::AccessDenied)) {
+            // Locked so that administrators may not even read its permissions: the blockers'
+            // strongest lock (a deny of READ_CONTROL, Everyone included).
+            out.push(Residue {
+                kind: "service-key-locked",
+                target: format!(r"HKLM\{key}"),
+                found: "administrators may not even read its permissions".into(),
+                usual: Some("SYSTEM and Administrators in full control, no deny entries".into()),
+                why: format!("a locked key keeps Windows (and any repair) from putting {name} back; blockers lock it so"),
+                tool: None,
+                fixes: vec![Put::KeySecurity { key: key.clone() }],
+            });
+        }
+        if let Ok(Some(sd)) = security {
             let problems = keys::problems(&sd);
             if !problems.is_empty() {
                 let fixable = keys::repaired(&sd).is_some();

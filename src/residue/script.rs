@@ -31,7 +31,7 @@ pub fn commands(items: &[&Residue], control_set: &str) -> Vec<String> {
         .filter_map(|put| match put {
             Put::Value(fix) => Some(fix.clone()),
             Put::Start { service, start } => Some(start_value(service, *start)),
-            Put::Hosts { .. } | Put::KeySecurity { .. } => None,
+            Put::Hosts { .. } | Put::KeySecurity { .. } | Put::Task { .. } => None,
         });
     value_commands(fixes, control_set)
 }

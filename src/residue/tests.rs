@@ -301,3 +301,32 @@ proptest::proptest! {
         proptest::prop_assert_eq!(hosts::uncommented(&after, &saved).unwrap(), bytes.to_vec());
     }
 }
+
+#[test]
+fn a_deleted_update_task_is_told_only_where_its_folder_still_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(
+        dir.path()
+            .join("System32/Tasks/Microsoft/Windows/UpdateOrchestrator"),
+    )
+    .unwrap();
+    // No task at all: the UpdateOrchestrator ones are deleted (their folder is there); the
+    // WindowsUpdate one is not named (no folder: a build or an imitation without it).
+    let sys = FakePlatform::new();
+    let found = detect(&sys, dir.path(), &management(&sys), now());
+    assert_eq!(
+        kinds(&found),
+        ["update-task-deleted", "update-task-deleted"]
+    );
+    assert!(found.iter().all(|r| r.fixes.is_empty()));
+    assert!(
+        found[0]
+            .target
+            .ends_with(r"UpdateOrchestrator\Schedule Scan")
+    );
+    // Enabled tasks are nothing to report.
+    let sys = tasks::TASKS
+        .iter()
+        .fold(FakePlatform::new(), |sys, t| sys.task(t, true));
+    assert!(detect(&sys, dir.path(), &management(&sys), now()).is_empty());
+}

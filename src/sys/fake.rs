@@ -84,6 +84,12 @@ struct Inner {
     key_security: BTreeMap<String, String>,
     /// Keys whose security cannot be written, taking ownership or not.
     key_refused: BTreeSet<String>,
+    /// Keys whose security administrators cannot read until they take ownership.
+    key_unreadable: BTreeSet<String>,
+    /// Scheduled tasks by path (lower case): enabled or not.
+    tasks: BTreeMap<String, bool>,
+    /// Tasks whose state only SYSTEM may change.
+    tasks_refused: BTreeSet<String>,
     /// Event XML per channel, newest first; `None` for a channel whose query fails.
     events: BTreeMap<String, Option<Vec<String>>>,
     /// Executable names of running processes.
@@ -274,6 +280,36 @@ impl FakePlatform {
             .key_security
             .insert(key.to_ascii_lowercase(), sddl.to_string());
         self.registry_key(key)
+    }
+
+    /// The scheduled task at `path`, enabled or not.
+    pub fn task(self, path: &str, enabled: bool) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .tasks
+            .insert(path.to_ascii_lowercase(), enabled);
+        self
+    }
+
+    /// Changing the task at `path` is refused (as Windows refuses administrators for some).
+    pub fn task_refused(self, path: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .tasks_refused
+            .insert(path.to_ascii_lowercase());
+        self
+    }
+
+    /// `key`'s security cannot be read by administrators until they own it.
+    pub fn key_unreadable(self, key: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .key_unreadable
+            .insert(key.to_ascii_lowercase());
+        self
     }
 
     /// Writing `key`'s security is refused (even after taking ownership).
@@ -579,6 +615,26 @@ impl Platform for FakePlatform {
         Ok(())
     }
 
+    fn task_enabled(&self, path: &str) -> Result<Option<bool>, SysError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner.tasks.get(&path.to_ascii_lowercase()).copied())
+    }
+
+    fn set_task_enabled(&self, path: &str, enabled: bool) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        let path = path.to_ascii_lowercase();
+        if inner.tasks_refused.contains(&path) {
+            return Err(SysError::AccessDenied);
+        }
+        match inner.tasks.get_mut(&path) {
+            Some(state) => {
+                *state = enabled;
+                Ok(())
+            }
+            None => Err(SysError::NoSuchService),
+        }
+    }
+
     fn set_start_type(&self, name: &str, start: StartType) -> Result<(), SysError> {
         let mut inner = self.inner.lock().unwrap();
         inner
@@ -871,15 +927,37 @@ impl Registry for FakePlatform {
         if !inner.keys.contains(&key) {
             return Ok(None);
         }
+        if inner.key_unreadable.contains(&key) {
+            return Err(SysError::AccessDenied);
+        }
         Ok(Some(inner.key_security.get(&key).cloned().unwrap_or_else(
             || "O:BAD:(A;;KA;;;SY)(A;;KA;;;BA)".into(),
         )))
     }
 
-    fn set_key_security(&self, key: &str, sddl: &str) -> Result<(), SysError> {
+    fn take_key_ownership(&self, key: &str) -> Result<(), SysError> {
         let key = key.to_ascii_lowercase();
         let mut inner = self.inner.lock().unwrap();
         if inner.key_refused.contains(&key) {
+            return Err(SysError::AccessDenied);
+        }
+        inner.requests.push(format!("take-ownership {key}"));
+        inner.key_unreadable.remove(&key);
+        let owned = match inner.key_security.get(&key) {
+            Some(sd) => match sd.find("D:") {
+                Some(at) => format!("O:BA{}", &sd[at..]),
+                None => "O:BA".to_string(),
+            },
+            None => "O:BAD:(A;;KA;;;SY)(A;;KA;;;BA)".to_string(),
+        };
+        inner.key_security.insert(key, owned);
+        Ok(())
+    }
+
+    fn set_key_security(&self, key: &str, sddl: &str) -> Result<(), SysError> {
+        let key = key.to_ascii_lowercase();
+        let mut inner = self.inner.lock().unwrap();
+        if inner.key_refused.contains(&key) || inner.key_unreadable.contains(&key) {
             return Err(SysError::AccessDenied);
         }
         inner.requests.push(format!("key-security {key}"));

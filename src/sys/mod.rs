@@ -29,6 +29,7 @@ mod fs;
 pub mod programs;
 pub mod registry;
 pub mod search;
+pub mod task_file;
 pub use fs::{free_space, is_sharing_violation, open_lone_file_to_append, rename_noreplace};
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};
@@ -197,6 +198,17 @@ pub trait Platform: Sync {
     }
     /// Ask a service to start; returns once the request is delivered.
     fn request_start(&self, name: &str) -> Result<(), SysError>;
+    /// Whether the scheduled task at `path` (`\Microsoft\Windows\…\Name`) is enabled; `None`
+    /// when there is no such task.
+    fn task_enabled(&self, path: &str) -> Result<Option<bool>, SysError> {
+        let _ = path;
+        Err(SysError::Offline)
+    }
+    /// Enable (or disable) the scheduled task at `path`.
+    fn set_task_enabled(&self, path: &str, enabled: bool) -> Result<(), SysError> {
+        let _ = (path, enabled);
+        Err(SysError::Offline)
+    }
     /// Set a service's start type through the service manager (which writes its `Start` and
     /// `DelayedAutostart` values itself and starts it so from then on).
     fn set_start_type(&self, name: &str, start: StartType) -> Result<(), SysError> {

@@ -54,6 +54,9 @@ impl Platform for Offline {
     fn registry(&self) -> &dyn Registry {
         self.hives()
     }
+    fn task_enabled(&self, path: &str) -> Result<Option<bool>, SysError> {
+        Ok(super::task_file::enabled(&self.windows_dir, path)?)
+    }
     fn sources(&self) -> Vec<String> {
         let mut out = self.hives().describe();
         let logs = self

@@ -253,6 +253,12 @@ pub trait Registry: Sync {
         let _ = (key, sddl);
         Err(SysError::ReadOnly)
     }
+    /// Make Administrators the key's owner (the privilege allows it whatever its DACL says): its
+    /// owner may then read and write its permissions.
+    fn take_key_ownership(&self, key: &str) -> Result<(), SysError> {
+        let _ = key;
+        Err(SysError::ReadOnly)
+    }
 }
 
 /// No registry to read (a mounted disk whose hives are not read): every call says so.

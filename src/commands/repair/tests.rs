@@ -1073,6 +1073,10 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
             .key_security(wuauserv, LOCKED)
             .key_security(r"SYSTEM\CurrentControlSet\Services\CryptSvc", LOCKED)
             .key_refused(r"SYSTEM\CurrentControlSet\Services\CryptSvc")
+            .task(crate::residue::tasks::TASKS[0], false)
+            .task(crate::residue::tasks::TASKS[1], false)
+            .task_refused(crate::residue::tasks::TASKS[1])
+            .task(crate::residue::tasks::TASKS[2], true)
             // Written behind the service manager's back: it still has BITS on demand.
             .registry_value(bits, "Start", RegValue::dword(4))
             .registry_value(WU_POLICY, "WUServer", RegValue::string(" "))
@@ -1133,6 +1137,21 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         .find(|s| s.target.ends_with("CryptSvc") && s.outcome == Outcome::Failed)
         .expect("the refused key's step");
     assert!(refused.detail.contains("regedit"), "{}", refused.detail);
+    // A disabled update task enabled; one only SYSTEM may change: the exact step, said.
+    assert_eq!(
+        sys.task_enabled(crate::residue::tasks::TASKS[0]).unwrap(),
+        Some(true)
+    );
+    let task = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.target.ends_with("Schedule Scan") && s.outcome == Outcome::Failed)
+        .expect("the refused task's step");
+    assert!(
+        task.detail.contains("only from SYSTEM") && task.detail.contains("/ENABLE"),
+        "{}",
+        task.detail
+    );
     // A launch-protected service the manager refuses: the run says the exact step, and fails.
     let medic = report.rungs[0]
         .steps
@@ -1165,7 +1184,7 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         std::fs::read_to_string(&hosts).unwrap(),
         "127.0.0.1 localhost\r\n# wufix: 0.0.0.0 fe2.update.microsoft.com\r\n"
     );
-    assert_eq!(pick.settings.len(), 8, "{:?}", pick.settings);
+    assert_eq!(pick.settings.len(), 9, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
@@ -1178,6 +1197,10 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     assert_eq!(
         sys.registry().key_security(wuauserv).unwrap().unwrap(),
         LOCKED
+    );
+    assert_eq!(
+        sys.task_enabled(crate::residue::tasks::TASKS[0]).unwrap(),
+        Some(false)
     );
     assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
     assert_eq!(
@@ -1204,4 +1227,51 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
             .unwrap(),
         Some(RegValue::string("hide:windowsupdate"))
     );
+}
+
+/// A key locked so that administrators cannot even read its permissions: ownership taken
+/// first (journaled, with "unreadable" as what it was), then unlocked; undo cannot put back
+/// what could not be read, and says so.
+#[test]
+fn a_key_no_administrator_may_read_is_taken_over_then_unlocked() {
+    let key = r"SYSTEM\CurrentControlSet\Services\msiserver";
+    let m = machine();
+    let sys = platform()
+        .key_security(key, "O:S-1-5-21-9-9-9-1001D:P(D;CI;KA;;;WD)")
+        .key_unreadable(key)
+        .scans(&[OK]);
+    let found = crate::residue::detect(
+        &sys,
+        &m.layout.windows_dir,
+        &crate::residue::management(&sys),
+        jiff::Timestamp::now(),
+    );
+    assert_eq!(found[0].kind, "service-key-locked", "{found:#?}");
+    assert!(found[0].found.contains("not even read"));
+    let mut req = request(Origin::Rung(Rung::Residue), Rung::Residue);
+    req.verify = false;
+    let (_, report) = run(&m, &sys, &req);
+    let step = &report.rungs[0].steps[0];
+    assert_eq!(step.outcome, Outcome::Done, "{step:?}");
+    let requests = sys.requests();
+    let at = |r: &str| requests.iter().position(|x| x == r).unwrap();
+    assert!(
+        at(r"take-ownership system\currentcontrolset\services\msiserver")
+            < at(r"key-security system\currentcontrolset\services\msiserver")
+    );
+    let now = sys.registry().key_security(key).unwrap().unwrap();
+    assert!(crate::residue::keys::problems(&now).is_empty(), "{now}");
+
+    let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
+    let listing = store.read().unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
+    let report = undo(&m, &sys, &req, &pick);
+    let step = report
+        .steps
+        .iter()
+        .find(|s| s.target.ends_with("msiserver"))
+        .unwrap();
+    assert_eq!(step.outcome, Outcome::Skipped);
+    assert!(step.detail.contains("could not be read"), "{}", step.detail);
+    assert_eq!(sys.registry().key_security(key).unwrap().unwrap(), now);
 }

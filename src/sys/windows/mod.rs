@@ -28,6 +28,7 @@ mod registry;
 mod scan;
 mod security;
 mod services;
+mod tasks;
 mod token;
 
 /// The live system and its Windows directory.
@@ -57,6 +58,12 @@ impl Platform for Windows {
     }
     fn request_start(&self, name: &str) -> Result<(), SysError> {
         services::request_start(name)
+    }
+    fn task_enabled(&self, path: &str) -> Result<Option<bool>, SysError> {
+        tasks::enabled(path)
+    }
+    fn set_task_enabled(&self, path: &str, enabled: bool) -> Result<(), SysError> {
+        tasks::set_enabled(path, enabled)
     }
     fn set_start_type(&self, name: &str, start: crate::sys::StartType) -> Result<(), SysError> {
         services::set_start_type(name, start)

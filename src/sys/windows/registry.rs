@@ -159,17 +159,21 @@ impl Registry for Live {
             // ownership first, which the privilege allows whatever the DACL says; then the
             // descriptor is written (its owner back too, which the restore privilege allows).
             Err(SysError::AccessDenied) => {
-                token::enable_privilege(SE_TAKE_OWNERSHIP_NAME).map_err(SysError::Os)?;
+                self.take_key_ownership(key)?;
                 let _ = token::enable_privilege(SE_RESTORE_NAME);
-                write_security(
-                    key,
-                    OWNER_SECURITY_INFORMATION,
-                    &Descriptor::from_sddl("O:BA")?,
-                )?;
                 write_security(key, info, &wanted)
             }
             other => other,
         }
+    }
+
+    fn take_key_ownership(&self, key: &str) -> Result<(), SysError> {
+        token::enable_privilege(SE_TAKE_OWNERSHIP_NAME).map_err(SysError::Os)?;
+        write_security(
+            key,
+            OWNER_SECURITY_INFORMATION,
+            &Descriptor::from_sddl("O:BA")?,
+        )
     }
 }
 

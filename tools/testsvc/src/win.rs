@@ -70,6 +70,23 @@ pub fn main() -> i32 {
                 }
             }
         }
+        ["regsd", key, sddl] => match crate::reg::set_security(key, sddl) {
+            Ok(()) => 0,
+            Err(err) => {
+                eprintln!("regsd: {err}");
+                1
+            }
+        },
+        ["regsdget", key] => match crate::reg::get_security(key) {
+            Ok(text) => {
+                println!("{text}");
+                0
+            }
+            Err(err) => {
+                eprintln!("regsdget: {err}");
+                1
+            }
+        },
         ["regget", key, name] => match crate::reg::get(key, name) {
             Ok(text) => {
                 println!("{text}");
