@@ -247,22 +247,9 @@ enum Found {
     Many(Vec<PathBuf>),
 }
 
-/// The entries of `dir` named `name` ignoring ASCII case. Listing the folder, rather than probing
-/// the name, gives the same answer on case-sensitive and case-insensitive file systems.
+/// The entries of `dir` named `name` ignoring ASCII case (`sys::names`).
 fn find(dir: &Path, name: &str) -> Found {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Found::None;
-    };
-    let mut all: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .map(|e| e.path())
-        .collect();
-    all.sort();
+    let mut all = crate::sys::names::entries_named(dir, name);
     match all.len() {
         0 => Found::None,
         1 => Found::One(all.remove(0)),

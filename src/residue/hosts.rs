@@ -58,7 +58,7 @@ pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    crate::sys::names::open_regular(path)?
         .take(MAX_HOSTS + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= MAX_HOSTS).then_some(bytes))

@@ -15,6 +15,7 @@ pub mod cmdline;
 pub mod dir;
 pub mod disk;
 mod interrupt;
+pub mod names;
 pub mod offline;
 pub mod offline_registry;
 #[cfg(windows)]

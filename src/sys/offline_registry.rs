@@ -23,36 +23,33 @@ pub struct HiveRegistry {
     control_set: Option<String>,
 }
 
-/// `dir\name`, the one entry named so ignoring case (a case-sensitive mount may hold two: then
-/// neither), never through a link.
-fn child(dir: &Path, name: &str) -> Option<PathBuf> {
-    let found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
-        .map(|e| e.path())
-        .collect();
-    match found.as_slice() {
-        [one] if std::fs::symlink_metadata(one).is_ok_and(|m| !m.file_type().is_symlink()) => {
-            Some(one.clone())
-        }
-        _ => None,
-    }
-}
-
 fn load(windows_dir: &Path, name: &str) -> Loaded {
     let expected = windows_dir.join("System32").join("config").join(name);
-    let path = ["System32", "config", name]
-        .iter()
-        .try_fold(windows_dir.to_path_buf(), |dir, part| child(&dir, part));
-    let Some(path) = path else {
-        return Loaded {
-            hive: Err(format!("{} is absent", expected.display())),
-            path: expected,
-        };
+    // Each part the one entry named so ignoring case, never through a link (`names`).
+    let path = ["System32", "config", name].iter().try_fold(
+        Some(windows_dir.to_path_buf()),
+        |dir, part| match dir {
+            Some(dir) => super::names::lone_child(&dir, part),
+            None => Ok(None),
+        },
+    );
+    let path = match path {
+        Ok(Some(path)) => path,
+        Ok(None) => {
+            return Loaded {
+                hive: Err(format!("{} is absent", expected.display())),
+                path: expected,
+            };
+        }
+        Err(why) => {
+            return Loaded {
+                hive: Err(why),
+                path: expected,
+            };
+        }
     };
     // Read cell by cell, never whole: a SOFTWARE hive can be hundreds of megabytes.
-    let hive = std::fs::File::open(&path)
+    let hive = super::names::open_regular(&path)
         .map_err(|e| format!("{}: {e}", path.display()))
         .and_then(|file| Hive::open_file(file).map_err(|e| format!("{} is {e}", path.display())));
     Loaded { path, hive }

@@ -22,7 +22,12 @@ pub fn enabled(windows_dir: &Path, task: &str) -> std::io::Result<Option<bool>> 
     let file = path(windows_dir, task);
     match std::fs::symlink_metadata(&file) {
         Ok(meta) if meta.is_file() && meta.len() <= MAX_TASK_FILE => {
-            Ok(Some(enabled_in_xml(&std::fs::read(&file)?)))
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(super::names::open_regular(&file)?, MAX_TASK_FILE),
+                &mut bytes,
+            )?;
+            Ok(Some(enabled_in_xml(&bytes)))
         }
         Ok(_) => Ok(None),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -15,14 +15,12 @@ mod recent;
 mod timeline;
 mod words;
 
-use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::{Finding, Severity};
 use crate::explain;
 use crate::folders::Layout;
-use crate::folders::layout::find_children;
 use crate::machine::Mode;
 use crate::record::count;
 use evidence::{Evidence, Group, Kind, Standing};
@@ -198,27 +196,13 @@ impl Logs {
 }
 
 /// The entry of `dir` named `name` ignoring case, when there is one and it is no link; what is
-/// refused, and why, goes to `refused`. Every log reader in diagnose finds its files so.
+/// refused, and why, goes to `refused` (`sys::names::lone_child`). Every log reader in diagnose
+/// finds its files so.
 pub(crate) fn child(dir: &Path, name: &str, refused: &mut Vec<String>) -> Option<PathBuf> {
-    match find_children(dir, name).as_slice() {
-        [] => None,
-        [one] => match std::fs::symlink_metadata(one) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                refused.push(format!("{} is a link; not followed", one.display()));
-                None
-            }
-            Ok(_) => Some(one.clone()),
-            Err(_) => None,
-        },
-        many => {
-            let names: Vec<String> = many.iter().map(|p| p.display().to_string()).collect();
-            refused.push(format!(
-                "{} (names differing only in case: which one Windows wrote cannot be told)",
-                names.join(" and ")
-            ));
-            None
-        }
-    }
+    crate::sys::names::lone_child(dir, name).unwrap_or_else(|why| {
+        refused.push(why);
+        None
+    })
 }
 
 /// Every record of a log: a dated line with the continuation lines that follow it joined on.
@@ -283,28 +267,7 @@ fn records_of(
     Ok(())
 }
 
-/// A log opened only if it is a regular file: a link is not followed, and a FIFO or device (a
-/// rescue system can hold anything under that name) is never opened for a blocking read.
-pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
-    let not_regular = || io::Error::other("not a regular file; not read");
-    if !std::fs::symlink_metadata(path)?.is_file() {
-        return Err(not_regular());
-    }
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Swapped for a FIFO or a link since the check: never block, never follow.
-        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
-        options.custom_flags(flags.bits() as i32);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(not_regular());
-    }
-    Ok(file)
-}
+pub(crate) use crate::sys::names::open_regular;
 
 /// `0x800F0922 CBS_E_INSTALLERS_FAILED`.
 fn code_text(code: u32) -> String {
