@@ -269,6 +269,7 @@ fn changes_of<'a>(
             | Op::HostsLines { unmark: false, .. }
             | Op::KeySecurity { .. }
             | Op::TaskEnabled { .. }
+            | Op::FileRename { .. }
                 if settings
                     && *outcome != Some(false)
                     && !changed.iter().any(|s| same_setting(s, op)) =>
@@ -356,9 +357,8 @@ fn same_setting(a: &Op, b: &Op) -> bool {
         | (Op::ServiceStart { name: x, .. }, Op::ServiceStart { name: y, .. })
         | (Op::HostsLines { path: x, .. }, Op::HostsLines { path: y, .. })
         | (Op::KeySecurity { key: x, .. }, Op::KeySecurity { key: y, .. })
-        | (Op::TaskEnabled { path: x, .. }, Op::TaskEnabled { path: y, .. }) => {
-            x.eq_ignore_ascii_case(y)
-        }
+        | (Op::TaskEnabled { path: x, .. }, Op::TaskEnabled { path: y, .. })
+        | (Op::FileRename { to: x, .. }, Op::FileRename { to: y, .. }) => x.eq_ignore_ascii_case(y),
         (
             Op::RegistryValue {
                 key: k1, name: n1, ..

@@ -1,10 +1,10 @@
-//! wufix's own model of a service DACL (`fixes::sddl`, OS-independent, unit-tested on Linux)
+//! wufix's own model of a service DACL (`sddl`, OS-independent, unit-tested on Linux)
 //! cross-checked with Windows' reading of the same text (`ConvertStringSecurityDescriptor…` and
 //! back) under Wine, on a corpus: every entry is the same kind, flags, rights and account either
 //! way, and the DACL wufix would write reads back as itself. Windows build only.
 #![cfg(windows)]
 
-use wufix::fixes::sddl;
+use wufix::sddl;
 
 const CORPUS: &[&str] = &[
     // Microsoft's published defaults.

@@ -5,6 +5,7 @@
 //! journal before it is made (a change the journal cannot record is not made). The plan holds
 //! fixes and the engine runs them through the trait alone; neither names a concrete one.
 
+mod dll;
 mod hosts;
 mod permissions;
 mod programs;
@@ -17,6 +18,7 @@ mod wsus;
 
 use std::fmt;
 
+pub use dll::DllRename;
 pub use hosts::HostsBlock;
 pub use permissions::ServiceDacl;
 pub use programs::{Dism, RegisterDlls, Sfc, WinsockReset};

@@ -31,6 +31,7 @@ impl Fix for PutBack {
             Op::HostsLines { path, .. } => path.clone(),
             Op::KeySecurity { key, .. } => format!(r"HKLM\{key}"),
             Op::TaskEnabled { path, .. } => format!("task {path}"),
+            Op::FileRename { to, .. } => to.clone(),
             _ => String::new(),
         }
     }
@@ -58,6 +59,13 @@ impl Fix for PutBack {
                 "its permissions before could not be read: left as the repair made them".into()
             }
             Op::KeySecurity { before, .. } => format!("put its permissions back: {before}"),
+            Op::FileRename { from, .. } => format!(
+                "give it the blocker's name again: {}",
+                std::path::Path::new(from)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
             Op::TaskEnabled { before, .. } => {
                 format!("{} it again", if *before { "enable" } else { "disable" })
             }
@@ -212,6 +220,25 @@ impl Fix for PutBack {
                     ),
                     Err(err) => {
                         self.record(Outcome::Failed, format!("could not put it back: {err}"))
+                    }
+                }
+            }
+            Op::FileRename { from, to } => {
+                let undo = match super::dll::undo(from, to) {
+                    Ok(Some(undo)) => undo,
+                    Ok(None) => return self.record(Outcome::Skipped, ALREADY.into()),
+                    Err(why) => return self.record(Outcome::Skipped, why),
+                };
+                if let Err(why) = allowed {
+                    return refused(why);
+                }
+                let (own, blocked) = (std::path::Path::new(to), std::path::Path::new(from));
+                match cx.change(undo, |_, _| {
+                    crate::sys::rename_noreplace(own, blocked).map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => self.record(Outcome::Done, "renamed as it was before the repair".into()),
+                    Err(err) => {
+                        self.record(Outcome::Failed, format!("could not rename it back: {err}"))
                     }
                 }
             }
@@ -413,6 +440,7 @@ pub fn put_back_allowed(op: &Op) -> Result<(), String> {
             unmark: false,
             ..
         } => super::hosts::allowed(path, lines),
+        Op::FileRename { from, to } => super::dll::allowed(from, to),
         Op::TaskEnabled { path, .. } => {
             if crate::residue::tasks::TASKS
                 .iter()

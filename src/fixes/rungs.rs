@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::tools::{self, Source};
 use super::{
-    Dism, Fix, HostsBlock, KeySecurity, ProxyReset, RegisterDlls, ResidueStart, ResidueValue,
-    ServiceDacl, Sfc, TaskEnable, WinsockReset, WsusIdentity,
+    Dism, DllRename, Fix, HostsBlock, KeySecurity, ProxyReset, RegisterDlls, ResidueStart,
+    ResidueValue, ServiceDacl, Sfc, TaskEnable, WinsockReset, WsusIdentity,
 };
 use crate::catalog::WU_POLICY;
 use crate::ladder::Rung;
@@ -50,6 +50,11 @@ pub fn build(
                             why,
                         }),
                         Put::Task { path } => Arc::new(TaskEnable { path, why }),
+                        Put::Rename { from, to } => Arc::new(DllRename {
+                            from: from.clone(),
+                            to: to.clone(),
+                            why,
+                        }),
                         Put::KeySecurity { key } => Arc::new(KeySecurity {
                             key: key.clone(),
                             why,

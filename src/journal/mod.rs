@@ -188,6 +188,12 @@ pub enum Op {
         before: StartType,
         after: StartType,
     },
+    /// `repair`: a file renamed (a service DLL given its name back; in an undo, the blocker's
+    /// name again). Never replacing a file.
+    FileRename {
+        from: String,
+        to: String,
+    },
     /// `repair`: a scheduled task enabled (or, in an undo, disabled again).
     TaskEnabled {
         path: String,

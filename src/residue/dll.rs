@@ -1,16 +1,25 @@
 //! A service DLL a blocker renamed (`wuaueng.dll` → `wuaueng_BAK.dll`, `Wu10Man_wuaueng.dll`):
 //! `ServiceDll` names a file that is gone, and a file beside it carries the name. A renamed file
 //! that is still a hard link of another copy (WinSxS's: Windows' own System32 files are) is
-//! Microsoft's, told by its link count where the platform gives one — no signature API needed,
-//! and it works on a mounted disk too.
+//! Microsoft's, told by its link count — no signature API needed, and it works on a mounted disk
+//! too.
 
 use std::path::{Path, PathBuf};
 
-use super::Residue;
+use super::{Put, Residue};
 use crate::sys::Platform;
 
 /// The services whose DLL blockers rename.
 const DLL_SERVICES: [&str; 4] = ["wuauserv", "UsoSvc", "WaaSMedicSvc", "DoSvc"];
+
+/// The DLL names a renamed file may be given back (undo's catalogue).
+pub const DLL_NAMES: [&str; 5] = [
+    "wuaueng.dll",
+    "usosvc.dll",
+    "usocore.dll",
+    "WaaSMedicSvc.dll",
+    "dosvc.dll",
+];
 
 /// `%SystemRoot%\system32\wuaueng.dll` on `windows_dir`.
 pub fn resolve(value: &str, windows_dir: &Path) -> Option<PathBuf> {
@@ -30,18 +39,11 @@ pub fn resolve(value: &str, windows_dir: &Path) -> Option<PathBuf> {
     ))
 }
 
-/// Links to the file beyond this name (WinSxS's), where the platform says.
-#[cfg(unix)]
+/// Links to the file beyond this name (WinSxS's): the link count, on Linux and Windows alike.
 fn other_links(path: &Path) -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(path)
+    crate::sys::hard_links(path)
         .ok()
-        .map(|m| m.nlink().saturating_sub(1))
-}
-
-#[cfg(not(unix))]
-fn other_links(_path: &Path) -> Option<u64> {
-    None
+        .map(|n| n.saturating_sub(1))
 }
 
 pub fn check(sys: &dyn Platform, windows_dir: &Path, out: &mut Vec<Residue>) {
@@ -125,7 +127,15 @@ pub fn check(sys: &dyn Platform, windows_dir: &Path, out: &mut Vec<Residue>) {
             usual: Some(value.clone()),
             why: format!("{name} cannot start without its DLL"),
             tool,
-            fixes: Vec::new(),
+            // Given its name back only when there is one candidate and it is Windows' own copy
+            // (a second name, WinSxS's); anything else is the deep rung's (DISM, sfc).
+            fixes: match renamed.as_slice() {
+                [one] if other_links(one).is_some_and(|n| n > 0) => vec![Put::Rename {
+                    from: one.clone(),
+                    to: path.clone(),
+                }],
+                _ => Vec::new(),
+            },
         });
     }
 }

@@ -4,7 +4,7 @@
 //! ConfigMgr); a syntactically valid remote WSUS server is always the organisation's.
 //! `diagnose` words these as findings; what puts them back comes with the repair rung.
 
-mod dll;
+pub mod dll;
 pub mod hosts;
 pub mod keys;
 pub mod script;
@@ -76,6 +76,11 @@ pub enum Put {
     Hosts { path: std::path::PathBuf },
     /// A scheduled task enabled again (through the Task Scheduler; a running Windows only).
     Task { path: &'static str },
+    /// A service DLL a blocker renamed given its name back (never replacing a file).
+    Rename {
+        from: std::path::PathBuf,
+        to: std::path::PathBuf,
+    },
     /// A service key's descriptor put back (`keys::repaired`; a running Windows only).
     KeySecurity { key: String },
 }

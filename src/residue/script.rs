@@ -31,7 +31,9 @@ pub fn commands(items: &[&Residue], control_set: &str) -> Vec<String> {
         .filter_map(|put| match put {
             Put::Value(fix) => Some(fix.clone()),
             Put::Start { service, start } => Some(start_value(service, *start)),
-            Put::Hosts { .. } | Put::KeySecurity { .. } | Put::Task { .. } => None,
+            Put::Hosts { .. } | Put::KeySecurity { .. } | Put::Task { .. } | Put::Rename { .. } => {
+                None
+            }
         });
     value_commands(fixes, control_set)
 }

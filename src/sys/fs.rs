@@ -83,6 +83,21 @@ pub fn open_lone_file_to_append(path: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// How many names (hard links) the regular file at `path` has (a link is not followed): a file of
+/// System32 that is Windows' own has its WinSxS copy as a second name.
+pub fn hard_links(path: &Path) -> io::Result<u64> {
+    let file = super::names::open_regular(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(file.metadata()?.nlink())
+    }
+    #[cfg(windows)]
+    {
+        Ok(u64::from(super::windows::files::link_count(&file)?))
+    }
+}
+
 /// `native`, or where the file system does not support it, a check that `to` is free and a plain
 /// rename: a racing process could still create `to` in between (documented in DEVELOPERS.md).
 fn noreplace_or_fallback(

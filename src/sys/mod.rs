@@ -31,7 +31,9 @@ pub mod programs;
 pub mod registry;
 pub mod search;
 pub mod task_file;
-pub use fs::{free_space, is_sharing_violation, open_lone_file_to_append, rename_noreplace};
+pub use fs::{
+    free_space, hard_links, is_sharing_violation, open_lone_file_to_append, rename_noreplace,
+};
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};
 

@@ -1275,3 +1275,64 @@ fn a_key_no_administrator_may_read_is_taken_over_then_unlocked() {
     assert!(step.detail.contains("could not be read"), "{}", step.detail);
     assert_eq!(sys.registry().key_security(key).unwrap().unwrap(), now);
 }
+
+/// A service DLL a blocker renamed, still Windows' own copy (a hard link of WinSxS's), gets its
+/// name back, never replacing a file; undo gives the blocker's name again. A renamed file that is
+/// no second name of anything is left to the deep rung.
+#[test]
+fn a_renamed_service_dll_of_windows_own_gets_its_name_back_and_undo_renames_it_again() {
+    let m = machine();
+    let system32 = m.layout.windows_dir.join("System32");
+    let winsxs = m
+        .layout
+        .windows_dir
+        .join("WinSxS")
+        .join("amd64_microsoft-windows-wuaueng");
+    std::fs::create_dir_all(&system32).unwrap();
+    std::fs::create_dir_all(&winsxs).unwrap();
+    std::fs::write(winsxs.join("wuaueng.dll"), b"MZ").unwrap();
+    let renamed = system32.join("wuaueng_BAK.dll");
+    std::fs::hard_link(winsxs.join("wuaueng.dll"), &renamed).unwrap();
+    let sys = platform()
+        .registry_value(
+            r"SYSTEM\CurrentControlSet\Services\wuauserv\Parameters",
+            "ServiceDll",
+            RegValue::expand_string(r"%systemroot%\system32\wuaueng.dll"),
+        )
+        .scans(&[OK]);
+    let mut req = request(Origin::Rung(Rung::Residue), Rung::Residue);
+    req.verify = false;
+    let (_, report) = run(&m, &sys, &req);
+    let step = report.rungs[0]
+        .steps
+        .iter()
+        .find(|s| s.target.ends_with("wuaueng_BAK.dll"))
+        .unwrap_or_else(|| panic!("{:#?}", report.rungs));
+    assert_eq!(step.outcome, Outcome::Done, "{step:?}");
+    assert!(system32.join("wuaueng.dll").exists() && !renamed.exists());
+    assert!(
+        same_file::is_same_file(system32.join("wuaueng.dll"), winsxs.join("wuaueng.dll")).unwrap()
+    );
+
+    let store = Store::for_windows(&m.layout.windows_dir, Mode::Online);
+    let listing = store.read().unwrap();
+    let pick = crate::reversal::select(&listing, &m.layout, &Folder::EVERY, true).unwrap();
+    let report = undo(&m, &sys, &req, &pick);
+    assert!(report.ok, "{:?}", report.steps);
+    assert!(renamed.exists() && !system32.join("wuaueng.dll").exists());
+
+    // Not a second name of anything: found, but not renamed by wufix.
+    std::fs::remove_file(&renamed).unwrap();
+    std::fs::write(&renamed, b"MZ?").unwrap();
+    let found = crate::residue::detect(
+        &sys,
+        &m.layout.windows_dir,
+        &crate::residue::management(&sys),
+        jiff::Timestamp::now(),
+    );
+    let dll = found
+        .iter()
+        .find(|r| r.kind == "service-dll-renamed")
+        .unwrap();
+    assert!(dll.fixes.is_empty(), "{dll:#?}");
+}
