@@ -182,9 +182,10 @@ fn refused(service: &str, start: StartType, err: &str) -> String {
     )
 }
 
-/// A service key a blocker locked, given back: denies removed, SYSTEM's and Administrators'
-/// full control added, a foreign owner replaced by Administrators (`residue::keys`). The
-/// platform takes ownership first where the key is locked against administrators.
+/// A service key a blocker locked, given back: denies removed, SYSTEM's full control (and
+/// Administrators' where they had nothing) added, a foreign owner replaced by Administrators
+/// (`residue::keys`). The platform takes ownership first where the key is locked against
+/// administrators.
 #[derive(Clone, Debug)]
 pub struct KeySecurity {
     pub key: String,
@@ -204,7 +205,7 @@ impl Fix for KeySecurity {
         self.record(
             Outcome::Planned,
             format!(
-                "unlock it: deny entries removed, SYSTEM and Administrators given full control, every other grant kept ({}); undo puts the old permissions back",
+                "unlock it: deny entries removed, SYSTEM given full control (Administrators too where they had nothing), every other grant kept ({}); undo puts the old permissions back",
                 self.why
             ),
         )
@@ -341,6 +342,6 @@ pub const UNREADABLE: &str = "unreadable";
 
 fn manual(err: &str) -> String {
     format!(
-        "{err}; as SYSTEM, or in regedit as administrator (Permissions…, Advanced: owner Administrators, no Deny entries, SYSTEM and Administrators Full Control)"
+        "{err}; as SYSTEM, or in regedit as administrator (Permissions…, Advanced: owner Administrators, no Deny entries, SYSTEM Full Control)"
     )
 }

@@ -1,9 +1,9 @@
 //! The registry keys of the update services locked by a blocker (Windows Update Blocker and
-//! scripts like it): a deny entry, SYSTEM or Administrators without full control, or an owner
-//! other than SYSTEM, Administrators or a service. Read on a running Windows only (a disk's
+//! scripts like it): a deny entry, SYSTEM or Administrators granted nothing, or an owner other
+//! than SYSTEM, Administrators or a service. Read on a running Windows only (a disk's
 //! hives are read without their descriptors). What puts one back keeps every grant that is not
-//! a deny, adds SYSTEM's and Administrators' full control, and gives a foreign key to
-//! Administrators; the DACL's own flags (protected, inherited) stay as they were.
+//! a deny, gives SYSTEM full control, Administrators full control where they had nothing, and a
+//! foreign key to Administrators; the DACL's own flags (protected, inherited) stay as they were.
 
 use crate::sddl::{self, Ace};
 
@@ -66,15 +66,23 @@ pub fn problems(sd: &str) -> Vec<String> {
         out.push(format!("denies {}", denies.join(", ")));
     }
     for (alias, sid) in [("SYSTEM", "S-1-5-18"), ("Administrators", "S-1-5-32-544")] {
-        if !full_control(&aces, sid) {
-            out.push(format!("{alias} without full control"));
+        if !granted(&aces, sid) {
+            out.push(format!("nothing granted to {alias}"));
         }
     }
     out
 }
 
-/// The descriptor that puts `sd` back: denies gone, every other entry kept, SYSTEM's and
-/// Administrators' full control added where missing, a foreign owner replaced by Administrators.
+/// Whether `sid` is allowed anything on the key itself. Only a grant taken away counts: some
+/// keys Windows protects (WaaSMedicSvc's) give Administrators less than full control by design,
+/// and that is not a blocker's lock.
+fn granted(aces: &[Ace], sid: &str) -> bool {
+    aces.iter()
+        .any(|a| a.kind == "A" && a.account() == sid && !a.flags.contains("IO") && a.rights != 0)
+}
+
+/// The descriptor that puts `sd` back: denies gone, every other entry kept, SYSTEM's full control
+/// and (where they had nothing) Administrators' added, a foreign owner replaced by Administrators.
 /// `None` when `sd` cannot be read as SDDL (it is then left alone).
 pub fn repaired(sd: &str) -> Option<String> {
     let parts = split(sd);
@@ -87,8 +95,15 @@ pub fn repaired(sd: &str) -> Option<String> {
     let flags_end = dacl.find('(').unwrap_or(dacl.len());
     let flags = &dacl[2..flags_end];
     aces.retain(|a| a.kind != "D");
+    // SYSTEM has full control of every service key; Administrators get it back only where the
+    // lock took every grant from them (a protected key's lesser grant is Windows' own).
     for sid in ["SY", "BA"] {
-        if !full_control(&aces, &account(sid)) {
+        let missing = if sid == "SY" {
+            !full_control(&aces, &account(sid))
+        } else {
+            !granted(&aces, &account(sid))
+        };
+        if missing {
             aces.push(Ace {
                 kind: "A".into(),
                 flags: "CI".into(),
@@ -166,18 +181,15 @@ mod tests {
             [
                 "owned by S-1-5-21-1-2-3-1001",
                 "denies WD",
-                "SYSTEM without full control",
-                "Administrators without full control"
+                "nothing granted to SYSTEM"
             ]
         );
         let fixed = repaired(locked).unwrap();
-        assert_eq!(
-            fixed,
-            "O:BAD:PAI(A;CI;KR;;;BU)(A;CI;KR;;;BA)(A;CI;KA;;;SY)(A;CI;KA;;;BA)"
-        );
+        // Administrators kept their read: a lesser grant is not a lock.
+        assert_eq!(fixed, "O:BAD:PAI(A;CI;KR;;;BU)(A;CI;KR;;;BA)(A;CI;KA;;;SY)");
         assert!(problems(&fixed).is_empty(), "{fixed}");
         // As Windows may read it back: SIDs for aliases, another order, rights as numbers.
-        let read_back = "O:S-1-5-32-544D:PAI(A;CI;KA;;;S-1-5-18)(A;CI;0x20019;;;BU)(A;CI;KR;;;BA)(A;CI;KA;;;BA)";
+        let read_back = "O:S-1-5-32-544D:PAI(A;CI;KA;;;S-1-5-18)(A;CI;0x20019;;;BU)(A;CI;KR;;;BA)";
         assert!(same(&fixed, read_back));
         assert!(!same(&fixed, locked));
     }
@@ -192,10 +204,17 @@ mod tests {
         ] {
             assert!(problems(sd).is_empty(), "{sd}: {:?}", problems(sd));
         }
-        // Full control only for sub-keys (inherit-only) is not full control of the key.
+        // WaaSMedicSvc's kind: Administrators may only read (Windows' own protection).
+        assert!(problems("O:SYD:P(A;CI;KA;;;SY)(A;CI;KR;;;BA)(A;CI;KR;;;BU)").is_empty());
+        // A grant only for sub-keys (inherit-only) is no grant on the key.
         assert_eq!(
             problems("O:BAD:(A;CIIO;KA;;;SY)(A;;KA;;;BA)"),
-            ["SYSTEM without full control"]
+            ["nothing granted to SYSTEM"]
+        );
+        // Every grant taken from Administrators: given full control back.
+        assert_eq!(
+            repaired("O:SYD:(A;;KA;;;SY)(D;;KA;;;BA)").unwrap(),
+            "O:SYD:(A;;KA;;;SY)(A;CI;KA;;;BA)"
         );
         assert_eq!(repaired("not sddl"), None);
         assert_eq!(
