@@ -158,20 +158,12 @@ impl Fix for PutBack {
                         "changed since the repair; left as it is".into(),
                     );
                 }
-                let undo = Op::RegistryValue {
-                    key: key.clone(),
-                    name: name.clone(),
-                    before: live,
-                    after: before.clone(),
-                };
-                match cx.change(undo, |sys, _| {
-                    sys.registry()
-                        .set_value(key, name, before.as_ref())
-                        .map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => {
-                        self.record(Outcome::Done, "put back as it was before the repair".into())
-                    }
+                // A key Administrators may only read is written the way the repair wrote it.
+                match super::residue::write_value(cx, key, name, before.as_ref()) {
+                    Ok(how) => self.record(
+                        Outcome::Done,
+                        format!("put back as it was before the repair{how}"),
+                    ),
                     Err(err) => {
                         self.record(Outcome::Failed, format!("could not put it back: {err}"))
                     }

@@ -57,18 +57,11 @@ impl Fix for ResidueValue {
         if before == *write {
             return self.record(Outcome::Skipped, "already Windows' own".into());
         }
-        let op = Op::RegistryValue {
-            key: key.clone(),
-            name: name.clone(),
-            before,
-            after: write.clone(),
-        };
-        match cx.change(op, |sys, _| {
-            sys.registry()
-                .set_value(key, name, write.as_ref())
-                .map_err(|e| e.to_string())
-        }) {
-            Ok(()) => self.record(Outcome::Done, format!("{}; undo puts it back", self.what())),
+        match write_value(cx, key, name, write.as_ref()) {
+            Ok(how) => self.record(
+                Outcome::Done,
+                format!("{}{how}; undo puts it back", self.what()),
+            ),
             // A protected key (WaaSMedicSvc's): Windows lets only SYSTEM or its owner write it.
             Err(err) => self.record(
                 Outcome::Failed,
@@ -166,10 +159,97 @@ impl Fix for ResidueStart {
                 Outcome::Done,
                 format!("start type {}; undo puts it back", start.as_str()),
             ),
-            Err(err) if denied => self.record(Outcome::Failed, refused(service, start, &err)),
+            // Launch-protected (WaaSMedicSvc): the manager refuses even administrators. The
+            // value it reads at the next start is written instead.
+            Err(err) if denied => {
+                let key = format!(r"SYSTEM\CurrentControlSet\Services\{service}");
+                let code = if start.is_automatic() { 2 } else { 3 };
+                match write_value(cx, &key, "Start", Some(&RegValue::dword(code))) {
+                    Ok(how) => self.record(
+                        Outcome::Done,
+                        format!(
+                            "the service manager refused ({err}); written as its Start value{how}: Windows takes it up when it next starts; undo puts it back"
+                        ),
+                    ),
+                    Err(why) => self.record(
+                        Outcome::Failed,
+                        format!("{why}; {}", refused(service, start, &err)),
+                    ),
+                }
+            }
             Err(err) => self.record(Outcome::Failed, err),
         }
     }
+}
+
+/// Write a value, journaled; where its key lets Administrators only read it (WaaSMedicSvc's, by
+/// Windows' design), Administrators take ownership and full control for the one write and the
+/// key's owner and permissions are put back exactly after — each change journaled first. The
+/// `Ok` says which way it went.
+pub(super) fn write_value(
+    cx: &mut Context,
+    key: &str,
+    name: &str,
+    value: Option<&RegValue>,
+) -> Result<&'static str, String> {
+    let before = cx
+        .sys
+        .registry()
+        .value(key, name)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let op = || Op::RegistryValue {
+        key: key.to_string(),
+        name: name.to_string(),
+        before: before.clone(),
+        after: value.cloned(),
+    };
+    let mut denied = false;
+    let direct = cx.change(op(), |sys, _| {
+        sys.registry().set_value(key, name, value).map_err(|e| {
+            denied = matches!(e, SysError::AccessDenied);
+            e.to_string()
+        })
+    });
+    match direct {
+        Ok(()) => return Ok(""),
+        Err(err) if !denied => return Err(err),
+        Err(_) => {}
+    }
+    let sd = match cx.sys.registry().key_security(key) {
+        Ok(Some(sd)) => sd,
+        Ok(None) => return Err("the key is gone".into()),
+        Err(err) => return Err(format!("cannot read its permissions: {err}")),
+    };
+    let open = crate::residue::keys::opened_for_administrators(&sd)
+        .ok_or_else(|| format!("its permissions hold entries wufix does not rewrite: {sd}"))?;
+    let security = |before: &str, after: &str| Op::KeySecurity {
+        key: key.to_string(),
+        before: before.to_string(),
+        after: after.to_string(),
+    };
+    cx.change(security(&sd, &open), |sys, _| {
+        sys.registry()
+            .set_key_security(key, &open)
+            .map_err(|e| e.to_string())
+    })?;
+    let wrote = cx.change(op(), |sys, _| {
+        sys.registry()
+            .set_value(key, name, value)
+            .map_err(|e| e.to_string())
+    });
+    // The owner and permissions back, whatever the write did.
+    let back = cx.change(security(&open, &sd), |sys, _| {
+        sys.registry()
+            .set_key_security(key, &sd)
+            .map_err(|e| e.to_string())
+    });
+    wrote?;
+    back.map_err(|e| {
+        format!("written, but its owner and permissions could not be put back ({e}): they are still {open}; they were {sd}")
+    })?;
+    Ok(
+        " (Administrators took ownership of the key for the write; its owner and permissions are back as they were)",
+    )
 }
 
 /// The manual step when the service manager refuses: WaaSMedicSvc's configuration (and a key a

@@ -157,6 +157,19 @@ pub fn same(a: &str, b: &str) -> bool {
     }
 }
 
+/// `sd` with Administrators as owner and in full control, everything else kept: for one write
+/// to a key Windows lets them only read (WaaSMedicSvc's), put back right after.
+pub fn opened_for_administrators(sd: &str) -> Option<String> {
+    let parts = split(sd);
+    let dacl = parts.dacl?;
+    let aces = sddl::parse(dacl).ok()?;
+    if aces.iter().any(|a| a.kind != "A" && a.kind != "D") {
+        return None;
+    }
+    let end = dacl.rfind(')').map_or(dacl.len(), |i| i + 1);
+    Some(format!("O:BA{}(A;CI;KA;;;BA)", &dacl[..end]))
+}
+
 /// A key's access mask as SDDL writes it: a key right's name, else the number.
 fn key_rights(mask: u32) -> String {
     match mask {

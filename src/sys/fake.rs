@@ -86,6 +86,8 @@ struct Inner {
     key_refused: BTreeSet<String>,
     /// Keys whose security administrators cannot read until they take ownership.
     key_unreadable: BTreeSet<String>,
+    /// Keys whose values Administrators may write only while they hold full control of them.
+    value_locked: BTreeSet<String>,
     /// Scheduled tasks by path (lower case): enabled or not.
     tasks: BTreeMap<String, bool>,
     /// Tasks whose state only SYSTEM may change.
@@ -299,6 +301,17 @@ impl FakePlatform {
             .unwrap()
             .tasks_refused
             .insert(path.to_ascii_lowercase());
+        self
+    }
+
+    /// `key`'s values may be written only while Administrators hold full control of it (its
+    /// security says `(A;CI;KA;;;BA)`), as WaaSMedicSvc's key on Windows.
+    pub fn value_locked(self, key: &str) -> Self {
+        self.inner
+            .lock()
+            .unwrap()
+            .value_locked
+            .insert(key.to_ascii_lowercase());
         self
     }
 
@@ -967,6 +980,15 @@ impl Registry for FakePlatform {
 
     fn set_value(&self, key: &str, name: &str, value: Option<&RegValue>) -> Result<(), SysError> {
         let mut inner = self.inner.lock().unwrap();
+        let lower = key.to_ascii_lowercase();
+        if inner.value_locked.contains(&lower)
+            && !inner
+                .key_security
+                .get(&lower)
+                .is_some_and(|sd| sd.contains("(A;CI;KA;;;BA)"))
+        {
+            return Err(SysError::AccessDenied);
+        }
         let at = (key.to_ascii_lowercase(), name.to_ascii_lowercase());
         match value {
             Some(v) => {

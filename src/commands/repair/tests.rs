@@ -1060,10 +1060,15 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     let wuauserv = r"SYSTEM\CurrentControlSet\Services\wuauserv";
     let bits = r"SYSTEM\CurrentControlSet\Services\BITS";
     const LOCKED: &str = "O:S-1-5-21-1-2-3-1001D:PAI(D;CI;KA;;;WD)(A;CI;KR;;;BU)";
+    const PROTECTED_KEY: &str = "O:SYD:P(A;CI;KA;;;SY)(A;CI;KR;;;BA)(A;CI;KR;;;BU)";
+    let uso_key = r"SYSTEM\CurrentControlSet\Services\UsoSvc";
     let blocked = |sys: FakePlatform| {
         sys.service("wuauserv", ServiceState::Stopped, StartType::Disabled)
             .service("UsoSvc", ServiceState::Stopped, StartType::Disabled)
             .protected("UsoSvc")
+            // As WaaSMedicSvc's on Windows: Administrators may only read it.
+            .key_security(uso_key, PROTECTED_KEY)
+            .value_locked(uso_key)
             .registry_value(wuauserv, "Start", RegValue::dword(4))
             .registry_value(
                 r"SYSTEM\CurrentControlSet\Services\UsoSvc",
@@ -1152,17 +1157,20 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         "{}",
         task.detail
     );
-    // A launch-protected service the manager refuses: the run says the exact step, and fails.
+    // A launch-protected service the manager refuses, whose key Administrators may only read:
+    // the value written with the key taken over for the write, its descriptor then put back.
+    let uso = r"SYSTEM\CurrentControlSet\Services\UsoSvc";
     let medic = report.rungs[0]
         .steps
         .iter()
         .find(|s| s.target == "UsoSvc")
         .expect("a step for the refused service");
-    assert_eq!(medic.outcome, Outcome::Failed);
-    assert!(
-        medic.detail.contains("/v Start /t REG_DWORD /d 2"),
-        "{}",
-        medic.detail
+    assert_eq!(medic.outcome, Outcome::Done, "{}", medic.detail);
+    assert!(medic.detail.contains("next starts"), "{}", medic.detail);
+    assert_eq!(reg(uso, "Start"), Some(RegValue::dword(2)));
+    assert_eq!(
+        sys.registry().key_security(uso).unwrap().unwrap(),
+        PROTECTED_KEY
     );
     assert_eq!(reg(WU_POLICY, "WUServer"), None);
     assert_eq!(reg(crate::catalog::AU_POLICY, "UseWUServer"), None);
@@ -1184,7 +1192,7 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
         std::fs::read_to_string(&hosts).unwrap(),
         "127.0.0.1 localhost\r\n# wufix: 0.0.0.0 fe2.update.microsoft.com\r\n"
     );
-    assert_eq!(pick.settings.len(), 9, "{:?}", pick.settings);
+    assert_eq!(pick.settings.len(), 11, "{:?}", pick.settings);
     let report = undo(&m, &sys, &req, &pick);
     assert!(report.ok, "{:?}", report.steps);
     assert_eq!(reg(wuauserv, "Start"), Some(RegValue::dword(4)));
@@ -1201,6 +1209,11 @@ fn residue_found_is_put_back_alone_and_undone_exactly() {
     assert_eq!(
         sys.task_enabled(crate::residue::tasks::TASKS[0]).unwrap(),
         Some(false)
+    );
+    assert_eq!(reg(uso_key, "Start"), Some(RegValue::dword(4)));
+    assert_eq!(
+        sys.registry().key_security(uso_key).unwrap().unwrap(),
+        PROTECTED_KEY
     );
     assert_eq!(reg(WU_POLICY, "WUServer"), Some(RegValue::string(" ")));
     assert_eq!(
