@@ -10,6 +10,7 @@ use crate::journal::Op;
 use crate::record::{Action, Outcome, StepRecord};
 use crate::residue::keys;
 use crate::sddl;
+use crate::sys::SysError;
 use crate::sys::registry::REG_BINARY;
 use crate::winhttp::{self, WinHttpProxy};
 
@@ -80,13 +81,8 @@ impl Fix for PutBack {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
-        // Already as it was: nothing to write, whatever the journal is trusted with.
-        let allowed = put_back_allowed(&self.0);
-        let refused = |why: String| {
-            self.record(
-                Outcome::Skipped,
-                format!("not put back: {why}; left as the repair made it"),
-            )
+        let failed = |what: &str, err: SysError| {
+            self.record(Outcome::Failed, format!("cannot read {what}: {err}"))
         };
         match &self.0 {
             Op::ServiceDacl {
@@ -96,43 +92,23 @@ impl Fix for PutBack {
             } => {
                 let live = match cx.sys.service_dacl(name) {
                     Ok(live) => live,
-                    Err(err) => {
-                        return self.record(
-                            Outcome::Failed,
-                            format!("cannot read its permissions: {err}"),
-                        );
-                    }
+                    Err(err) => return failed("its permissions", err),
                 };
-                if same_dacl(&live, before) {
-                    return self.record(Outcome::Skipped, ALREADY.into());
-                }
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                // Changed since the repair (by an administrator, a policy): theirs stands.
-                if !same_dacl(&live, after) {
-                    return self.record(
-                        Outcome::Skipped,
-                        format!(
-                            "changed since the repair (now {live}; the repair wrote {after}); left as it is"
-                        ),
-                    );
+                if let Some(settled) = self.judged(&live, before, after, |a, b| same_dacl(a, b), || {
+                    format!("now {live}; the repair wrote {after}")
+                }) {
+                    return settled;
                 }
                 let undo = Op::ServiceDacl {
                     name: name.clone(),
-                    before: live,
+                    before: live.clone(),
                     after: before.clone(),
                 };
-                match cx.change(undo, |sys, _| {
+                let put = cx.change(undo, |sys, _| {
                     sys.set_service_dacl(name, before)
                         .map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => self.record(Outcome::Done, format!("permissions put back: {before}")),
-                    Err(err) => self.record(
-                        Outcome::Failed,
-                        format!("could not put its permissions back: {err}"),
-                    ),
-                }
+                });
+                self.finished(put, format!("permissions put back: {before}"))
             }
             Op::RegistryValue {
                 key,
@@ -142,31 +118,16 @@ impl Fix for PutBack {
             } => {
                 let live = match cx.sys.registry().value(key, name) {
                     Ok(live) => live,
-                    Err(err) => {
-                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
-                    }
+                    Err(err) => return failed("it", err),
                 };
-                if live == *before {
-                    return self.record(Outcome::Skipped, ALREADY.into());
-                }
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                if live != *after {
-                    return self.record(
-                        Outcome::Skipped,
-                        "changed since the repair; left as it is".into(),
-                    );
+                if let Some(settled) = self.judged(&live, before, after, |a, b| a == b, String::new)
+                {
+                    return settled;
                 }
                 // A key Administrators may only read is written the way the repair wrote it.
                 match super::residue::write_value(cx, key, name, before.as_ref()) {
-                    Ok(how) => self.record(
-                        Outcome::Done,
-                        format!("put back as it was before the repair{how}"),
-                    ),
-                    Err(err) => {
-                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
-                    }
+                    Ok(how) => self.finished(Ok(()), format!("{PUT}{how}")),
+                    Err(err) => self.finished(Err(err), String::new()),
                 }
             }
             Op::ServiceStart {
@@ -176,63 +137,23 @@ impl Fix for PutBack {
             } => {
                 let live = match cx.sys.query_service(name) {
                     Ok(Some(info)) => info.start_type,
-                    Ok(None) => {
-                        return self.record(Outcome::Skipped, "no longer installed".into());
-                    }
-                    Err(err) => {
-                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
-                    }
+                    Ok(None) => return self.record(Outcome::Skipped, "no longer installed".into()),
+                    Err(err) => return failed("it", err),
                 };
-                if live == *before {
-                    return self.record(Outcome::Skipped, ALREADY.into());
-                }
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                if live != *after {
-                    return self.record(
-                        Outcome::Skipped,
-                        format!(
-                            "changed since the repair (now {}); left as it is",
-                            live.as_str()
-                        ),
-                    );
+                if let Some(settled) =
+                    self.judged(&live, before, after, |a, b| a == b, || format!("now {}", live.as_str()))
+                {
+                    return settled;
                 }
                 let undo = Op::ServiceStart {
                     name: name.clone(),
                     before: live,
                     after: *before,
                 };
-                match cx.change(undo, |sys, _| {
+                let put = cx.change(undo, |sys, _| {
                     sys.set_start_type(name, *before).map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => self.record(
-                        Outcome::Done,
-                        format!("start type put back: {}", before.as_str()),
-                    ),
-                    Err(err) => {
-                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
-                    }
-                }
-            }
-            Op::FileRename { from, to } => {
-                let undo = match super::dll::undo(from, to) {
-                    Ok(Some(undo)) => undo,
-                    Ok(None) => return self.record(Outcome::Skipped, ALREADY.into()),
-                    Err(why) => return self.record(Outcome::Skipped, why),
-                };
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                let (own, blocked) = (std::path::Path::new(to), std::path::Path::new(from));
-                match cx.change(undo, |_, _| {
-                    crate::sys::rename_noreplace(own, blocked).map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => self.record(Outcome::Done, "renamed as it was before the repair".into()),
-                    Err(err) => {
-                        self.record(Outcome::Failed, format!("could not rename it back: {err}"))
-                    }
-                }
+                });
+                self.finished(put, format!("start type put back: {}", before.as_str()))
             }
             Op::TaskEnabled {
                 path,
@@ -242,38 +163,22 @@ impl Fix for PutBack {
                 let live = match cx.sys.task_enabled(path) {
                     Ok(Some(live)) => live,
                     Ok(None) => return self.record(Outcome::Skipped, "the task is gone".into()),
-                    Err(err) => {
-                        return self.record(Outcome::Failed, format!("cannot read it: {err}"));
-                    }
+                    Err(err) => return failed("it", err),
                 };
-                if live == *before {
-                    return self.record(Outcome::Skipped, ALREADY.into());
-                }
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                if live != *after {
-                    return self.record(
-                        Outcome::Skipped,
-                        "changed since the repair; left as it is".into(),
-                    );
+                if let Some(settled) = self.judged(&live, before, after, |a, b| a == b, String::new)
+                {
+                    return settled;
                 }
                 let undo = Op::TaskEnabled {
                     path: path.clone(),
                     before: live,
                     after: *before,
                 };
-                match cx.change(undo, |sys, _| {
+                let put = cx.change(undo, |sys, _| {
                     sys.set_task_enabled(path, *before)
                         .map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => {
-                        self.record(Outcome::Done, "put back as it was before the repair".into())
-                    }
-                    Err(err) => {
-                        self.record(Outcome::Failed, format!("could not put it back: {err}"))
-                    }
-                }
+                });
+                self.finished(put, PUT.into())
             }
             Op::KeySecurity { before, .. } if before == super::residue::UNREADABLE => self.record(
                 Outcome::Skipped,
@@ -283,41 +188,40 @@ impl Fix for PutBack {
                 let live = match cx.sys.registry().key_security(key) {
                     Ok(Some(live)) => live,
                     Ok(None) => return self.record(Outcome::Skipped, "the key is gone".into()),
-                    Err(err) => {
-                        return self.record(
-                            Outcome::Failed,
-                            format!("cannot read its permissions: {err}"),
-                        );
-                    }
+                    Err(err) => return failed("its permissions", err),
                 };
-                if keys::same(&live, before) {
-                    return self.record(Outcome::Skipped, ALREADY.into());
-                }
-                if let Err(why) = allowed {
-                    return refused(why);
-                }
-                if !keys::same(&live, after) {
-                    return self.record(
-                        Outcome::Skipped,
-                        format!("changed since the repair (now {live}); left as it is"),
-                    );
+                if let Some(settled) =
+                    self.judged(&live, before, after, |a, b| keys::same(a, b), || format!("now {live}"))
+                {
+                    return settled;
                 }
                 let undo = Op::KeySecurity {
                     key: key.clone(),
-                    before: live,
+                    before: live.clone(),
                     after: before.clone(),
                 };
-                match cx.change(undo, |sys, _| {
+                let put = cx.change(undo, |sys, _| {
                     sys.registry()
                         .set_key_security(key, before)
                         .map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => self.record(Outcome::Done, format!("permissions put back: {before}")),
-                    Err(err) => self.record(
-                        Outcome::Failed,
-                        format!("could not put its permissions back: {err}"),
-                    ),
+                });
+                self.finished(put, format!("permissions put back: {before}"))
+            }
+            // These two judge the live state themselves (a file's bytes, a file's names).
+            Op::FileRename { from, to } => {
+                let undo = match super::dll::undo(from, to) {
+                    Ok(Some(undo)) => undo,
+                    Ok(None) => return self.record(Outcome::Skipped, ALREADY.into()),
+                    Err(why) => return self.record(Outcome::Skipped, why),
+                };
+                if let Err(why) = put_back_allowed(&self.0) {
+                    return self.refused(why);
                 }
+                let (own, blocked) = (std::path::Path::new(to), std::path::Path::new(from));
+                let put = cx.change(undo, |_, _| {
+                    crate::sys::rename_noreplace(own, blocked).map_err(|e| e.to_string())
+                });
+                self.finished(put, "renamed as it was before the repair".into())
             }
             Op::HostsLines {
                 path,
@@ -332,24 +236,76 @@ impl Fix for PutBack {
                     Ok(None) => return self.record(Outcome::Skipped, ALREADY.into()),
                     Err(why) => return self.record(Outcome::Skipped, why),
                 };
-                if let Err(why) = allowed {
-                    return refused(why);
+                if let Err(why) = put_back_allowed(&self.0) {
+                    return self.refused(why);
                 }
                 let file = std::path::PathBuf::from(path);
-                match cx.change(undo, |_, _| {
+                let put = cx.change(undo, |_, _| {
                     super::hosts::replace(&file, &before).map_err(|e| e.to_string())
-                }) {
-                    Ok(()) => self.record(
-                        Outcome::Done,
-                        "the blocking lines are back as they were (security software may flag them)"
-                            .into(),
-                    ),
-                    Err(err) => {
-                        self.record(Outcome::Failed, format!("could not put them back: {err}"))
-                    }
-                }
+                });
+                self.finished(
+                    put,
+                    "the blocking lines are back as they were (security software may flag them)"
+                        .into(),
+                )
             }
-            _ => refused(allowed.err().unwrap_or_else(|| "not a setting".into())),
+            _ => self.refused(
+                put_back_allowed(&self.0)
+                    .err()
+                    .unwrap_or_else(|| "not a setting".into()),
+            ),
+        }
+    }
+}
+
+const PUT: &str = "put back as it was before the repair";
+
+impl PutBack {
+    /// The one rule of every put-back, given the live setting: already as before, nothing to
+    /// write whatever the journal is trusted with; a journal not trusted with it, refused;
+    /// changed since the repair (by an administrator, a policy), theirs stands. `None`: put it
+    /// back.
+    fn judged<T>(
+        &self,
+        live: &T,
+        before: &T,
+        after: &T,
+        same: impl Fn(&T, &T) -> bool,
+        now: impl FnOnce() -> String,
+    ) -> Option<StepRecord> {
+        if same(live, before) {
+            return Some(self.record(Outcome::Skipped, ALREADY.into()));
+        }
+        if let Err(why) = put_back_allowed(&self.0) {
+            return Some(self.refused(why));
+        }
+        if !same(live, after) {
+            let now = now();
+            let now = if now.is_empty() {
+                now
+            } else {
+                format!(" ({now})")
+            };
+            return Some(self.record(
+                Outcome::Skipped,
+                format!("changed since the repair{now}; left as it is"),
+            ));
+        }
+        None
+    }
+
+    fn refused(&self, why: String) -> StepRecord {
+        self.record(
+            Outcome::Skipped,
+            format!("not put back: {why}; left as the repair made it"),
+        )
+    }
+
+    /// The record of a put-back made (`done`) or failed.
+    fn finished(&self, put: Result<(), String>, done: String) -> StepRecord {
+        match put {
+            Ok(()) => self.record(Outcome::Done, done),
+            Err(err) => self.record(Outcome::Failed, format!("could not put it back: {err}")),
         }
     }
 }
