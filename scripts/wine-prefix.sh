@@ -46,6 +46,8 @@ up() {
         log "registering the test service as TrustedInstaller"
         "$WINE64" sc create TrustedInstaller binPath= 'C:\wufix-test\testsvc.exe run TrustedInstaller' type= own start= demand </dev/null >/dev/null 2>&1
     fi
+    # Wine has no Windows Update tasks: a test that made one and died leaves none behind.
+    rm -rf "$WINEPREFIX/drive_c/windows/system32/tasks/Microsoft/Windows/WindowsUpdate"
     # Wine's keys grant SYSTEM nothing; Windows' service keys give SYSTEM and Administrators full
     # control. The update services' keys are given Windows' own descriptor (each time: a test
     # that planted a blocker's lock and died leaves none behind).

@@ -648,11 +648,9 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
     const WUAUSERV: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
     const BITS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\BITS";
-    // Windows' own descriptor of a service key (scripts/wine-prefix.sh gives the prefix's), and
-    // a blocker's lock: another account's key, with a deny, SYSTEM left out. (Wine enforces key
+    // A blocker's lock: another account's key, with a deny, SYSTEM left out. (Wine enforces key
     // permissions but grants no take-ownership privilege: a lock that shuts administrators out
     // would lock the prefix for good. That one is the fake's to prove.)
-    const WINDOWS_SD: &str = "O:SYD:AI(A;CI;KR;;;BU)(A;CI;KA;;;BA)(A;CI;KA;;;SY)";
     const LOCKED: &str =
         "O:S-1-5-21-1-2-3-1001D:P(D;CI;KW;;;S-1-5-21-1-2-3-1001)(A;CI;KR;;;BU)(A;CI;KA;;;BA)";
     let _machine = serial();
@@ -664,7 +662,7 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
             remove_value(AU, "NoAutoUpdate");
             let _ = helper(&["ctl", "demand", "bits"]);
             remove_value(BITS, "FailureActions");
-            let _ = helper(&["regsd", &WUAUSERV[5..], WINDOWS_SD]);
+            let _ = helper(&["regsd", &WUAUSERV[5..], SERVICE_KEY_SD]);
             let _ = output(
                 Command::new("reg")
                     .args([
@@ -743,7 +741,16 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     )
     .unwrap();
     let task_file = system32().join(r"Tasks\Microsoft\Windows\WindowsUpdate\Scheduled Start");
-    let _task = PutFileBack::new(&task_file);
+    // Gone again whatever the assertions say, its folder too (a task missing from a folder that
+    // stands would read as deleted in every later test).
+    struct NoTask(PathBuf);
+    impl Drop for NoTask {
+        fn drop(&mut self) {
+            let _ = fs::remove_file(&self.0);
+            let _ = fs::remove_dir(self.0.parent().unwrap());
+        }
+    }
+    let _task = NoTask(task_file.clone());
     let created = output(
         Command::new("schtasks")
             .args(["/create", "/xml"])

@@ -259,6 +259,7 @@ fn a_missing_service_is_reported_and_skipped() {
                 "start=",
                 "demand",
             ]);
+            windows_key_security("msiserver");
         }
     }
     let _restore = Restore;

@@ -189,6 +189,18 @@ pub fn helper_sc(args: &[&str]) -> bool {
         .unwrap_or(false)
 }
 
+/// Windows' own descriptor of a service key. Wine gives a key it creates none for SYSTEM, which
+/// wufix would read as a blocker's lock: a key a test creates gets this one (as
+/// `scripts/wine-prefix.sh` gives the prefix's).
+pub const SERVICE_KEY_SD: &str = "O:SYD:AI(A;CI;KR;;;BU)(A;CI;KA;;;BA)(A;CI;KA;;;SY)";
+
+/// Give the service `name`'s key Windows' own descriptor.
+pub fn windows_key_security(name: &str) {
+    let key = format!(r"SYSTEM\CurrentControlSet\Services\{name}");
+    let out = helper(&["regsd", &key, SERVICE_KEY_SD]);
+    assert!(out.status.success(), "regsd {key}: {}", text(&out));
+}
+
 /// A test service registered under a real Windows service name Wine lacks; removed on drop.
 pub struct ExtraService(&'static str);
 
@@ -201,6 +213,7 @@ impl ExtraService {
             ]),
             "sc create {name}"
         );
+        windows_key_security(name);
         ExtraService(name)
     }
 }
