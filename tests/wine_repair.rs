@@ -648,6 +648,8 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
     const WUAUSERV: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
     const BITS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\BITS";
+    const PAUSES: &str = r"HKLM\SOFTWARE\Microsoft\WindowsUpdate\UX\Settings";
+    const EXPLORER: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\Explorer";
     // A blocker's lock: another account's key, with a deny, SYSTEM left out. (Wine enforces key
     // permissions but grants no take-ownership privilege: a lock that shuts administrators out
     // would lock the prefix for good. That one is the fake's to prove.)
@@ -662,6 +664,8 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
             remove_value(AU, "NoAutoUpdate");
             let _ = helper(&["ctl", "demand", "bits"]);
             remove_value(BITS, "FailureActions");
+            remove_value(PAUSES, "PauseUpdatesExpiryTime");
+            remove_value(EXPLORER, "SettingsPageVisibility");
             let _ = helper(&["regsd", &WUAUSERV[5..], SERVICE_KEY_SD]);
             let _ = output(
                 Command::new("reg")
@@ -717,6 +721,28 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         "REG_DWORD",
         "/d",
         "1",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        PAUSES,
+        "/v",
+        "PauseUpdatesExpiryTime",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "2099-12-31T00:00:00Z",
+        "/f",
+    ]);
+    reg(&[
+        "add",
+        EXPLORER,
+        "/v",
+        "SettingsPageVisibility",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "hide:windowsupdate",
         "/f",
     ]);
     reg(&[
@@ -788,7 +814,9 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
             "service-key-locked",
             "failure-actions-emptied",
             "fake-wsus",
+            "settings-page-hidden",
             "auto-update-off",
+            "pause-far-ahead",
             "hosts-block"
         ],
         "{report:#}"
@@ -826,6 +854,8 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert_eq!(reg_value(WU_POLICY, "WUServer"), None);
     assert_eq!(reg_value(AU, "UseWUServer"), None);
     assert_eq!(reg_value(AU, "NoAutoUpdate"), None);
+    assert_eq!(reg_value(PAUSES, "PauseUpdatesExpiryTime"), None);
+    assert_eq!(reg_value(EXPLORER, "SettingsPageVisibility"), None);
 
     let out = wufix(&["undo", "--yes", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -840,4 +870,97 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     assert_eq!(fs::read_to_string(&hosts).unwrap(), blocking);
     assert!(reg_value(WU_POLICY, "WUServer").is_some());
     assert!(reg_value(AU, "NoAutoUpdate").unwrap().contains("0x1"));
+    assert!(
+        reg_value(PAUSES, "PauseUpdatesExpiryTime")
+            .unwrap()
+            .contains("2099-12-31")
+    );
+    assert!(
+        reg_value(EXPLORER, "SettingsPageVisibility")
+            .unwrap()
+            .contains("hide:windowsupdate")
+    );
+}
+
+/// On a prefix that looks MDM-enrolled, or whose WSUS server is a real-looking one, the blocker-
+/// like policies are the organisation's: the residue rung removes none of them, `--force` or
+/// not, and says who manages the machine.
+#[test]
+fn an_organisation_s_policies_are_never_removed_by_the_residue_rung() {
+    const AU: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU";
+    let _machine = serial();
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            remove_value(WU_POLICY, "WUServer");
+            remove_value(WU_POLICY, "DisableWindowsUpdateAccess");
+            remove_value(AU, "UseWUServer");
+            remove_value(AU, "NoAutoUpdate");
+            reg_delete(ENROLLMENT);
+        }
+    }
+    let _restore = Restore;
+    let dword = |key: &str, name: &str| {
+        reg(&["add", key, "/v", name, "/t", "REG_DWORD", "/d", "1", "/f"]);
+    };
+    dword(AU, "NoAutoUpdate");
+    dword(WU_POLICY, "DisableWindowsUpdateAccess");
+    for (managed_by, setup) in [("mdm", ENROLLMENT), ("wsus", WU_POLICY)] {
+        if managed_by == "mdm" {
+            reg(&[
+                "add",
+                setup,
+                "/v",
+                "ProviderID",
+                "/t",
+                "REG_SZ",
+                "/d",
+                "MS DM Server",
+                "/f",
+            ]);
+        } else {
+            reg_delete(ENROLLMENT);
+            reg(&[
+                "add",
+                setup,
+                "/v",
+                "WUServer",
+                "/t",
+                "REG_SZ",
+                "/d",
+                "http://wsus.corp.example:8530",
+                "/f",
+            ]);
+            dword(AU, "UseWUServer");
+        }
+        let report = json(&wufix(&["diagnose", "--json"]));
+        let residue: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "residue" && f["severity"] != "ok")
+            .collect();
+        assert!(residue.is_empty(), "{managed_by}: {residue:#?}");
+        let out = wufix(&[
+            "repair",
+            "--from",
+            "residue",
+            "--up-to",
+            "residue",
+            "--no-verify",
+            "--yes",
+            "--force",
+            "--json",
+        ]);
+        let report = json(&out);
+        assert!(
+            !report["managed"][managed_by].is_null(),
+            "{managed_by} named: {report:#}"
+        );
+        assert!(
+            reg_value(AU, "NoAutoUpdate").is_some(),
+            "{managed_by}: {report:#}"
+        );
+        assert!(reg_value(WU_POLICY, "DisableWindowsUpdateAccess").is_some());
+    }
 }
