@@ -106,6 +106,12 @@ fn check_case(case: &Path) {
             // Offline: the remedy is aimed at the mounted volume, never at the running C:.
             assert!(remedy.contains(vol.arg()), "{name}: {remedy}");
             assert!(!remedy.contains(r"C:\Windows"), "{name}: {remedy}");
+            // And in commands that run on a disk: Windows PE's, never the running system's.
+            assert!(!remedy.contains("/Online"), "{name}: {remedy}");
+            assert!(
+                !remedy.contains("sfc /scannow") || remedy.contains("/offwindir="),
+                "{name}: {remedy}"
+            );
         }
         for part in strings(&want["remedy_contains"]) {
             assert!(remedy.contains(part), "{name}: {part:?} not in {remedy:?}");

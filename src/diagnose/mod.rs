@@ -14,6 +14,7 @@ pub(crate) mod servicing_logs;
 pub mod setup;
 mod storage;
 mod version;
+pub(crate) mod windows_pe;
 
 use serde::Serialize;
 
@@ -423,6 +424,11 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
         blocker_disabled(&mut findings);
     }
     known_issues(&mut findings, crate::known_issues::table());
+    if mode == Mode::Offline {
+        for remedy in findings.iter_mut().filter_map(|f| f.remedy.as_mut()) {
+            *remedy = windows_pe::remedy(remedy);
+        }
+    }
     DiagnoseReport {
         ok: true,
         command: "diagnose",

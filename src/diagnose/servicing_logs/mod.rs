@@ -453,20 +453,17 @@ fn remedy(group: &Group, explained: Option<&explain::Explanation>) -> String {
     }
 }
 
-/// A remedy for a mounted Windows: its commands aimed at that volume, not at `C:\Windows`.
+/// A remedy for a mounted Windows: the paths it names are that volume's, not `C:\Windows`'s
+/// (its commands become Windows PE's in `diagnose`, for every finding alike).
 fn on_mounted(remedy: &str, windows_dir: &Path) -> String {
-    let windir = windows_dir.display().to_string();
     let root = windows_dir
         .parent()
-        .map_or_else(|| windir.clone(), |p| p.display().to_string());
-    let text = on_volume(remedy, windows_dir)
-        .replace("DISM /Online", &format!("DISM /Image:{root}"))
-        .replace(
-            "sfc /scannow",
-            &format!("sfc /scannow /offbootdir={root} /offwindir={windir}"),
-        );
+        .unwrap_or(windows_dir)
+        .display()
+        .to_string();
     format!(
-        "This Windows is not running: from Windows PE or another Windows with its disk attached (use the drive letter it gets there for {root}): {text}"
+        "This Windows ({root}) is not running: from Windows PE or another Windows with its disk attached: {}",
+        on_volume(remedy, windows_dir)
     )
 }
 

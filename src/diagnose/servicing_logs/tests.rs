@@ -58,25 +58,30 @@ fn open_sessions_stay_bounded_in_a_log_that_never_restarts_trustedinstaller() {
 #[test]
 fn offline_remedies_name_the_mounted_volume() {
     let windows = Path::new("/mnt/win/Windows");
-    let text = on_mounted(
+    let text = crate::diagnose::windows_pe::remedy(&on_mounted(
         r"Check C:\Windows\System32\spp (`icacls C:\Windows\System32\spp`), then `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`.",
         windows,
-    );
+    ));
     let spp = windows.join("System32").join("spp").display().to_string();
+    // The paths to look at are the mounted volume's; the commands are Windows PE's, on D:.
     assert!(
         text.contains(&format!("Check {spp} (`icacls {spp}`)")),
         "{text}"
     );
     assert!(
-        text.contains("DISM /Image:/mnt/win /Cleanup-Image"),
+        text.contains("This Windows (/mnt/win) is not running"),
         "{text}"
     );
     assert!(
-        text.contains("sfc /scannow /offbootdir=/mnt/win /offwindir=/mnt/win/Windows"),
+        text.contains("DISM /Image:D:\\ /Cleanup-Image /RestoreHealth /Source:WIM:E:"),
         "{text}"
     );
     assert!(
-        !text.contains(r"C:\Windows") && !text.contains("/Online"),
+        text.contains("sfc /scannow /offbootdir=D:\\ /offwindir=D:\\Windows"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(r"C:\Windows") && !text.contains("/Online") && !text.contains("/Image:/"),
         "{text}"
     );
 }
