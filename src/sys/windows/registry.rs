@@ -331,8 +331,8 @@ mod tests {
         assert!(Live.values(&key).unwrap().is_empty());
     }
 
-    /// A key's owner and DACL written from SDDL come back as the same descriptor (Wine keeps
-    /// key descriptors; whether it enforces them, and taking ownership, only Windows shows).
+    /// A key's owner and DACL written from SDDL come back as the same descriptor (Wine keeps and
+    /// enforces key descriptors; taking ownership past a deny only Windows shows).
     #[test]
     fn a_key_descriptor_is_written_and_read_back() {
         let key = format!(r"SOFTWARE\wufix-sd-test-{}", std::process::id());
