@@ -49,8 +49,9 @@ up() {
     # Wine has no Windows Update tasks: a test that made one and died leaves none behind.
     rm -rf "$WINEPREFIX/drive_c/windows/system32/tasks/Microsoft/Windows/WindowsUpdate"
     # Wine's keys grant SYSTEM nothing; Windows' service keys give SYSTEM and Administrators full
-    # control. The update services' keys are given Windows' own descriptor (each time: a test
-    # that planted a blocker's lock and died leaves none behind).
+    # control. The update services' keys are given Windows' own descriptor — each time: Wine keeps
+    # key descriptors only while its server runs (a restart brings its defaults back), and a test
+    # that planted a blocker's lock and died leaves none behind.
     for svc in wuauserv BITS CryptSvc msiserver; do
         "$WINE64" 'C:\wufix-test\testsvc.exe' regsd 'SYSTEM\CurrentControlSet\Services\'"$svc" \
             'O:SYD:AI(A;CI;KR;;;BU)(A;CI;KA;;;BA)(A;CI;KA;;;SY)' </dev/null

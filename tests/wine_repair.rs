@@ -964,3 +964,80 @@ fn an_organisation_s_policies_are_never_removed_by_the_residue_rung() {
         assert!(reg_value(WU_POLICY, "DisableWindowsUpdateAccess").is_some());
     }
 }
+
+/// A service DLL a blocker renamed that is still Windows' own copy (a second name in WinSxS: the
+/// link count read through Win32) gets its name back from the real exe, never replacing a file;
+/// `undo` gives the blocker's name again.
+#[test]
+fn a_renamed_service_dll_gets_its_name_back_and_undo_renames_it_again() {
+    const PARAMETERS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv\Parameters";
+    let _machine = serial();
+    let dll = system32().join("wuaueng.dll");
+    let renamed = system32().join("wuaueng_BAK.dll");
+    let sxs = windows().join(r"winsxs\amd64_wufix-test-wuaueng");
+    let saved = raw_value(PARAMETERS, "ServiceDll");
+    struct Restore(PathBuf, PathBuf, PathBuf, String);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let Restore(dll, renamed, sxs, saved) = self;
+            if renamed.exists() && !dll.exists() {
+                let _ = fs::rename(&renamed, &dll);
+            }
+            let _ = fs::remove_dir_all(&sxs);
+            match saved.split_once(' ') {
+                Some((kind, hex)) => {
+                    set_raw_value(PARAMETERS, "ServiceDll", kind.parse().unwrap(), hex)
+                }
+                None => remove_value(PARAMETERS, "ServiceDll"),
+            }
+        }
+    }
+    let _restore = Restore(dll.clone(), renamed.clone(), sxs.clone(), saved);
+    fs::create_dir_all(&sxs).unwrap();
+    fs::rename(&dll, &renamed).unwrap();
+    fs::hard_link(&renamed, sxs.join("wuaueng.dll")).unwrap();
+    reg(&[
+        "add",
+        PARAMETERS,
+        "/v",
+        "ServiceDll",
+        "/t",
+        "REG_EXPAND_SZ",
+        "/d",
+        r"%SystemRoot%\system32\wuaueng.dll",
+        "/f",
+    ]);
+
+    let report = json(&wufix(&["diagnose", "--json"]));
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "service-dll-renamed")
+        .unwrap_or_else(|| panic!("the renamed DLL: {report:#}"));
+    assert!(
+        found["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("wuaueng_BAK.dll (a hard link of Windows' own copy)"),
+        "{found:#}"
+    );
+    assert_eq!(found["fixed_by"], "repair", "{found:#}");
+
+    let out = wufix(&[
+        "repair",
+        "--from",
+        "residue",
+        "--up-to",
+        "residue",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(dll.exists() && !renamed.exists(), "{}", text(&out));
+
+    let out = wufix(&["undo", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(renamed.exists() && !dll.exists(), "{}", text(&out));
+}
