@@ -31,8 +31,11 @@ up() {
     mv -f "$WUFIX_TEST_DIR/testsvc.exe.new" "$WUFIX_TEST_DIR/testsvc.exe"
 
     # A persistent server, and services.exe started with its output on /dev/null: otherwise the
-    # first Wine process's stdout is inherited by services and a pipe reading it never ends.
-    # It fails when a server for this prefix already runs, which is just as good.
+    # first Wine process's stdout is inherited by services and a pipe reading it never ends. Any
+    # server already running is ended first: one a command started in passing exits when idle,
+    # and Wine keeps key descriptors (given below) only while its server runs.
+    "$WINESERVER" -k </dev/null >/dev/null 2>&1 || true
+    "$WINESERVER" -w </dev/null >/dev/null 2>&1 || true
     "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
     "$WINE64" wineboot </dev/null >/dev/null 2>&1
     if ! "$WINE64" 'C:\wufix-test\testsvc.exe' ctl query cryptsvc </dev/null >/dev/null 2>&1; then

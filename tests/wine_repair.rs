@@ -339,6 +339,22 @@ fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_put
     assert_all_running();
 }
 
+/// The residue rung alone, unattended, with no scan (and `extra`).
+fn residue_rung(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "repair",
+        "--from",
+        "residue",
+        "--up-to",
+        "residue",
+        "--no-verify",
+        "--yes",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    wufix(&args)
+}
+
 /// A key's owner and DACL as SDDL, read by the test helper.
 fn key_sd(key: &str) -> String {
     let out = helper(&["regsdget", key.trim_start_matches(r"HKLM\")]);
@@ -822,16 +838,7 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
         "{report:#}"
     );
 
-    let out = wufix(&[
-        "repair",
-        "--from",
-        "residue",
-        "--up-to",
-        "residue",
-        "--no-verify",
-        "--yes",
-        "--json",
-    ]);
+    let out = residue_rung(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
     assert_eq!(report["rungs"].as_array().unwrap().len(), 1, "{report:#}");
@@ -941,17 +948,7 @@ fn an_organisation_s_policies_are_never_removed_by_the_residue_rung() {
             .filter(|f| f["id"] == "residue" && f["severity"] != "ok")
             .collect();
         assert!(residue.is_empty(), "{managed_by}: {residue:#?}");
-        let out = wufix(&[
-            "repair",
-            "--from",
-            "residue",
-            "--up-to",
-            "residue",
-            "--no-verify",
-            "--yes",
-            "--force",
-            "--json",
-        ]);
+        let out = residue_rung(&["--force"]);
         let report = json(&out);
         assert!(
             !report["managed"][managed_by].is_null(),
@@ -1024,16 +1021,7 @@ fn a_renamed_service_dll_gets_its_name_back_and_undo_renames_it_again() {
     );
     assert_eq!(found["fixed_by"], "repair", "{found:#}");
 
-    let out = wufix(&[
-        "repair",
-        "--from",
-        "residue",
-        "--up-to",
-        "residue",
-        "--no-verify",
-        "--yes",
-        "--json",
-    ]);
+    let out = residue_rung(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(dll.exists() && !renamed.exists(), "{}", text(&out));
 
