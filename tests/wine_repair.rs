@@ -55,6 +55,11 @@ fn reg_value(key: &str, name: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `reg add KEY /v NAME /t KIND /d DATA /f`, which must succeed.
+fn reg_set(key: &str, name: &str, kind: &str, data: &str) {
+    reg(&["add", key, "/v", name, "/t", kind, "/d", data, "/f"]);
+}
+
 fn remove_value(key: &str, name: &str) {
     let _ = output(
         Command::new("reg")
@@ -162,61 +167,11 @@ fn the_light_rung_sets_the_bits_queue_aside_scans_through_com_and_undo_puts_it_b
 fn the_full_rung_writes_permissions_the_wsus_identity_and_the_proxy_and_undo_puts_each_back() {
     let _machine = serial();
     let _cleanup = Cleanup(Vec::new());
-    reg(&[
-        "add",
-        WU_POLICY,
-        "/v",
-        "WUServer",
-        "/t",
-        "REG_SZ",
-        "/d",
-        "http://wsus.test:8530",
-        "/f",
-    ]);
-    reg(&[
-        "add",
-        WU_CLIENT,
-        "/v",
-        "SusClientId",
-        "/t",
-        "REG_SZ",
-        "/d",
-        "4f1e-test",
-        "/f",
-    ]);
-    reg(&[
-        "add",
-        WU_CLIENT,
-        "/v",
-        "SusClientIDValidation",
-        "/t",
-        "REG_BINARY",
-        "/d",
-        "0602",
-        "/f",
-    ]);
-    reg(&[
-        "add",
-        CONNECTIONS,
-        "/v",
-        "WinHttpSettings",
-        "/t",
-        "REG_BINARY",
-        "/d",
-        PROXY_BLOB,
-        "/f",
-    ]);
-    reg(&[
-        "add",
-        ENROLLMENT,
-        "/v",
-        "ProviderID",
-        "/t",
-        "REG_SZ",
-        "/d",
-        "MS DM Server",
-        "/f",
-    ]);
+    reg_set(WU_POLICY, "WUServer", "REG_SZ", "http://wsus.test:8530");
+    reg_set(WU_CLIENT, "SusClientId", "REG_SZ", "4f1e-test");
+    reg_set(WU_CLIENT, "SusClientIDValidation", "REG_BINARY", "0602");
+    reg_set(CONNECTIONS, "WinHttpSettings", "REG_BINARY", PROXY_BLOB);
+    reg_set(ENROLLMENT, "ProviderID", "REG_SZ", "MS DM Server");
     let before_sd = common::digest(&sd());
 
     let out = wufix(&[
@@ -401,17 +356,7 @@ fn set_raw_value(key: &str, name: &str, kind: u32, hex: &str) {
 fn every_kind_of_registry_value_the_repair_removes_comes_back_byte_for_byte() {
     let _machine = serial();
     let _cleanup = Cleanup(Vec::new());
-    reg(&[
-        "add",
-        WU_POLICY,
-        "/v",
-        "WUServer",
-        "/t",
-        "REG_SZ",
-        "/d",
-        "http://wsus.test:8530",
-        "/f",
-    ]);
+    reg_set(WU_POLICY, "WUServer", "REG_SZ", "http://wsus.test:8530");
     // (type, bytes) for SusClientId and SusClientIDValidation, a pair per run.
     let rounds: [[(u32, &str); 2]; 4] = [
         // REG_EXPAND_SZ unterminated with an odd last byte; REG_MULTI_SZ "a", "", "b".
@@ -455,17 +400,7 @@ fn every_kind_of_registry_value_the_repair_removes_comes_back_byte_for_byte() {
 fn the_wsus_identity_stays_where_no_wsus_server_is_set() {
     let _machine = serial();
     let _cleanup = Cleanup(Vec::new());
-    reg(&[
-        "add",
-        WU_CLIENT,
-        "/v",
-        "SusClientId",
-        "/t",
-        "REG_SZ",
-        "/d",
-        "keep-me",
-        "/f",
-    ]);
+    reg_set(WU_CLIENT, "SusClientId", "REG_SZ", "keep-me");
     let out = wufix(&["repair", "--from", "full", "--no-verify", "--yes", "--json"]);
     let report = json(&out);
     assert!(
@@ -714,64 +649,22 @@ fn the_residue_rung_puts_back_what_a_blocker_left_and_undo_reverses_it() {
     // Every failure action "take no action".
     let emptied = format!("80510100000000000000000003000000140000{}", "0".repeat(50));
     set_raw_value(BITS, "FailureActions", 3, &emptied);
-    reg(&[
-        "add",
-        WUAUSERV,
-        "/v",
-        "Start",
-        "/t",
-        "REG_DWORD",
-        "/d",
-        "4",
-        "/f",
-    ]);
-    reg(&[
-        "add", WU_POLICY, "/v", "WUServer", "/t", "REG_SZ", "/d", " ", "/f",
-    ]);
-    reg(&[
-        "add",
-        AU,
-        "/v",
-        "UseWUServer",
-        "/t",
-        "REG_DWORD",
-        "/d",
-        "1",
-        "/f",
-    ]);
-    reg(&[
-        "add",
+    reg_set(WUAUSERV, "Start", "REG_DWORD", "4");
+    reg_set(WU_POLICY, "WUServer", "REG_SZ", " ");
+    reg_set(AU, "UseWUServer", "REG_DWORD", "1");
+    reg_set(
         PAUSES,
-        "/v",
         "PauseUpdatesExpiryTime",
-        "/t",
         "REG_SZ",
-        "/d",
         "2099-12-31T00:00:00Z",
-        "/f",
-    ]);
-    reg(&[
-        "add",
+    );
+    reg_set(
         EXPLORER,
-        "/v",
         "SettingsPageVisibility",
-        "/t",
         "REG_SZ",
-        "/d",
         "hide:windowsupdate",
-        "/f",
-    ]);
-    reg(&[
-        "add",
-        AU,
-        "/v",
-        "NoAutoUpdate",
-        "/t",
-        "REG_DWORD",
-        "/d",
-        "1",
-        "/f",
-    ]);
+    );
+    reg_set(AU, "NoAutoUpdate", "REG_DWORD", "1");
 
     // The scan task disabled, read through the Task Scheduler's COM interfaces. (Wine's
     // scheduler accepts enabling a task but does not keep it: the change is for the fake to
@@ -907,9 +800,7 @@ fn an_organisation_s_policies_are_never_removed_by_the_residue_rung() {
         }
     }
     let _restore = Restore;
-    let dword = |key: &str, name: &str| {
-        reg(&["add", key, "/v", name, "/t", "REG_DWORD", "/d", "1", "/f"]);
-    };
+    let dword = |key: &str, name: &str| reg_set(key, name, "REG_DWORD", "1");
     dword(AU, "NoAutoUpdate");
     dword(WU_POLICY, "DisableWindowsUpdateAccess");
     for (managed_by, setup) in [("mdm", ENROLLMENT), ("wsus", WU_POLICY)] {
@@ -993,17 +884,12 @@ fn a_renamed_service_dll_gets_its_name_back_and_undo_renames_it_again() {
     fs::create_dir_all(&sxs).unwrap();
     fs::rename(&dll, &renamed).unwrap();
     fs::hard_link(&renamed, sxs.join("wuaueng.dll")).unwrap();
-    reg(&[
-        "add",
+    reg_set(
         PARAMETERS,
-        "/v",
         "ServiceDll",
-        "/t",
         "REG_EXPAND_SZ",
-        "/d",
         r"%SystemRoot%\system32\wuaueng.dll",
-        "/f",
-    ]);
+    );
 
     let report = json(&wufix(&["diagnose", "--json"]));
     let found = report["findings"]
