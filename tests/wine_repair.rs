@@ -915,3 +915,56 @@ fn a_renamed_service_dll_gets_its_name_back_and_undo_renames_it_again() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(renamed.exists() && !dll.exists(), "{}", text(&out));
 }
+
+/// `repair --windows-dir` from the Windows build loads the disk's hives with `RegLoadKeyW`.
+/// Wine loads only its own registry format (measured: a hivex-made `regf` is refused with
+/// ERROR_BADDB, "Not registry file"), so here the load fails, as it would on Windows PE without
+/// the privileges or on a damaged hive: nothing changes, nothing is journaled, nothing stays
+/// loaded, and the way to do it by hand is named. The writing itself is proven with the fake
+/// loader (`commands/repair/offline_tests.rs`).
+#[test]
+fn a_mounted_windows_whose_hives_will_not_load_is_left_as_it_was() {
+    let _machine = serial();
+    let vol = tempfile::tempdir().unwrap();
+    let windows = vol.path().join("Windows");
+    let config = windows.join(r"System32\config");
+    fs::create_dir_all(&config).unwrap();
+    fs::create_dir_all(windows.join(r"System32\catroot2")).unwrap();
+    fs::create_dir_all(windows.join("SoftwareDistribution")).unwrap();
+    let mut bytes = b"regf".to_vec();
+    bytes.resize(8192, 0);
+    for hive in ["SYSTEM", "SOFTWARE"] {
+        fs::write(config.join(hive), &bytes).unwrap();
+    }
+    let arg = vol.path().to_str().unwrap();
+    let out = wufix(&["repair", "--yes", "--windows-dir", arg]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("cannot load the disk's registry to write it")
+            && shown.contains(r"could not be loaded as HKLM\WUFIX_SYSTEM_")
+            && shown.contains("nothing was changed")
+            && shown.contains("--dry-run` prints the Windows PE commands"),
+        "{shown}"
+    );
+    for hive in ["SYSTEM", "SOFTWARE"] {
+        assert_eq!(fs::read(config.join(hive)).unwrap(), bytes, "{hive}");
+    }
+    let journal = vol.path().join(r"ProgramData\wufix\journal");
+    let runs: Vec<_> = fs::read_dir(&journal)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        runs.is_empty(),
+        "nothing begun, nothing journaled: {runs:?}"
+    );
+    let loaded = output(Command::new("reg").args(["query", "HKLM"])).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&loaded.stdout).contains("WUFIX_"),
+        "{}",
+        String::from_utf8_lossy(&loaded.stdout)
+    );
+    // The dry run writes nothing and says what could not be read.
+    let out = wufix(&["repair", "--dry-run", "--windows-dir", arg]);
+    assert!(text(&out).contains("Nothing was written"), "{}", text(&out));
+}

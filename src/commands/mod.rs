@@ -32,11 +32,10 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
         Command::Explain(req) => explain::run(&req, printer),
         Command::Reset(req) => admin(&req.location, "reset", printer, |s| reset::run(&req, s)),
         Command::Undo(req) => admin(&req.location, "undo", printer, |s| undo::run(&req, s)),
-        // A mounted Windows gets a script, not a session: nothing is written to it.
-        Command::Repair(req) if repair::is_offline(&req) => repair::run_offline(&req, printer),
-        Command::Repair(req) => admin(&Location::Online, "repair", printer, |s| {
-            repair::run(&req, s)
-        }),
+        // A mounted Windows's registry is written only from Windows PE (its hives loaded);
+        // elsewhere, and in a dry run, the Windows PE commands are printed and nothing written.
+        Command::Repair(req) if repair::prints_script(&req) => repair::run_offline(&req, printer),
+        Command::Repair(req) => admin(&req.location, "repair", printer, |s| repair::run(&req, s)),
         Command::Menu => menu::run(printer, run),
     }
 }

@@ -36,6 +36,7 @@ impl AdminCommand for Reset<'_> {
             force: self.req.force,
             timeout: self.req.timeout,
             gated: true,
+            hives: None,
         }
     }
 

@@ -55,6 +55,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// Whether the servicing gate applies: undo only puts back what a run moved, and has none.
     pub gated: bool,
+    /// On a mounted Windows, whether the run writes its registry (the hives are loaded first,
+    /// on Windows PE) and, when they cannot be, what to do instead.
+    pub hives: Option<String>,
 }
 
 /// What the servicing gate found: every check, and whether `--force` overrode a refusal.
@@ -158,6 +161,17 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
             return Exit::Refused;
         }
     };
+    // The disk's hives loaded only now, when nothing is left to ask or refuse; unloaded by
+    // the command before its report, and here again for any way out it did not take.
+    if let (Mode::Offline, Some(instead)) = (s.mode, &set.hives) {
+        if let Err(why) = s.machine.sys.open_registry_for_writing() {
+            s.printer.error(
+                set.name,
+                &format!("cannot load the disk's registry to write it: {why}; nothing was changed. {instead}"),
+            );
+            return Exit::Failed;
+        }
+    }
     let guard = sys::catch_interrupts(note_interrupted);
     let exit = cmd.act(&mut Acting {
         session: s,
@@ -166,6 +180,9 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
         guard: &guard,
     });
     drop(guard);
+    if let Err(why) = s.machine.sys.close_registry() {
+        s.printer.error(set.name, &why);
+    }
     cmd.after(s, exit);
     exit
 }

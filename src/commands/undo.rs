@@ -59,6 +59,7 @@ impl AdminCommand for Undo<'_> {
             force: false,
             timeout: self.req.timeout,
             gated: false,
+            hives: None,
         }
     }
 
@@ -138,6 +139,15 @@ impl AdminCommand for Undo<'_> {
                 return Exit::Failed;
             }
         };
+        // A repair of a mounted Windows wrote its registry: loaded again to put it back
+        // (Windows PE); where it cannot be, those steps fail and say so, the folders still come back.
+        if s.mode == crate::machine::Mode::Offline && !pick.settings.is_empty() {
+            if let Err(why) = s.machine.sys.open_registry_for_writing() {
+                s.printer.note(&format!(
+                    "wufix: the disk's registry cannot be loaded to be written ({why}): its settings are not put back from here"
+                ));
+            }
+        }
         if pick.journal.is_none() {
             s.printer.note("wufix: no journal names a reset to undo; putting back the newest wufix backup of each folder");
         }
@@ -170,6 +180,7 @@ impl AdminCommand for Undo<'_> {
                 Err(exit) => return exit,
             };
         report.command = "undo";
+        let unloaded = s.machine.sys.close_registry();
         report
             .steps
             .splice(0..0, std::mem::take(&mut cx.recovered.steps));
@@ -198,6 +209,9 @@ impl AdminCommand for Undo<'_> {
         } else {
             report.message.replacen("Reset", "Undo", 1)
         };
+        if let Err(why) = unloaded {
+            report.message = format!("{} {why}", report.message);
+        }
         s.printer.reset(&report);
         Exit::of(report.ok)
     }

@@ -104,6 +104,9 @@ impl Fix for ResidueStart {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
+        if cx.sys.is_offline() {
+            return self.offline(cx);
+        }
         let before = match cx.sys.query_service(self.service) {
             Ok(Some(info)) => info.start_type,
             Ok(None) => {
@@ -117,17 +120,7 @@ impl Fix for ResidueStart {
             let key = format!(r"SYSTEM\CurrentControlSet\Services\{}", self.service);
             let value = cx.sys.registry().value(&key, "Start").ok().flatten();
             if value.and_then(|v| v.as_dword()) == Some(4) {
-                let code = if self.start.is_automatic() { 2 } else { 3 };
-                let by_value = ResidueValue {
-                    fix: ValueFix {
-                        key,
-                        name: "Start".into(),
-                        write: Some(RegValue::dword(code)),
-                    },
-                    why: self.why.clone(),
-                };
-                let mut record = by_value.run(cx);
-                record.target = self.target();
+                let mut record = self.by_value(cx);
                 record.detail = format!(
                     "{} (the service manager had it {} already; Windows would have read the value at its next start)",
                     record.detail,
@@ -178,6 +171,46 @@ impl Fix for ResidueStart {
                 }
             }
             Err(err) => self.record(Outcome::Failed, err),
+        }
+    }
+}
+
+impl ResidueStart {
+    /// The `Start` value Windows reads when it starts, written (journaled, undoable).
+    fn by_value(&self, cx: &mut Context) -> StepRecord {
+        let code = if self.start.is_automatic() { 2 } else { 3 };
+        let by_value = ResidueValue {
+            fix: ValueFix {
+                key: format!(r"SYSTEM\CurrentControlSet\Services\{}", self.service),
+                name: "Start".into(),
+                write: Some(RegValue::dword(code)),
+            },
+            why: self.why.clone(),
+        };
+        let mut record = by_value.run(cx);
+        record.target = self.target();
+        record
+    }
+
+    /// A mounted Windows has no service manager: its start type is the value it reads at boot.
+    fn offline(&self, cx: &mut Context) -> StepRecord {
+        let key = format!(r"SYSTEM\CurrentControlSet\Services\{}", self.service);
+        match cx.sys.registry().value(&key, "Start") {
+            Ok(Some(v)) if v.as_dword() == Some(4) => {
+                let mut record = self.by_value(cx);
+                if record.outcome == Outcome::Done {
+                    record.detail = format!(
+                        "{} (the Start value of the disk's registry: that Windows takes it up when it starts)",
+                        record.detail
+                    );
+                }
+                record
+            }
+            Ok(Some(_)) => {
+                self.record(Outcome::Skipped, "no longer disabled; left as it is".into())
+            }
+            Ok(None) => self.record(Outcome::Skipped, "not installed on this Windows".into()),
+            Err(err) => self.record(Outcome::Failed, format!("cannot read it: {err}")),
         }
     }
 }
@@ -375,6 +408,14 @@ impl Fix for TaskEnable {
     }
 
     fn run(&self, cx: &mut Context) -> StepRecord {
+        if cx.sys.is_offline() {
+            // Its state is the Task Scheduler's own (its cache in the registry and the file):
+            // changed only through it, on the running Windows.
+            return self.record(
+                Outcome::Skipped,
+                "a task is turned back on from that Windows once it runs: start it and run `wufix repair --from residue`".into(),
+            );
+        }
         match cx.sys.task_enabled(self.path) {
             Ok(Some(false)) => {}
             Ok(Some(true)) => return self.record(Outcome::Skipped, "enabled already".into()),

@@ -15,6 +15,7 @@ pub mod cmdline;
 pub mod dir;
 pub mod disk;
 mod interrupt;
+pub mod mounted;
 pub mod names;
 pub mod offline;
 pub mod offline_registry;
@@ -23,6 +24,8 @@ pub mod windows;
 
 #[cfg(test)]
 pub mod fake;
+#[cfg(test)]
+pub mod fake_hives;
 pub mod hive;
 pub mod home;
 
@@ -217,6 +220,19 @@ pub trait Platform: Sync {
     fn set_start_type(&self, name: &str, start: StartType) -> Result<(), SysError> {
         let _ = (name, start);
         Err(SysError::Offline)
+    }
+    /// A mounted Windows's registry made writable (its hives loaded: Windows PE); why not. The
+    /// running Windows's registry is writable as it is.
+    fn open_registry_for_writing(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Unload what `open_registry_for_writing` loaded; why not, with the command that does it.
+    fn close_registry(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// A mounted Windows, not the running one: no service manager, no Task Scheduler.
+    fn is_offline(&self) -> bool {
+        false
     }
     /// Whether this process runs with administrator rights.
     fn is_elevated(&self) -> Result<bool, SysError>;
@@ -438,6 +454,25 @@ pub fn computer_name() -> Option<String> {
             .ok()
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty())
+    }
+}
+
+/// Whether this build can load a mounted Windows's hives to write them (Windows only).
+pub fn loads_hives() -> bool {
+    cfg!(windows)
+}
+
+/// A mounted Windows's `SYSTEM` and `SOFTWARE` hives, loaded to be written (Windows PE); why
+/// not elsewhere, or when loading fails.
+pub fn mount_hives(windows_dir: &std::path::Path) -> Result<mounted::MountedHives, String> {
+    #[cfg(windows)]
+    {
+        windows::mount_hives(windows_dir)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = windows_dir;
+        Err("a mounted Windows's registry is written only by wufix.exe on Windows PE (this system loads no hive)".into())
     }
 }
 

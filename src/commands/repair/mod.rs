@@ -32,7 +32,7 @@ pub const SCAN_TIMEOUT: Duration = Duration::from_secs(600);
 /// registration: usosvc first, as it restarts wuauserv.
 const FULL_SERVICES: &[&str] = &["usosvc", "wuauserv", "bits", "cryptsvc"];
 
-pub use offline::{is_offline, run as run_offline};
+pub use offline::{prints_script, run as run_offline};
 
 pub fn run(req: &RepairRequest, s: &Session) -> Exit {
     session::run(&mut Repair::new(req, s), s)
@@ -95,6 +95,10 @@ impl AdminCommand for Repair<'_> {
             force: self.req.force,
             timeout: self.req.timeout,
             gated: true,
+            hives: Some(format!(
+                "`wufix repair --windows-dir \"{}\" --dry-run` prints the Windows PE commands that do the same by hand",
+                self.report.windows_dir
+            )),
         }
     }
 
@@ -275,6 +279,10 @@ impl AdminCommand for Repair<'_> {
             };
         let broken = session::finish(&mut journal, steps_ok && !interrupted, Vec::new());
         conclude(req, &self.stages, interrupted, report);
+        // A mounted Windows's hives, unloaded before the report says it is done.
+        if let Err(why) = s.machine.sys.close_registry() {
+            report.message = format!("{} {why}", report.message);
+        }
         if let Some(why) = broken {
             report.ok = false;
             report.message = format!("{} {why}", report.message);
@@ -541,5 +549,7 @@ pub fn stage_plan(stage: &Stage, req: &RepairRequest, layout: &Layout, sys: &dyn
     }
 }
 
+#[cfg(test)]
+mod offline_tests;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,9 @@
-//! `wufix repair --windows-dir DIR`: on a mounted Windows only the residue rung, and only as a
-//! script. Its hives are read (never written from here: a hive edited from Linux, or loaded
-//! under Wine, is not something to trust a customer's boot to); what a blocker left is put
-//! back by the Windows PE commands printed, each hive loaded under a name of wufix's, the
-//! values written there, the hive unloaded. No scan can run on a Windows that is not running:
-//! `--no-verify` is implied and said.
+//! `wufix repair --windows-dir DIR` where it writes nothing: on Linux, and in a dry run. Only
+//! the residue rung, as a script: the disk's hives are read, and what a blocker left is put back
+//! by the Windows PE commands printed (each hive loaded under a name of wufix's, the values
+//! written there, the hive unloaded). On Windows PE, without `--dry-run`, the repair runs as a
+//! session instead and loads the hives itself (`sys::mounted`). No scan can run on a Windows that
+//! is not running: `--no-verify` is implied and said.
 
 use super::super::target::Target;
 use crate::exit::Exit;
@@ -74,7 +74,11 @@ pub fn run(req: &RepairRequest, printer: &Printer) -> Exit {
                 scripted.len(),
                 if scripted.len() == 1 { "" } else { "s" },
                 residue::script::LETTER_NOTE
-            ),
+            ) + if crate::sys::loads_hives() {
+                " Or, from Windows PE, run the same without --dry-run: wufix loads the hives and does it itself, journaled and undoable."
+            } else {
+                ""
+            },
         )
     };
     let report = RepairReport {
@@ -134,7 +138,9 @@ fn step(r: &Residue) -> StepRecord {
     record
 }
 
-/// Whether the repair is of a mounted Windows (for the dispatch).
-pub fn is_offline(req: &RepairRequest) -> bool {
+/// Whether the repair of a mounted Windows prints its commands instead of running them: in a
+/// dry run, and wherever hives cannot be loaded (any system but Windows).
+pub fn prints_script(req: &RepairRequest) -> bool {
     matches!(req.location, crate::request::Location::Offline(_))
+        && (req.dry_run || !crate::sys::loads_hives())
 }

@@ -18,6 +18,7 @@ mod domain;
 mod elevate;
 mod events;
 pub mod files;
+mod hive_load;
 mod holders;
 pub mod home;
 mod wine;
@@ -30,6 +31,16 @@ mod security;
 mod services;
 mod tasks;
 mod token;
+
+/// A mounted Windows's hives loaded into this Windows's registry (Windows PE).
+pub fn mount_hives(windows_dir: &std::path::Path) -> Result<super::mounted::MountedHives, String> {
+    super::mounted::MountedHives::load(
+        Box::new(hive_load::Loader),
+        Box::new(registry::Live),
+        windows_dir,
+        std::process::id(),
+    )
+}
 
 /// The live system and its Windows directory.
 pub fn online() -> Option<(Box<dyn Platform>, PathBuf)> {
