@@ -97,8 +97,9 @@ struct RepairCli {
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     json: bool,
-    /// A mounted Windows: print the Windows PE commands that put back what an update blocker
-    /// left in its registry (the residue rung only; nothing is written to its hives).
+    /// A mounted Windows: put back what an update blocker left in its registry (the residue
+    /// rung only). On Windows PE its hives are loaded and written, journaled; on Linux, or with
+    /// --dry-run, the Windows PE commands are printed and nothing is written.
     #[arg(long, value_name = "DIR")]
     windows_dir: Option<PathBuf>,
     /// Do not scan between rungs: run every rung from the first to --up-to.
@@ -142,8 +143,8 @@ impl CliRung {
 struct UndoCli {
     #[command(flatten)]
     common: Common,
-    /// Put back only this folder (repeatable).
-    #[arg(long, value_enum, value_name = "FOLDER")]
+    /// Put back only this folder (repeatable; the names the screens show work too, in any case).
+    #[arg(long, value_enum, value_name = "FOLDER", ignore_case = true)]
     only: Vec<UndoFolder>,
     /// Print the plan and change nothing.
     #[arg(long)]
@@ -210,8 +211,9 @@ struct ResetCli {
     /// rename: move each folder to a timestamped backup (reversible). clear: delete its contents.
     #[arg(long, value_enum, default_value_t = CliMethod::Rename)]
     method: CliMethod,
-    /// Reset only this folder (repeatable); its services are the only ones stopped.
-    #[arg(long, value_enum, value_name = "FOLDER")]
+    /// Reset only this folder (repeatable; the names the screens show work too, in any case);
+    /// its services are the only ones stopped.
+    #[arg(long, value_enum, value_name = "FOLDER", ignore_case = true)]
     only: Vec<CliFolder>,
     /// Print the plan and change nothing.
     #[arg(long)]
@@ -252,6 +254,7 @@ enum CliMethod {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum CliFolder {
+    #[value(alias = "softwaredistribution", alias = "update-cache")]
     SoftwareDistribution,
     Catroot2,
 }
@@ -260,8 +263,10 @@ enum CliFolder {
 /// settings a repair changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum UndoFolder {
+    #[value(alias = "softwaredistribution", alias = "update-cache")]
     SoftwareDistribution,
     Catroot2,
+    #[value(alias = "downloader")]
     BitsQueue,
     Settings,
 }
@@ -516,6 +521,28 @@ mod tests {
             Command::Reset(r) => r,
             other => panic!("not a reset: {other:?}"),
         }
+    }
+
+    #[test]
+    fn only_takes_the_names_the_screens_show_in_any_case() {
+        for name in [
+            "SoftwareDistribution",
+            "softwaredistribution",
+            "Update-Cache",
+            "software-distribution",
+        ] {
+            let r = reset(&["reset".into(), "--only".into(), name.into()]);
+            assert_eq!(r.folders, [Folder::SoftwareDistribution], "{name}");
+        }
+        let r = reset(&["reset".into(), "--only".into(), "CatRoot2".into()]);
+        assert_eq!(r.folders, [Folder::Catroot2]);
+        let undo = Cli::try_parse_from(["wufix", "undo", "--only", "Downloader"])
+            .unwrap()
+            .into_request()
+            .unwrap()
+            .command;
+        assert!(matches!(undo, Command::Undo(u) if u.folders == [Folder::BitsQueue]));
+        assert!(Cli::try_parse_from(["wufix", "reset", "--only", "Windows"]).is_err());
     }
 
     fn token() -> impl Strategy<Value = String> {

@@ -944,7 +944,7 @@ fn a_mounted_windows_whose_hives_will_not_load_is_left_as_it_was() {
         shown.contains("cannot load the disk's registry to write it")
             && shown.contains(r"could not be loaded as HKLM\WUFIX_SYSTEM_")
             && shown.contains("nothing was changed")
-            && shown.contains("--dry-run` prints the Windows PE commands"),
+            && shown.contains("--dry-run prints the Windows PE commands"),
         "{shown}"
     );
     for hive in ["SYSTEM", "SOFTWARE"] {

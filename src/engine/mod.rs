@@ -305,7 +305,8 @@ fn summary(
     match (failed, reboot_recommended, mode) {
         (Some(f), _, _) => format!("Reset incomplete. {f}"),
         (None, true, Mode::Online) => {
-            "Reset complete. Restart Windows to finish the repair (or run wufix reset --reboot)."
+            // Never a command: `wufix reset --reboot` would reset a second time.
+            "Reset complete. Restart your PC (Start → Power → Restart) before you try Windows Update again."
                 .to_string()
         }
         (None, true, Mode::Offline) => {

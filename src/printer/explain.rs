@@ -1,5 +1,5 @@
-//! `explain` as text: each code's names, what it means, its cause and fix, its anatomy, and where
-//! `wufix repair` would start.
+//! `explain` as text: each code's names, whether a reset helps, what it means, its cause and
+//! fix, and where `wufix repair` would start (the anatomy is in the JSON).
 
 use std::fmt::Write as _;
 
@@ -38,6 +38,13 @@ impl Printer {
                 ""
             };
             let _ = writeln!(text, "{}  {title}{status}", e.code);
+            if !e.success {
+                let helps = match e.reset_helps {
+                    "unknown" => "not known",
+                    other => other,
+                };
+                let _ = writeln!(text, "  Does resetting the folders help? {helps}");
+            }
             if let Some(family) = e.family {
                 let _ = writeln!(
                     text,
@@ -54,7 +61,10 @@ impl Printer {
                     let _ = writeln!(text, "  {label:<14} {value}");
                 }
             }
-            let _ = writeln!(text, "  {:<14} {}", "Anatomy", e.anatomy.describe());
+            // The anatomy only where it is all there is: a code wufix does not know.
+            if e.meaning.is_none() {
+                let _ = writeln!(text, "  {:<14} {}", "Anatomy", e.anatomy.describe());
+            }
             if let Some(message) = &e.system_message {
                 let _ = writeln!(text, "  {:<14} {message}", "Windows says");
             }

@@ -169,6 +169,10 @@ impl Printer {
     // Through anstream: colour reaches a terminal (on Windows 10+ through the console's
     // virtual-terminal mode) and is stripped for a pipe, a file, or when NO_COLOR is set.
     fn out(&self, text: &str) {
+        let text = match self.json {
+            true => Cow::Borrowed(text),
+            false => for_stream(text, io::stdout().is_terminal()),
+        };
         let mut out = anstream::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
@@ -178,6 +182,7 @@ impl Printer {
         if self.json {
             return;
         }
+        let text = for_stream(text, io::stderr().is_terminal());
         let write = || {
             let mut err = anstream::stderr().lock();
             let _ = err.write_all(text.as_bytes());
@@ -237,11 +242,9 @@ impl Printer {
                 argument: None,
             });
         }
-        self.err(&format!(
-            "{}\n",
-            paint(&format!("wufix: {}", clean(message)), RED)
-        ));
-        self.send_copy(&format!("wufix: {}\n", clean(message)));
+        let text = lines_of(message);
+        self.err(&format!("{}\n", paint(&format!("wufix: {text}"), RED)));
+        self.send_copy(&format!("wufix: {text}\n"));
     }
 
     /// A usage error: clap's text (or wufix's own) with its line breaks kept on stderr, each line
@@ -438,6 +441,68 @@ pub fn clean(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Text as a person reads it: no Markdown backticks around commands (a console shows them as
+/// they are); for a pipe or a file, wufix's own typography in ASCII too (`->` for an arrow):
+/// Windows PowerShell 5.1 decodes a program's output with the console's code page, where `→`
+/// arrives as mojibake. Letters of names are left as they are.
+pub fn for_stream(text: &str, console: bool) -> Cow<'_, str> {
+    let fancy = |c: char| {
+        c == '`'
+            || !console
+                && matches!(
+                    c,
+                    '→' | '←'
+                        | '—'
+                        | '–'
+                        | '…'
+                        | '“'
+                        | '”'
+                        | '‘'
+                        | '’'
+                        | '≥'
+                        | '≤'
+                        | '×'
+                        | '·'
+                        | '✓'
+                )
+    };
+    if !text.chars().any(fancy) {
+        return Cow::Borrowed(text);
+    }
+    if console {
+        return Cow::Owned(text.replace('`', ""));
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '—' | '–' => out.push('-'),
+            '…' => out.push_str("..."),
+            '“' | '”' => out.push('"'),
+            '‘' | '’' => out.push('\''),
+            '≥' => out.push_str(">="),
+            '≤' => out.push_str("<="),
+            '×' => out.push('x'),
+            '·' => out.push('-'),
+            '✓' => out.push_str("ok"),
+            '`' => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// wufix's own message, its line breaks kept (each further line indented under the first, so
+/// no name inside it can pass for a line of wufix's), everything else cleaned.
+pub fn lines_of(message: &str) -> String {
+    message
+        .lines()
+        .map(|line| clean(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n  ")
 }
 
 /// A multi-line report from another process (the elevated copy): each line cleaned, the line

@@ -45,3 +45,31 @@ fn characters_that_reorder_or_hide_text_are_shown_escaped() {
     );
     assert_eq!(clean("Disque système é"), "Disque système é");
 }
+
+#[test]
+fn an_error_keeps_its_own_line_breaks_and_a_forged_line_stays_indented() {
+    assert_eq!(lines_of("first\nsecond"), "first\n  second");
+    let shown = lines_of("cannot rename C:\\x\u{1b}[31m\nwufix: done");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+    assert!(
+        shown.lines().skip(1).all(|l| l.starts_with("  ")),
+        "no later line starts where wufix's own do: {shown}"
+    );
+}
+
+#[test]
+fn a_pipe_gets_wufix_s_typography_in_ascii_and_names_as_they_are() {
+    let text = "Start → Power → Restart — about a minute… José’s “files” ≥ 5";
+    assert_eq!(for_stream(text, true), text, "a console gets Unicode");
+    assert_eq!(
+        for_stream("Run `wufix diagnose` → done", true),
+        "Run wufix diagnose → done",
+        "no Markdown on a console"
+    );
+    assert_eq!(for_stream("Run `sfc /scannow`", false), "Run sfc /scannow");
+    assert_eq!(
+        for_stream(text, false),
+        "Start -> Power -> Restart - about a minute... José's \"files\" >= 5"
+    );
+    assert!(matches!(for_stream("plain", false), Cow::Borrowed(_)));
+}
