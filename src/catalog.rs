@@ -163,6 +163,35 @@ pub fn all_services() -> Vec<&'static str> {
 /// The service whose running means a servicing operation (an update install) is in progress.
 pub const TRUSTED_INSTALLER: &str = "TrustedInstaller";
 
+/// The name Windows shows a person for an update service (English Windows' display names; the
+/// short name stays beside it, as a technician types it).
+pub fn display_name(service: &str) -> Option<&'static str> {
+    const NAMES: &[(&str, &str)] = &[
+        ("wuauserv", "Windows Update"),
+        ("bits", "Background Intelligent Transfer Service"),
+        ("cryptsvc", "Cryptographic Services"),
+        ("msiserver", "Windows Installer"),
+        ("usosvc", "Update Orchestrator Service"),
+        ("dosvc", "Delivery Optimization"),
+        ("waasmedicsvc", "Windows Update Medic Service"),
+        ("appreadiness", "App Readiness"),
+        ("trustedinstaller", "Windows Modules Installer"),
+        ("appidsvc", "Application Identity"),
+    ];
+    NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(service))
+        .map(|(_, shown)| *shown)
+}
+
+/// `Windows Update (wuauserv)`: what a person knows it by, and what a technician types.
+pub fn service_shown(service: &str) -> String {
+    match display_name(service) {
+        Some(shown) => format!("{shown} ({service})"),
+        None => service.to_string(),
+    }
+}
+
 /// Windows Update's policy key (WSUS: `WUServer`), below `HKEY_LOCAL_MACHINE`.
 pub const WU_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
 /// Its automatic-update policy (`UseWUServer`, `NoAutoUpdate`).

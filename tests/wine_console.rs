@@ -104,6 +104,23 @@ impl Session {
         })
     }
 
+    /// Choose the menu entry that says `text`, by the number the newest menu gives it (entries
+    /// are numbered by position, and the evidence decides which are there).
+    fn choose(&mut self, text: &str) {
+        let screen = self.screen();
+        let at = screen
+            .rfind(text)
+            .unwrap_or_else(|| self.fail(&format!("no menu entry {text:?}")));
+        let number = screen[..at]
+            .split_whitespace()
+            .next_back()
+            .map(|n| n.trim_end_matches('*'))
+            .filter(|n| n.parse::<u32>().is_ok())
+            .unwrap_or_else(|| self.fail(&format!("no number before {text:?}")))
+            .to_string();
+        self.type_keys(&format!("{number}\r"));
+    }
+
     /// Types once the console reads raw keys (see `reading`).
     fn type_keys(&mut self, keys: &str) {
         let limit = Duration::from_secs(30);
@@ -228,6 +245,12 @@ fn ctl(verb: &str, name: &str) {
 }
 
 const MENU_PROMPT: &str = "Choose 1-8, or Q to quit:";
+const FIND_OUT: &str = "Find out what is wrong";
+const RESET_BOTH: &str = "Reset both update folders";
+const TURN_BACK_ON: &str = "Turn Windows Update back on";
+const RESET_CACHE: &str = "Reset the update cache only";
+const REPAIR: &str = "Repair step by step";
+const UNDO: &str = "Undo the last reset or repair";
 const BACK: &str = "Press Enter to return to the menu.";
 
 #[test]
@@ -242,7 +265,7 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     session.type_keys("9\r");
     session.wait_for("Type a number from 1 to 8, or Q.", Duration::from_secs(30));
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
-    session.type_keys("1\r");
+    session.choose(RESET_BOTH);
     let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
@@ -258,8 +281,8 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     assert!(!session.has_exited(), "the menu stays until Q");
-    // 8: the repair shows every rung's plan and asks too.
-    session.type_keys("8\r");
+    // The repair shows every rung's plan and asks too.
+    session.choose(REPAIR);
     let mark = session.mark();
     session.wait_for("Proceed?", Duration::from_secs(60));
     let shown = session.since(mark);
@@ -277,6 +300,89 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
         session.wait_exit(Duration::from_secs(30)),
         1,
         "the last action, the repair, was cancelled"
+    );
+}
+
+/// Puts a service's start type back to on-demand, whatever the test did.
+struct StartTypeBack(&'static str);
+
+impl Drop for StartTypeBack {
+    fn drop(&mut self) {
+        ctl("demand", self.0);
+    }
+}
+
+/// The menu follows the quick checks: with wuauserv disabled (a blocker's signature) its verdict
+/// says a reset will not fix it, recommends turning Windows Update back on, says so again when
+/// a reset is chosen anyway, and the entry puts the start type back; every change ends with how
+/// to restart and where undo is, never a command line.
+#[test]
+fn the_menu_follows_the_diagnosis_and_turns_a_disabled_windows_update_back_on() {
+    let _machine = serial();
+    if std::env::var("WUFIX_WINE_EXE").is_err() {
+        eprintln!("not run here: WUFIX_WINE_EXE is unset (scripts/test.sh sets it under Wine)");
+        return;
+    }
+    let _back = StartTypeBack("wuauserv");
+    ctl("stop", "wuauserv");
+    ctl("disable", "wuauserv");
+    let mut session = double_click().expect("WUFIX_WINE_EXE is set");
+    let mark = session.mark();
+    session.wait_for("or Q to quit:", Duration::from_secs(60));
+    let menu = session.since(mark);
+    assert!(
+        menu.contains("Resetting the folders will not fix this: what an update blocker turned off must be turned back on first.")
+            && menu.contains("Recommended: Turn Windows Update back on")
+            && !menu.contains('`'),
+        "{menu}"
+    );
+    session.choose(RESET_BOTH);
+    let mark = session.mark();
+    session.wait_for("Reset anyway? [y/N]", Duration::from_secs(30));
+    assert!(
+        session
+            .since(mark)
+            .contains("Resetting the folders will not fix this:"),
+        "{}",
+        session.since(mark)
+    );
+    session.type_keys("n\r");
+    session.wait_for("or Q to quit:", Duration::from_secs(60));
+    session.choose(TURN_BACK_ON);
+    let mark = session.mark();
+    session.wait_for("Proceed?", Duration::from_secs(60));
+    assert!(
+        session.since(mark).contains("wuauserv"),
+        "{}",
+        session.since(mark)
+    );
+    session.type_keys("y\r");
+    session.wait_for(BACK, Duration::from_secs(120));
+    let done = session.since(mark);
+    assert!(
+        done.contains(
+            "Restart your PC (Start → Power → Restart) before you try Windows Update again."
+        ) && done.contains("To put things back: choose \"Undo the last reset or repair"),
+        "{done}"
+    );
+    let key = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv";
+    let start = Command::new(wine64())
+        .args(["reg", "query", key, "/v", "Start"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let start = String::from_utf8_lossy(&start.stdout);
+    assert!(start.contains("0x3"), "back to on demand: {start}");
+    session.type_keys("\r");
+    session.wait_for("or Q to quit:", Duration::from_secs(60));
+    let mark = session.mark();
+    session.type_keys("q\r");
+    // Wine's update agent implements no scan: the repair is done but not verified (exit 1).
+    session.wait_exit(Duration::from_secs(30));
+    assert!(
+        session.screen()[mark..].contains("Restart your PC"),
+        "Q after a change reminds of the restart: {}",
+        session.since(mark)
     );
 }
 
@@ -309,7 +415,7 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for(MENU_PROMPT, Duration::from_secs(60));
-    session.type_keys("4\r");
+    session.choose(FIND_OUT);
     let mark = session.mark();
     session.wait_for(BACK, Duration::from_secs(60));
     assert!(
@@ -319,7 +425,7 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
     );
     session.type_keys("\r");
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
-    session.type_keys("2\r");
+    session.choose(RESET_CACHE);
     let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     let plan = session.since(mark);
@@ -344,10 +450,10 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
     assert!(!sd.exists() || !sd.join("DataStore.edb").exists());
     assert!(catroot2.join("catdb").exists(), "catroot2 untouched");
 
-    // 7: the undo entry puts the cache back, asking first.
+    // The undo entry puts the cache back, asking first.
     session.type_keys("\r");
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
-    session.type_keys("7\r");
+    session.choose(UNDO);
     let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
@@ -414,7 +520,7 @@ fn ctrl_c_during_a_reset_skips_the_rest_and_restarts_the_services() {
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for(MENU_PROMPT, Duration::from_secs(60));
-    session.type_keys("1\r");
+    session.choose(RESET_BOTH);
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     session.type_keys("y\r");
     // Said once Ctrl+C is caught and the stops have begun; cryptsvc then takes 5 s.
@@ -482,7 +588,7 @@ fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for(MENU_PROMPT, Duration::from_secs(60));
-    session.type_keys("1\r");
+    session.choose(RESET_BOTH);
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     session.type_keys("y\r");
     session.wait_for("stopping wuauserv", Duration::from_secs(30));
@@ -494,7 +600,7 @@ fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
     std::fs::remove_file(&obey.0).unwrap();
     session.type_keys("\r");
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
-    session.type_keys("1\r");
+    session.choose(RESET_BOTH);
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     let mark = session.mark();
     session.type_keys("y\r");
@@ -543,7 +649,7 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
 
     let mut session = double_click().expect("WUFIX_WINE_EXE is set");
     session.wait_for(MENU_PROMPT, Duration::from_secs(60));
-    session.type_keys("1\r");
+    session.choose(RESET_BOTH);
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     // Someone else resets catroot2 while the question waits (an RMM run, say): it is not locked out.
     let other = Command::new(wine64())

@@ -24,6 +24,11 @@ impl Target {
             .map_err(|err| printer.error(command, &err.0))
             .ok()
     }
+
+    /// The running Windows, quietly (the menu says itself what it could not check).
+    pub fn online() -> Result<Target, UsageError> {
+        resolve(&Location::Online)
+    }
 }
 
 fn resolve(location: &Location) -> Result<Target, UsageError> {

@@ -13,6 +13,7 @@ mod services;
 pub(crate) mod servicing_logs;
 pub mod setup;
 mod storage;
+pub mod verdict;
 mod version;
 pub(crate) mod windows_pe;
 

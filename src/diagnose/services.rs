@@ -138,7 +138,10 @@ fn finding_of(snap: &ServiceSnapshot) -> Finding {
         return Finding::new(
             id,
             severity,
-            format!("{name} is disabled{effect}"),
+            format!(
+                "{} is disabled{effect}",
+                crate::catalog::service_shown(name)
+            ),
             evidence,
         )
         .remedy(format!(

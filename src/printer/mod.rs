@@ -71,6 +71,11 @@ impl Printer {
         held.get_or_insert(reason);
     }
 
+    /// The reason said so far, forgotten: the menu asks it after each command it runs.
+    pub fn take_reason(&self) -> Option<Reason> {
+        self.reason.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     /// The reason said so far (tests read it).
     pub fn said_reason(&self) -> Option<Reason> {
         *self.reason.lock().unwrap_or_else(|p| p.into_inner())

@@ -318,6 +318,16 @@ fn described(plan: &Plan) -> Vec<StepRecord> {
         .collect()
 }
 
+/// Where a repair from the evidence would start (the menu asks before a long or network repair).
+pub fn evidence_start(layout: &Layout, sys: &dyn Platform) -> Start {
+    let req = RepairRequest::from_args(crate::request::RepairArgs {
+        timeout_secs: crate::request::DEFAULT_TIMEOUT_SECS,
+        ..Default::default()
+    })
+    .expect("the defaults are valid");
+    choose_start(&req, layout, sys, &mut StartReport::default())
+}
+
 /// Where the ladder starts: `--from`, the code of `--for`, or the newest standing failure
 /// `diagnose` finds (update events first, then the servicing logs); the lightest rung without one.
 fn choose_start(
