@@ -70,6 +70,16 @@ impl Folder {
         path[path.len() - 1]
     }
 
+    /// What a person calls it, the same on every screen: "the update cache (SoftwareDistribution)".
+    pub fn shown(self) -> String {
+        let what = match self {
+            Folder::SoftwareDistribution => "the update cache",
+            Folder::Catroot2 => "the signature catalog",
+            Folder::BitsQueue => "the BITS download queue",
+        };
+        format!("{what} ({})", self.dir_name())
+    }
+
     /// Services that keep files in the folder open, or restart one that does, in the order they
     /// are stopped. dosvc and usosvc exist only on Windows 10 and later.
     pub fn guards(self) -> &'static [Guard] {

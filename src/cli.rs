@@ -29,6 +29,9 @@ pub struct Cli {
     /// Without a command: a double-click runs a guided reset; a terminal gets this help.
     #[command(subcommand)]
     command: Option<CliCommand>,
+    /// Show every step and every piece of evidence, not only what matters.
+    #[arg(long, global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -303,6 +306,10 @@ impl Cli {
             Some(CliCommand::Repair(r)) => r.json,
             Some(CliCommand::Logs(l)) => l.json,
         }
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.verbose
     }
 
     /// The subcommand's name, for reports about a request that could not be built.

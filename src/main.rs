@@ -15,10 +15,13 @@ fn main() -> ExitCode {
         Err(err) => return ExitCode::from(cli::rejected(err, &args)),
     };
     let json = cli.json();
+    let verbose = cli.verbose();
     let command = cli.command_name();
     let (printer, exit) = match cli.into_request() {
         Ok(request) => {
-            let printer = Printer::new(json).with_report_copy(request.report_copy.clone());
+            let printer = Printer::new(json)
+                .with_report_copy(request.report_copy.clone())
+                .verbose(verbose);
             let exit = wufix::run(request, &printer);
             (printer, exit)
         }

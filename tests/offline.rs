@@ -496,7 +496,10 @@ fn diagnose_offline_checks_the_folders_and_says_what_it_cannot_check() {
         Some(0),
         "without --exit-code diagnose succeeds"
     );
-    assert!(String::from_utf8_lossy(&human.stdout).contains("SoftwareDistribution holds 25 files"));
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .contains("the update cache (SoftwareDistribution) holds 25 files")
+    );
 }
 
 /// Run wufix at a pseudo-terminal (util-linux `script`), typing `answer` at its prompt.
@@ -615,9 +618,9 @@ fn colour_only_where_asked_for_and_never_in_json() {
     };
     // A pipe gets plain text.
     assert!(!run(&[], false).contains('\u{1b}'));
-    // Forced (as a terminal would get it): severities in colour, OK in green.
+    // Forced (as a terminal would get it): what is fine in green.
     let forced = run(&[("CLICOLOR_FORCE", "1")], false);
-    assert!(forced.contains("\u{1b}[32mOK"), "{forced:?}");
+    assert!(forced.contains("\u{1b}[32mFine"), "{forced:?}");
     // NO_COLOR wins, and JSON is never coloured.
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false).contains('\u{1b}'));
     assert!(!run(&[("CLICOLOR_FORCE", "1")], true).contains('\u{1b}'));

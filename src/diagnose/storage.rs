@@ -15,12 +15,12 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
     let mut findings = vec![free_space(layout)];
     for folder in &folders {
         let id = format!("folder-{}", folder.folder.id());
-        let name = folder.folder.dir_name();
+        let name = folder.folder.shown();
         findings.push(if !folder.exists {
             Finding::new(
                 id,
                 Severity::Info,
-                format!("{name} is not present"),
+                format!("{name} is not present (Windows makes it again at its next check)"),
                 &folder.path,
             )
             .remedy("None needed: Windows creates it again when its service starts")

@@ -46,6 +46,8 @@ pub struct Verdict {
     pub wrong: String,
     /// Whether resetting the folders will fix it, in one line.
     pub reset: String,
+    /// When nothing of wufix's fixes it: what will (the worst problem's remedy).
+    pub what_will: Option<String>,
     /// `Some(false)` when a problem stands that a reset does not fix.
     pub reset_helps: Option<bool>,
     pub recommend: Recommend,
@@ -71,12 +73,12 @@ pub fn verdict(findings: &[Finding]) -> Verdict {
                 "Nothing could be checked here: {}",
                 f.reason.as_deref().unwrap_or(&f.summary)
             ),
-            _ => "No problem found by the quick checks (update services, pending restart, servicing logs, blocker settings).".to_string(),
+            _ => "No problem found in what could be checked.".to_string(),
         };
         return Verdict {
             wrong,
-            reset: "Nothing found needs a reset; \"Find out what is wrong\" runs every check."
-                .into(),
+            reset: "Nothing found needs a reset.".into(),
+            what_will: None,
             reset_helps: None,
             recommend: Recommend::Nothing,
         };
@@ -107,20 +109,19 @@ pub fn verdict(findings: &[Finding]) -> Verdict {
             Recommend::Repair,
         )
     } else {
-        let what = top
-            .remedy
-            .as_deref()
-            .map(|r| format!(" What will: {}", sentence(r)))
-            .unwrap_or_default();
         (
-            format!("Resetting the folders will not fix this.{what}"),
+            "Resetting the folders will not fix this.".to_string(),
             false,
             Recommend::Nothing,
         )
     };
+    let what_will = (recommend == Recommend::Nothing)
+        .then(|| top.remedy.as_deref().map(sentence))
+        .flatten();
     Verdict {
         wrong,
         reset,
+        what_will,
         reset_helps: Some(helps),
         recommend,
     }

@@ -1,11 +1,13 @@
-//! `diagnose` as text: each finding with its evidence and fix, then what to do first.
+//! `diagnose` as text: the verdict first, the problems with what to do, the rest folded into a
+//! line each; with `--verbose`, every finding with its evidence.
 
 use std::fmt::Write as _;
 
 use anstyle::Style;
 
 use super::{GREEN, Printer, RED, YELLOW, clean, paint};
-use crate::diagnose::{DiagnoseReport, Severity};
+use crate::diagnose::verdict::verdict;
+use crate::diagnose::{DiagnoseReport, Finding, Severity};
 
 impl Printer {
     pub fn diagnose(&self, report: &DiagnoseReport) {
@@ -21,20 +23,72 @@ impl Printer {
             let _ = writeln!(text, "  {}", clean(line));
         }
         text.push('\n');
-        findings(&mut text, &report.findings);
-        let attention = report
+        if self.verbose {
+            findings(&mut text, &report.findings);
+            self.out(&text);
+            return;
+        }
+        // The verdict first, then the problems with what fixes each, the rest folded.
+        let v = verdict(&report.findings);
+        let _ = writeln!(text, "{}\n{}", clean(&v.wrong), clean(&v.reset));
+        let mut problems: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.needs_attention())
-            .count();
-        let _ = match &report.next_step {
-            Some(step) => writeln!(
-                text,
-                "\n{} need attention. First: {step}",
-                crate::record::count(attention as u64, "finding", "findings")
-            ),
-            None => writeln!(text, "\nNothing needs remediation."),
-        };
+            .filter(|f| f.available && f.needs_attention())
+            .collect();
+        problems.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        if !problems.is_empty() {
+            text.push('\n');
+        }
+        for f in &problems {
+            let label = format!("{:<6}", f.severity.as_str().to_uppercase());
+            let style = if f.severity == Severity::Error {
+                RED
+            } else {
+                YELLOW
+            };
+            let _ = writeln!(text, "  {} {}", paint(&label, style), clean(&f.summary));
+            if let Some(remedy) = &f.remedy {
+                let _ = writeln!(text, "         What to do: {}", clean(remedy));
+            }
+        }
+        let fine: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.available && f.severity == Severity::Ok)
+            .map(|f| f.summary.as_str())
+            .collect();
+        let noted: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.available && f.severity == Severity::Info)
+            .map(|f| f.summary.as_str())
+            .collect();
+        let unread: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| !f.available)
+            .map(|f| f.summary.trim_start_matches("unavailable: "))
+            .collect();
+        text.push('\n');
+        for (label, style, items) in [
+            ("Fine", GREEN, &fine),
+            ("Also noted", Style::new(), &noted),
+            ("Could not check", Style::new(), &unread),
+        ] {
+            if !items.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "{}: {}.",
+                    paint(label, style),
+                    clean(&items.join("; "))
+                );
+            }
+        }
+        let _ = writeln!(
+            text,
+            "(The evidence for each: add --verbose, or --json for the whole report.)"
+        );
         self.out(&text);
     }
 }

@@ -32,6 +32,8 @@ use crate::servicing::ServicingCheck;
 
 pub struct Printer {
     json: bool,
+    /// `--verbose`: every step and every piece of evidence.
+    verbose: bool,
     /// A pipe that also gets the report and errors: the elevated copy's, for the window that
     /// waits. Opened at the first write, kept open to the end of the process.
     report_copy: Option<String>,
@@ -56,6 +58,7 @@ impl Printer {
     pub fn new(json: bool) -> Self {
         Printer {
             json,
+            verbose: false,
             report_copy: None,
             live: Mutex::new(None),
             copy: Mutex::new(None),
@@ -127,6 +130,11 @@ impl Printer {
     }
 
     /// Also send the report to the pipe `name` (a name `sys::cmdline::is_report_pipe` accepts).
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
     pub fn with_report_copy(mut self, name: Option<String>) -> Self {
         self.report_copy = name;
         self

@@ -26,6 +26,7 @@ pub struct Entry {
 }
 
 pub const DIAGNOSE: &str = "Find out what is wrong (every check, a few seconds)";
+const DIAGNOSE_SHORT: &str = "Find out what is wrong";
 pub const TURN_BACK_ON: &str = "Turn Windows Update back on (what an update blocker turned off)";
 pub const RESET_BOTH: &str =
     "Reset both update folders (the update cache and the signature catalog)";
@@ -80,6 +81,15 @@ pub fn render(verdict: &Verdict, entries: &[Entry]) -> String {
         "wufix — repair Windows Update\n\n{}\n{}\n",
         verdict.wrong, verdict.reset
     );
+    if let Some(what) = &verdict.what_will {
+        text.push_str(&format!("What will: {what}\n"));
+    }
+    if verdict.reset_helps.is_none() {
+        text.push_str(&format!(
+            "(These were the quick checks; \"{}\" runs them all.)\n",
+            DIAGNOSE_SHORT
+        ));
+    }
     if let Some(e) = entries.iter().find(|e| e.recommended) {
         text.push_str(&format!("Recommended: {} (marked *).\n", e.text));
     }
@@ -118,6 +128,7 @@ mod tests {
                 Recommend::Reset => "Resetting the folders may fix this.".into(),
                 _ => "Resetting the folders will not fix this.".into(),
             },
+            what_will: None,
             reset_helps: Some(recommend == Recommend::Reset),
             recommend,
         }

@@ -46,9 +46,10 @@ fn a_failure_a_reset_cannot_fix_says_so_and_what_will() {
         v.wrong,
         "What is wrong: The Secure Boot update's installer failed (0x800F0922)."
     );
+    assert_eq!(v.reset, "Resetting the folders will not fix this.");
     assert_eq!(
-        v.reset,
-        "Resetting the folders will not fix this. What will: Install the firmware update from your PC's maker."
+        v.what_will.as_deref(),
+        Some("Install the firmware update from your PC's maker.")
     );
     assert_eq!(v.reset_helps, Some(false));
     assert_eq!(v.recommend, Recommend::Nothing);
