@@ -269,8 +269,21 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
+        session.since(mark).contains("wufix will pause")
+            && session
+                .since(mark)
+                .contains("Nothing is deleted: undo puts it all back."),
+        "the plan is said first, in words: {}",
+        session.since(mark)
+    );
+    // Every step on request, then the same question again.
+    session.type_keys("d\r");
+    let mark = session.mark();
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(30));
+    assert!(
         session.since(mark).contains("rename-folder"),
-        "the plan is shown first"
+        "{}",
+        session.since(mark)
     );
     session.type_keys("n\r");
     session.wait_for("cancelled; nothing was changed", Duration::from_secs(30));
@@ -283,6 +296,8 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
     assert!(!session.has_exited(), "the menu stays until Q");
     // The repair shows every rung's plan and asks too.
     session.choose(REPAIR);
+    session.wait_for("Proceed?", Duration::from_secs(60));
+    session.type_keys("d\r");
     let mark = session.mark();
     session.wait_for("Proceed?", Duration::from_secs(60));
     let shown = session.since(mark);
@@ -457,7 +472,9 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
     let mark = session.mark();
     session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
     assert!(
-        session.since(mark).contains("restore-folder"),
+        session
+            .since(mark)
+            .contains("put back the update cache (SoftwareDistribution) from its backup"),
         "{}",
         session.since(mark)
     );

@@ -14,6 +14,7 @@ mod meter;
 mod repair;
 mod reset;
 mod status;
+mod summary;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -298,12 +299,30 @@ impl Printer {
         if !self.can_ask() {
             return Err(NotInteractive);
         }
-        let mut text = String::from("wufix will:\n");
-        for record in plan {
-            let _ = writeln!(text, "{}{}", step_line(record), risk_line(record));
+        let steps: String = plan
+            .iter()
+            .map(|r| format!("{}{}\n", step_line(r), risk_line(r)))
+            .collect();
+        let mut text: String = summary::summary(plan)
+            .iter()
+            .map(|line| format!("{line}\n"))
+            .collect();
+        if self.verbose {
+            text = format!("{text}Every step:\n{steps}");
+        } else {
+            text.push_str("(Type d and Enter to see every step first.)\n");
         }
         self.err(&text);
-        self.ask(question)
+        loop {
+            let answer = self
+                .read_line(&format!("{question} [y/N] "))
+                .unwrap_or_default();
+            match answer.trim().to_ascii_lowercase().as_str() {
+                "d" | "details" => self.err(&format!("Every step:\n{steps}")),
+                "y" | "yes" => return Ok(true),
+                _ => return Ok(false),
+            }
+        }
     }
 
     /// A yes/no question; anything but "y" or "yes" is no.
