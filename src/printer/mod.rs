@@ -15,6 +15,9 @@ mod repair;
 mod reset;
 mod status;
 mod summary;
+mod text;
+
+pub use text::{clean, clean_report, for_stream, lines_of};
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -451,108 +454,6 @@ const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Re
 /// `text` in `style`; the escape codes are dropped on the way out where colour is not wanted.
 fn paint(text: &str, style: Style) -> String {
     format!("{style}{text}{style:#}")
-}
-
-/// Text as one line of output: control characters (a newline or an escape sequence in a file
-/// name) are shown escaped, so a name can never forge a line or recolour the terminal.
-pub fn clean(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() || reorders(c);
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if unsafe_char(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Text as a person reads it: no Markdown backticks around commands (a console shows them as
-/// they are); for a pipe or a file, wufix's own typography in ASCII too (`->` for an arrow):
-/// Windows PowerShell 5.1 decodes a program's output with the console's code page, where `→`
-/// arrives as mojibake. Letters of names are left as they are.
-pub fn for_stream(text: &str, console: bool) -> Cow<'_, str> {
-    let fancy = |c: char| {
-        c == '`'
-            || !console
-                && matches!(
-                    c,
-                    '→' | '←'
-                        | '—'
-                        | '–'
-                        | '…'
-                        | '“'
-                        | '”'
-                        | '‘'
-                        | '’'
-                        | '≥'
-                        | '≤'
-                        | '×'
-                        | '·'
-                        | '✓'
-                )
-    };
-    if !text.chars().any(fancy) {
-        return Cow::Borrowed(text);
-    }
-    if console {
-        return Cow::Owned(text.replace('`', ""));
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '→' => out.push_str("->"),
-            '←' => out.push_str("<-"),
-            '—' | '–' => out.push('-'),
-            '…' => out.push_str("..."),
-            '“' | '”' => out.push('"'),
-            '‘' | '’' => out.push('\''),
-            '≥' => out.push_str(">="),
-            '≤' => out.push_str("<="),
-            '×' => out.push('x'),
-            '·' => out.push('-'),
-            '✓' => out.push_str("ok"),
-            '`' => {}
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// wufix's own message, its line breaks kept (each further line indented under the first, so
-/// no name inside it can pass for a line of wufix's), everything else cleaned.
-pub fn lines_of(message: &str) -> String {
-    message
-        .lines()
-        .map(|line| clean(line).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n  ")
-}
-
-/// A multi-line report from another process (the elevated copy): each line cleaned, the line
-/// breaks kept.
-pub fn clean_report(text: &str) -> String {
-    text.lines()
-        .map(|line| clean(line).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Unicode format characters that reorder or hide text on a terminal: the bidirectional
-/// embeddings, overrides and isolates (U+202E turns `exe.txt` into what reads as `txt.exe`),
-/// the marks, and the zero-width ones.
-fn reorders(c: char) -> bool {
-    matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-    )
 }
 
 /// Pretty JSON with every non-ASCII character escaped (`\u00e9`, surrogate pairs beyond the BMP):
