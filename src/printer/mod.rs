@@ -16,6 +16,7 @@ mod reset;
 mod status;
 mod summary;
 mod text;
+mod when;
 
 pub use text::{clean, clean_report, for_stream, lines_of};
 

@@ -37,13 +37,16 @@ impl Printer {
         let _ = writeln!(text, "\nFolders");
         for folder in &report.folders {
             let what = if !folder.exists {
-                "not present".to_string()
+                "not present (Windows makes it again at its next check)".to_string()
             } else if folder.is_link {
                 "a link or junction (wufix will not reset it)".to_string()
             } else {
                 size_text(folder.size.files, folder.size.bytes)
             };
-            let _ = writeln!(text, "  {}  {what}", clean(&folder.path));
+            let _ = writeln!(text, "  {}: {what}", folder.folder.shown());
+            if self.verbose {
+                let _ = writeln!(text, "    {}", clean(&folder.path));
+            }
         }
         let _ = writeln!(text, "\nBackups made by wufix");
         if report.backups.is_empty() {
@@ -62,20 +65,20 @@ impl Printer {
             };
             let _ = writeln!(text, "  {}  {size}", clean(&backup.path));
         }
-        text.push_str(&journal_text(&report.journal));
+        text.push_str(&journal_text(&report.journal, report.mode == Mode::Offline));
         self.out(&text);
     }
 }
 
 /// The last run, an interrupted one, and journals set aside, as `status` words them.
-fn journal_text(view: &crate::recovery::JournalView) -> String {
+fn journal_text(view: &crate::recovery::JournalView, offline: bool) -> String {
     let mut text = String::from("\nLast run\n");
     match &view.last_run {
         Some(run) => {
             let _ = writeln!(
                 text,
                 "  {} {}: {}",
-                clean(&run.started),
+                clean(&super::when::shown(&run.started, offline)),
                 clean(&run.command),
                 run.outcome
             );
@@ -88,9 +91,9 @@ fn journal_text(view: &crate::recovery::JournalView) -> String {
             "{}",
             paint(
                 &format!(
-                    "  INTERRUPTED: the {} started at {} did not finish",
+                    "  INTERRUPTED: the {} started {} did not finish",
                     clean(&run.command),
-                    clean(&run.started)
+                    clean(&super::when::shown(&run.started, offline))
                 ),
                 RED
             )
