@@ -18,7 +18,7 @@ mod summary;
 mod text;
 mod when;
 
-pub use text::{clean, clean_report, for_stream, lines_of};
+pub use text::{clean, clean_report, for_stream, lines_of, wrap};
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -50,6 +50,17 @@ pub struct Printer {
     /// Why the command is not ok, when it said (else the exit code says).
     reason: Mutex<Option<Reason>>,
     started: jiff::Timestamp,
+}
+
+/// Text for its stream: see `for_stream`; on a console also wrapped at word boundaries to one
+/// column less than its width (a line that fills the width exactly makes Windows' console add
+/// an empty one). A pipe's width is unknown: never wrapped.
+fn for_console(text: &str, console: bool, term: console::Term) -> Cow<'_, str> {
+    let text = for_stream(text, console);
+    match console.then(|| term.size_checked()).flatten() {
+        Some((_, cols)) if cols > 20 => Cow::Owned(wrap(&text, cols as usize - 1)),
+        _ => text,
+    }
 }
 
 /// The schema of every JSON document. Raised when a field's meaning changes (ARCHITECTURE.md).
@@ -189,7 +200,7 @@ impl Printer {
     fn out(&self, text: &str) {
         let text = match self.json {
             true => Cow::Borrowed(text),
-            false => for_stream(text, io::stdout().is_terminal()),
+            false => for_console(text, io::stdout().is_terminal(), console::Term::stdout()),
         };
         let mut out = anstream::stdout().lock();
         let _ = out.write_all(text.as_bytes());
@@ -200,7 +211,7 @@ impl Printer {
         if self.json {
             return;
         }
-        let text = for_stream(text, io::stderr().is_terminal());
+        let text = for_console(text, io::stderr().is_terminal(), console::Term::stderr());
         let write = || {
             let mut err = anstream::stderr().lock();
             let _ = err.write_all(text.as_bytes());

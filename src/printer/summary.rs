@@ -146,17 +146,29 @@ pub fn summary(plan: &[StepRecord]) -> Vec<String> {
     } else {
         "It takes about a minute.".to_string()
     });
-    let lasting: Vec<&str> = planned
+    let mut lasting: Vec<&str> = planned
         .iter()
         .filter(|r| {
             !r.reversible && !matches!(r.action, Action::StopService | Action::StartService)
         })
-        .map(|r| r.action.as_str())
+        .map(|r| match r.action {
+            Action::PruneBackups => "the oldest wufix backups are deleted",
+            Action::ClearFolder => "a cleared folder's files are deleted",
+            Action::Dism => "DISM's repairs stay",
+            Action::Sfc => "sfc's repairs stay",
+            Action::WinsockReset => "the Winsock reset stays",
+            Action::RegisterDlls => "the registration stays",
+            _ => "some changes stay",
+        })
         .collect();
+    lasting.dedup();
     lines.push(if lasting.is_empty() {
         "Nothing is deleted: undo puts it all back.".to_string()
     } else {
-        format!("Not everything can be undone ({}).", lasting.join(", "))
+        format!(
+            "Undo puts back the rest, but not everything: {}.",
+            lasting.join("; ")
+        )
     });
     if renamed
         .iter()
@@ -226,7 +238,10 @@ mod tests {
             said[1],
             "It takes 15 to 60 minutes; the PC stays usable meanwhile."
         );
-        assert_eq!(said[2], "Not everything can be undone (clear-folder, sfc).");
+        assert_eq!(
+            said[2],
+            "Undo puts back the rest, but not everything: a cleared folder's files are deleted; sfc's repairs stay."
+        );
         assert_eq!(said.len(), 3, "no cache rebuilt: {said:?}");
     }
 

@@ -73,3 +73,26 @@ fn a_pipe_gets_wufix_s_typography_in_ascii_and_names_as_they_are() {
     );
     assert!(matches!(for_stream("plain", false), Cow::Borrowed(_)));
 }
+
+#[test]
+fn long_lines_wrap_at_words_under_their_own_indent_and_short_ones_stay() {
+    assert_eq!(
+        wrap("short line\n  also short", 20),
+        "short line\n  also short"
+    );
+    assert_eq!(
+        wrap("  What to do: restart your PC before you try again", 20),
+        "  What to do:\n    restart your PC\n    before you try\n    again"
+    );
+    // A word longer than the line (a path) stays whole on a line of its own.
+    let path = r"C:\Windows\SoftwareDistribution\DataStore\DataStore.edb";
+    let wrapped = wrap(&format!("held: {path} by svchost"), 30);
+    assert!(wrapped.lines().any(|l| l.trim() == path), "{wrapped}");
+    for line in wrap("a b c d e f g h i j k l m n o p", 7).lines() {
+        assert!(line.chars().count() <= 7, "{line:?}");
+    }
+    // Nothing is lost or reordered: the words read the same.
+    let text = "one two three four five six seven eight nine ten";
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&wrap(text, 12)), words(text));
+}

@@ -105,3 +105,42 @@ fn reorders(c: char) -> bool {
         '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
     )
 }
+
+/// `text` wrapped at word boundaries to `width` columns, each continuation under its line's own
+/// indent plus two; a word longer than a line (a path) is left whole. Lines that fit are left
+/// exactly as they are.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let hang = " ".repeat((indent + 2).min(width / 2));
+        let mut used = 0;
+        let mut first = true;
+        for word in line[indent..].split(' ') {
+            let len = word.chars().count();
+            if first {
+                out.push_str(&line[..indent]);
+                out.push_str(word);
+                used = indent + len;
+                first = false;
+            } else if used + 1 + len <= width {
+                out.push(' ');
+                out.push_str(word);
+                used += 1 + len;
+            } else {
+                out.push('\n');
+                out.push_str(&hang);
+                out.push_str(word);
+                used = hang.len() + len;
+            }
+        }
+    }
+    out
+}
