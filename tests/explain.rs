@@ -182,7 +182,7 @@ fn each_code_says_where_a_repair_starts_or_that_wufix_cannot_repair_it() {
     let text = text(&wufix(&["explain", "0x800f081f"]));
     assert!(
         text.contains(
-            "wufix repair   wufix repair --for 0x800F081F --up-to deep starts at the deep rung"
+            "Repair         wufix repair --for 0x800F081F --up-to deep starts at the deep rung"
         ),
         "{text}"
     );

@@ -47,6 +47,40 @@ impl Session {
         text
     }
 
+    /// The screen as a person sees it: everything shown so far through a terminal emulator
+    /// 120 columns wide (tall enough to keep every line), trailing blanks trimmed.
+    fn rendered(&self) -> String {
+        let raw = self.seen.lock().unwrap().clone();
+        let mut terminal = vt100::Parser::new(2000, 120, 0);
+        terminal.process(raw.as_bytes());
+        let text = terminal.screen().contents();
+        text.lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+
+    /// What a person must never see in the menu: a line wider than the console, Markdown, or a
+    /// wufix command line (technicians' Windows commands on their own are allowed).
+    fn assert_reads_for_people(&self, what: &str) {
+        let screen = self.rendered();
+        for line in screen.lines() {
+            assert!(line.chars().count() <= 120, "{what}: too wide: {line:?}");
+            assert!(!line.contains('`'), "{what}: Markdown: {line:?}");
+            for sub in [
+                "reset", "repair", "undo", "diagnose", "explain", "status", "logs",
+            ] {
+                assert!(
+                    !line.contains(&format!("wufix {sub} --"))
+                        && !line.contains(&format!("run wufix {sub}")),
+                    "{what}: a command line in the menu: {line:?}"
+                );
+            }
+        }
+    }
+
     /// Wait until `text` appears after whatever the previous wait matched.
     fn wait_for(&self, text: &str, limit: Duration) {
         let from = *self.consumed.lock().unwrap();
@@ -185,7 +219,8 @@ fn in_console(args: &[&str]) -> Option<Session> {
     let mut child = Command::new("script")
         .args([
             "-qec",
-            &format!("exec '{}' '{exe}'{args}", wine64()),
+            // A console of 120 columns and 30 rows, as Windows opens one.
+            &format!("stty cols 120 rows 30; exec '{}' '{exe}'{args}", wine64()),
             "/dev/null",
         ])
         .env("SHELL", "/bin/sh")
@@ -319,6 +354,63 @@ fn a_double_click_shows_the_menu_and_a_reset_asks_before_acting() {
         1,
         "the last action, the repair, was cancelled"
     );
+}
+
+/// Every screen of the menu's flow, as a person sees it in a console of 120 columns: nothing
+/// wider, no Markdown, no command line; the menu and an explained code kept as snapshots.
+#[test]
+fn every_screen_of_the_menu_reads_for_people() {
+    let _machine = serial();
+    let Some(mut session) = double_click() else {
+        return;
+    };
+    session.wait_for(MENU_PROMPT, Duration::from_secs(60));
+    session.assert_reads_for_people("the menu");
+    insta::assert_snapshot!("menu_on_a_clean_machine", session.rendered());
+    session.choose("Explain an error code");
+    session.wait_for("or Enter to go back:", Duration::from_secs(30));
+    // What Settings shows, pasted whole; then a word that is no code, asked again.
+    session.type_keys("Error 0x800f0922\r");
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.assert_reads_for_people("explain");
+    let mark = session.mark();
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    let explained = session.rendered();
+    let at = explained
+        .find("0x800F0922  CBS_E_INSTALLERS_FAILED")
+        .expect("explained");
+    let end = explained[at..]
+        .find("Press Enter")
+        .map_or(explained.len(), |e| at + e);
+    insta::assert_snapshot!("explain_0x800f0922_in_the_menu", explained[at..end].trim());
+    assert!(
+        session
+            .since(mark)
+            .contains("wufix — repair Windows Update"),
+        "back in the menu"
+    );
+    session.choose(FIND_OUT);
+    session.wait_for(BACK, Duration::from_secs(60));
+    session.assert_reads_for_people("diagnose");
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.choose("Explain an error code");
+    session.wait_for("or Enter to go back:", Duration::from_secs(30));
+    session.type_keys("no code here\r");
+    session.wait_for("Try again.", Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.choose(RESET_BOTH);
+    session.wait_for("Proceed? [y/N]", Duration::from_secs(60));
+    session.assert_reads_for_people("the reset's question");
+    session.type_keys("n\r");
+    session.wait_for(BACK, Duration::from_secs(30));
+    session.type_keys("\r");
+    session.wait_for(MENU_PROMPT, Duration::from_secs(30));
+    session.type_keys("q\r");
+    session.wait_exit(Duration::from_secs(30));
+    session.assert_reads_for_people("the whole session");
 }
 
 /// Puts a service's start type back to on-demand, whatever the test did.

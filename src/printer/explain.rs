@@ -69,7 +69,7 @@ impl Printer {
                 let _ = writeln!(text, "  {:<14} {message}", "Windows says");
             }
             if let Some(hint) = &e.repair {
-                let _ = writeln!(text, "  {:<14} {}", "wufix repair", hint.note);
+                let _ = writeln!(text, "  {:<14} {}", "Repair", hint.note);
             }
             for issue in &e.known_issues {
                 let updates = if issue.kbs.is_empty() {

@@ -18,7 +18,7 @@ mod summary;
 mod text;
 mod when;
 
-pub use text::{clean, clean_report, for_stream, lines_of, wrap};
+pub use text::{clean, clean_report, for_stream, lines_of, menu_commands, wrap};
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -39,6 +39,8 @@ pub struct Printer {
     json: bool,
     /// `--verbose`: every step and every piece of evidence.
     verbose: bool,
+    /// In the menu: its entries, by the subcommand each stands for (`menu_commands`).
+    menu: Mutex<Option<&'static [(&'static str, &'static str)]>>,
     /// A pipe that also gets the report and errors: the elevated copy's, for the window that
     /// waits. Opened at the first write, kept open to the end of the process.
     report_copy: Option<String>,
@@ -75,6 +77,7 @@ impl Printer {
         Printer {
             json,
             verbose: false,
+            menu: Mutex::new(None),
             report_copy: None,
             live: Mutex::new(None),
             copy: Mutex::new(None),
@@ -146,6 +149,19 @@ impl Printer {
     }
 
     /// Also send the report to the pipe `name` (a name `sys::cmdline::is_report_pipe` accepts).
+    /// From now on, speak to a person in the menu: its entries instead of command lines.
+    pub fn speak_as_menu(&self, entries: &'static [(&'static str, &'static str)]) {
+        *self.menu.lock().unwrap_or_else(|p| p.into_inner()) = Some(entries);
+    }
+
+    /// Text in the menu's words, when it is the menu speaking.
+    fn menu_words<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        match *self.menu.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(words) => menu_commands(text, words),
+            None => Cow::Borrowed(text),
+        }
+    }
+
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.verbose = verbose;
         self
@@ -200,7 +216,13 @@ impl Printer {
     fn out(&self, text: &str) {
         let text = match self.json {
             true => Cow::Borrowed(text),
-            false => for_console(text, io::stdout().is_terminal(), console::Term::stdout()),
+            false => {
+                let text = self.menu_words(text);
+                Cow::Owned(
+                    for_console(&text, io::stdout().is_terminal(), console::Term::stdout())
+                        .into_owned(),
+                )
+            }
         };
         let mut out = anstream::stdout().lock();
         let _ = out.write_all(text.as_bytes());
@@ -211,7 +233,8 @@ impl Printer {
         if self.json {
             return;
         }
-        let text = for_console(text, io::stderr().is_terminal(), console::Term::stderr());
+        let text = self.menu_words(text);
+        let text = for_console(&text, io::stderr().is_terminal(), console::Term::stderr());
         let write = || {
             let mut err = anstream::stderr().lock();
             let _ = err.write_all(text.as_bytes());

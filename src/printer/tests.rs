@@ -96,3 +96,47 @@ fn long_lines_wrap_at_words_under_their_own_indent_and_short_ones_stay() {
     let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     assert_eq!(words(&wrap(text, 12)), words(text));
 }
+
+#[test]
+fn in_the_menu_a_command_line_becomes_the_entry_that_does_it() {
+    let words = [
+        ("diagnose", "Find out what is wrong"),
+        ("repair --from residue", "Turn Windows Update back on"),
+        ("repair", "Repair step by step"),
+    ];
+    assert_eq!(
+        menu_commands(
+            "Run `wufix diagnose` as administrator, then `DISM /Online`.",
+            &words
+        ),
+        "Run \"Find out what is wrong\" in this menu as administrator, then `DISM /Online`."
+    );
+    assert_eq!(
+        menu_commands(
+            "`wufix repair --for 0x800F0922 --up-to deep` starts at the deep rung",
+            &words
+        ),
+        "\"Repair step by step\" in this menu starts at the deep rung"
+    );
+    assert_eq!(
+        menu_commands("run `wufix repair --from residue --up-to residue`", &words),
+        "run \"Turn Windows Update back on\" in this menu"
+    );
+    assert_eq!(
+        menu_commands("see `wufix logs --setup`", &words),
+        "see `wufix logs --setup`"
+    );
+    assert_eq!(
+        menu_commands("`wufix repairs`", &words),
+        "`wufix repairs`",
+        "whole words only"
+    );
+    assert!(matches!(
+        menu_commands("no command here", &words),
+        Cow::Borrowed(_)
+    ));
+    assert_eq!(
+        menu_commands("cut `wufix diagnose", &words),
+        "cut `wufix diagnose"
+    );
+}

@@ -144,3 +144,38 @@ pub fn wrap(text: &str, width: usize) -> String {
     }
     out
 }
+
+/// In the menu, a person never gets a command line: a `` `wufix …` `` command in wufix's words
+/// becomes the menu entry that does the same (`words`: the start of its arguments → entry);
+/// one no entry does stays as it is, as do technicians' Windows commands.
+pub fn menu_commands<'a>(text: &'a str, words: &[(&str, &str)]) -> Cow<'a, str> {
+    if !text.contains("`wufix") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("`wufix") {
+        out.push_str(&rest[..at]);
+        let span = &rest[at + 1..];
+        let Some(end) = span.find('`') else {
+            out.push_str(&rest[at..]);
+            return Cow::Owned(out);
+        };
+        let command = &span[..end];
+        let args = command["wufix".len()..].trim_start();
+        // The first pattern the command starts with, whole words: the longer ones come first.
+        let entry = words
+            .iter()
+            .find(|(pattern, _)| args == *pattern || args.starts_with(&format!("{pattern} ")));
+        match entry {
+            Some((_, entry)) => {
+                let _ = write!(out, "\"{entry}\" in this menu");
+            }
+            // No entry does it: the command stays, for whoever helps.
+            None => out.push_str(&rest[at..at + end + 2]),
+        }
+        rest = &span[end + 1..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}

@@ -37,6 +37,19 @@ pub const EXPLAIN: &str = "Explain an error code";
 pub const STATUS: &str = "Show the update services and wufix's backups";
 pub const UNDO: &str = "Undo the last reset or repair (put things back)";
 
+/// What a command line in wufix's words stands for in this menu (`Printer::speak_as_menu`):
+/// the start of its arguments, longer ones first, and the entry that does the same.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("diagnose", DIAGNOSE_SHORT),
+    ("logs", DIAGNOSE_SHORT),
+    ("repair --from residue", "Turn Windows Update back on"),
+    ("repair", "Repair step by step"),
+    ("reset", "Reset both update folders"),
+    ("undo", "Undo the last reset or repair"),
+    ("explain", EXPLAIN),
+    ("status", "Show the update services and wufix's backups"),
+];
+
 /// The entries for this verdict, in order.
 pub fn entries(verdict: &Verdict, residue: bool) -> Vec<Entry> {
     let entry = |choice, text, recommended| Entry {
@@ -176,6 +189,17 @@ mod tests {
         let shorter = entries(&verdict(Recommend::Nothing), false);
         assert_eq!(parse("2", &shorter), Some(Choice::Reset(&Folder::ALL)));
         assert_eq!(prompt(&shorter), "Choose 1-8, or Q to quit: ");
+    }
+
+    #[test]
+    fn every_command_the_menu_speaks_of_is_one_of_its_entries() {
+        let list = entries(&verdict(Recommend::TurnBackOn), true);
+        for (_, entry) in COMMANDS {
+            assert!(
+                list.iter().any(|e| e.text.starts_with(entry)),
+                "{entry} is an entry"
+            );
+        }
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn code_asked(printer: &Printer) -> Option<ExplainRequest> {
 pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -> Exit {
     let mut last = Exit::Ok;
     let mut changed = false;
+    printer.speak_as_menu(entries::COMMANDS);
     loop {
         let (verdict, residue) = look();
         let list = entries(&verdict, residue);
