@@ -543,7 +543,7 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
     assert!(!plan.contains("catroot2"), "the cache only: {plan}");
     session.type_keys("y\r");
     session.wait_for(
-        "Restart Windows now to finish the repair? [y/N]",
+        "Restart Windows now to finish? [y/N]",
         Duration::from_secs(90),
     );
     let done = session.since(mark);
@@ -575,6 +575,12 @@ fn the_menu_diagnoses_resets_the_cache_only_then_undoes_it_and_restores_the_serv
     );
     session.type_keys("y\r");
     session.wait_for("Undo complete", Duration::from_secs(90));
+    // A restart is offered after an undo too, never forced.
+    session.wait_for(
+        "Restart Windows now to finish? [y/N]",
+        Duration::from_secs(30),
+    );
+    session.type_keys("n\r");
     session.wait_for(BACK, Duration::from_secs(30));
     session.type_keys("\r");
     session.wait_for(MENU_PROMPT, Duration::from_secs(30));
@@ -717,7 +723,7 @@ fn after_ctrl_c_a_second_reset_from_the_same_menu_completes() {
     let mark = session.mark();
     session.type_keys("y\r");
     session.wait_for(
-        "Restart Windows now to finish the repair? [y/N]",
+        "Restart Windows now to finish? [y/N]",
         Duration::from_secs(90),
     );
     let second = session.since(mark);
@@ -780,7 +786,7 @@ fn a_question_waiting_for_a_person_holds_no_lock_and_the_plan_is_made_again_afte
     assert!(!catroot2.exists());
     session.type_keys("y\r");
     session.wait_for(
-        "Restart Windows now to finish the repair? [y/N]",
+        "Restart Windows now to finish? [y/N]",
         Duration::from_secs(60),
     );
     let seen = session.screen();

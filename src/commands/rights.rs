@@ -7,9 +7,14 @@ use crate::exit::Exit;
 use crate::printer::Printer;
 use crate::sys::Platform;
 
-pub const NOT_ELEVATED: &str = "wufix reset needs administrator rights, and nothing was changed. \
+/// Why `command` stopped without administrator rights, naming the command refused.
+pub fn not_elevated(command: &str) -> String {
+    format!(
+        "wufix {command} needs administrator rights, and nothing was changed. \
 Right-click wufix.exe and choose \"Run as administrator\", or run it from an elevated terminal \
-(Win+X, then \"Terminal (Admin)\").";
+(Win+X, then \"Terminal (Admin)\")."
+    )
+}
 
 /// What an elevated copy would be asked to do, and whether asking is allowed.
 pub struct Relaunch {
@@ -29,7 +34,10 @@ pub fn ensure(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Result<(
         Err(err) => {
             printer.error(
                 ask.command,
-                &format!("cannot tell whether wufix runs as administrator ({err}); {NOT_ELEVATED}"),
+                &format!(
+                    "cannot tell whether wufix runs as administrator ({err}); {}",
+                    not_elevated(ask.command)
+                ),
             );
             Err(Exit::NotElevated)
         }
@@ -59,9 +67,10 @@ pub fn without_rights(
     };
     let message = match why {
         elevation::Why::StillNotElevated => format!(
-            "the copy of wufix started through the Windows prompt still has no administrator rights; {NOT_ELEVATED}"
+            "the copy of wufix started through the Windows prompt still has no administrator rights; {}",
+            not_elevated(command)
         ),
-        _ => NOT_ELEVATED.to_string(),
+        _ => not_elevated(command),
     };
     printer.error(command, &message);
     Exit::NotElevated
@@ -105,7 +114,10 @@ fn relaunch(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Exit {
         Err(err) => {
             printer.error(
                 command,
-                &format!("could not start wufix as administrator ({err}); {NOT_ELEVATED}"),
+                &format!(
+                    "could not start wufix as administrator ({err}); {}",
+                    not_elevated(command)
+                ),
             );
             Exit::NotElevated
         }

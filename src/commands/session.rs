@@ -445,10 +445,10 @@ impl<'a> Session<'a> {
         if assume_yes || printer.is_json() || !printer.can_ask() {
             return;
         }
-        if let Ok(true) = printer.ask("Restart Windows now to finish the repair?") {
+        if let Ok(true) = printer.ask("Restart Windows now to finish?") {
             match self.machine.sys.restart_windows() {
                 Ok(()) => printer.note("Windows will restart in 30 seconds; save your work."),
-                Err(err) => printer.error("reset", &format!("could not restart Windows: {err}")),
+                Err(err) => printer.error("restart", &format!("could not restart Windows: {err}")),
             }
         }
     }

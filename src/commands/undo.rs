@@ -15,11 +15,19 @@ use crate::request::UndoRequest;
 use crate::reversal::{self, Selection};
 
 pub fn run(req: &UndoRequest, s: &Session) -> Exit {
-    session::run(&mut Undo { req }, s)
+    session::run(
+        &mut Undo {
+            req,
+            restart: false,
+        },
+        s,
+    )
 }
 
 struct Undo<'r> {
     req: &'r UndoRequest,
+    /// Folders were put back on the running Windows: a restart finishes it.
+    restart: bool,
 }
 
 impl Undo<'_> {
@@ -212,8 +220,17 @@ impl AdminCommand for Undo<'_> {
         if let Err(why) = unloaded {
             report.message = format!("{} {why}", report.message);
         }
+        self.restart =
+            report.ok && !pick.restores.is_empty() && s.mode == crate::machine::Mode::Online;
         s.printer.reset(&report);
         Exit::of(report.ok)
+    }
+
+    /// As after a reset: the folders are back, and a restart finishes it; offered, never forced.
+    fn after(&mut self, s: &Session, exit: Exit) {
+        if exit == Exit::Ok && self.restart {
+            s.offer_restart(self.req.assume_yes);
+        }
     }
 }
 
