@@ -247,6 +247,13 @@ pub trait Platform: Sync {
         Err(SysError::Offline)
     }
 
+    /// Start this program again elevated with `args` in a window of its own (a UAC prompt), and
+    /// do not wait for it: the menu hands over to it.
+    fn reopen_elevated(&self, args: &[String]) -> Result<(), SysError> {
+        let _ = args;
+        Err(SysError::Offline)
+    }
+
     /// The processes holding any of `paths` open (the Restart Manager on Windows). Only asked
     /// after a rename or delete failed because something held a file.
     fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<Holder>, SysError> {

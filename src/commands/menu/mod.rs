@@ -118,11 +118,49 @@ fn code_asked(printer: &Printer) -> Option<ExplainRequest> {
     }
 }
 
+/// Whether the menu offers, as it opens, to reopen itself as administrator: only when this
+/// process is known not to be elevated and a person is there to answer.
+pub fn offers_elevation(elevated: Result<bool, crate::sys::SysError>, can_ask: bool) -> bool {
+    matches!(elevated, Ok(false)) && can_ask
+}
+
+/// Administrator rights once, for the whole menu: one UAC prompt as it opens, and this window
+/// hands over to the elevated one. `true` when it did (this menu then ends).
+fn handed_over(printer: &Printer) -> bool {
+    let Ok(target) = Target::online() else {
+        return false;
+    };
+    if !offers_elevation(target.sys.is_elevated(), printer.can_ask()) {
+        return false;
+    }
+    let question = "Changing anything needs administrator rights. Reopen wufix as administrator now (one Windows prompt; this window then closes)?";
+    if !matches!(printer.ask(question), Ok(true)) {
+        printer
+            .note("wufix goes on without them: each change asks Windows for them when it starts.");
+        return false;
+    }
+    match target.sys.reopen_elevated(&[]) {
+        Ok(()) => {
+            printer.note("wufix goes on in the administrator window.");
+            true
+        }
+        Err(err) => {
+            printer.note(&format!(
+                "wufix could not reopen as administrator ({err}); it goes on here, and each change asks for the rights when it starts."
+            ));
+            false
+        }
+    }
+}
+
 /// Run the menu until Q (or the end of input). The exit code is the last action's.
 pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -> Exit {
     let mut last = Exit::Ok;
     let mut changed = false;
     printer.speak_as_menu(entries::COMMANDS);
+    if handed_over(printer) {
+        return Exit::Ok;
+    }
     loop {
         let (verdict, residue) = look();
         let list = entries(&verdict, residue);
@@ -220,6 +258,18 @@ mod tests {
         );
         assert_eq!(repair_of(None, Rung::Deep, false).up_to, Rung::Deep);
         assert!(repair_of(None, Rung::Full, true).network);
+    }
+
+    #[test]
+    fn the_menu_offers_administrator_rights_once_only_to_a_person_without_them() {
+        use crate::sys::SysError;
+        assert!(offers_elevation(Ok(false), true));
+        assert!(!offers_elevation(Ok(true), true), "elevated already");
+        assert!(!offers_elevation(Ok(false), false), "nobody to answer");
+        assert!(
+            !offers_elevation(Err(SysError::AccessDenied), true),
+            "unknown: each change asks for itself"
+        );
     }
 
     #[test]

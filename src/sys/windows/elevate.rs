@@ -71,6 +71,26 @@ pub fn relaunch_elevated(args: &[String]) -> io::Result<(u32, Option<String>)> {
     let pipe = ReportPipe::new()?;
     let mut args: Vec<String> = args.to_vec();
     args.extend(["--report-pipe".to_string(), pipe.name.clone()]);
+    let process = run_as(&args, true)?
+        .ok_or_else(|| io::Error::other("Windows started no process to wait for"))?;
+    let report = pipe.receive(&process)?;
+    let mut code = 0u32;
+    // SAFETY: the handle is open; `code` is a valid out-pointer.
+    if unsafe { GetExitCodeProcess(process.as_raw_handle(), &mut code) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((code, report))
+}
+
+/// Start wufix again elevated with `args` in a window of its own, and do not wait: the menu
+/// hands over to it.
+pub fn reopen_elevated(args: &[String]) -> io::Result<()> {
+    run_as(args, false).map(|_| ())
+}
+
+/// `ShellExecuteExW` with `runas`: the UAC prompt, then this exe (by its UNC path from a mapped
+/// drive) with `args`; its process handle when `wait` asks for one.
+fn run_as(args: &[String], wait: bool) -> io::Result<Option<OwnedHandle>> {
     let exe = std::env::current_exe()?;
     let dir = std::env::current_dir().unwrap_or_else(|_| exe.clone());
     let (exe, dir) = crate::sys::cmdline::elevated_paths(&exe, &dir, &is_remote, &unc, system_dir);
@@ -81,7 +101,11 @@ pub fn relaunch_elevated(args: &[String]) -> io::Result<(u32, Option<String>)> {
     let dir = wide(dir.as_os_str());
     let mut info = SHELLEXECUTEINFOW {
         cbSize: size_of::<SHELLEXECUTEINFOW>() as u32,
-        fMask: SEE_MASK_NOCLOSEPROCESS | SEE_MASK_NOASYNC,
+        fMask: if wait {
+            SEE_MASK_NOCLOSEPROCESS | SEE_MASK_NOASYNC
+        } else {
+            SEE_MASK_NOASYNC
+        },
         // SAFETY: returns this process's console window, or null when it has none.
         hwnd: unsafe { GetConsoleWindow() },
         lpVerb: verb.as_ptr(),
@@ -96,19 +120,12 @@ pub fn relaunch_elevated(args: &[String]) -> io::Result<(u32, Option<String>)> {
     if unsafe { ShellExecuteExW(&mut info) } == 0 {
         return Err(io::Error::last_os_error());
     }
-    if info.hProcess.is_null() {
-        return Err(io::Error::other("Windows started no process to wait for"));
+    if !wait || info.hProcess.is_null() {
+        return Ok(None);
     }
     // SAFETY: SEE_MASK_NOCLOSEPROCESS gives this process the new process's handle to close; the
     // OwnedHandle closes it exactly once, on drop.
-    let process = unsafe { OwnedHandle::from_raw_handle(info.hProcess) };
-    let report = pipe.receive(&process)?;
-    let mut code = 0u32;
-    // SAFETY: the handle is open; `code` is a valid out-pointer.
-    if unsafe { GetExitCodeProcess(process.as_raw_handle(), &mut code) } == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((code, report))
+    Ok(Some(unsafe { OwnedHandle::from_raw_handle(info.hProcess) }))
 }
 
 /// Whether the drive of `path` (`Z:\…`) is a network drive.

@@ -113,6 +113,9 @@ impl Platform for Windows {
         let (code, report) = elevate::relaunch_elevated(args)?;
         Ok(super::Relaunched { code, report })
     }
+    fn reopen_elevated(&self, args: &[String]) -> Result<(), SysError> {
+        Ok(elevate::reopen_elevated(args)?)
+    }
     fn holders(&self, paths: &[std::path::PathBuf]) -> Result<Vec<Holder>, SysError> {
         Ok(holders::holders(paths)?)
     }
