@@ -30,8 +30,13 @@ impl Printer {
         }
         for rung in &report.rungs {
             let _ = writeln!(text, "\nRung {}: {}", rung.rung.as_str(), rung.summary);
-            // A run's steps were shown as they happened; a dry run shows them here.
-            if report.dry_run {
+            // A run's steps were shown as they happened; a dry run says each rung in words
+            // (every step with --verbose; a mounted disk's plan is the technician's script).
+            if report.dry_run && !self.verbose && report.script.is_empty() {
+                for line in super::summary::summary(&rung.steps) {
+                    let _ = writeln!(text, "  {}", clean(&line));
+                }
+            } else if report.dry_run {
                 for record in &rung.steps {
                     let reversible = if record.reversible {
                         ""
