@@ -27,6 +27,10 @@ pub struct ServiceSnapshot {
     /// Why the service could not be queried, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The name Windows shows a person (localised); for text only, not in reports.
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    pub display_name: Option<String>,
 }
 
 impl ServiceSnapshot {
@@ -40,6 +44,7 @@ impl ServiceSnapshot {
             pid: None,
             protected: false,
             error: None,
+            display_name: None,
         }
     }
 
@@ -61,6 +66,7 @@ pub fn snapshot(sys: &dyn Platform, names: &[String]) -> Vec<ServiceSnapshot> {
                     snap.start_type = Some(info.start_type);
                     snap.pid = info.status.pid;
                     snap.protected = is_protected(name, &info);
+                    snap.display_name = info.display_name;
                 }
                 Ok(None) => {}
                 Err(err) => snap.error = Some(err.to_string()),

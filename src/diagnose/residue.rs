@@ -119,7 +119,7 @@ fn remedy(r: &Residue, mode: Mode, control_set: &str) -> String {
             };
             format!("{when}: `schtasks /Change /TN \"{task}\" /ENABLE`")
         }
-        "update-task-deleted" => "An in-place repair install puts the task back, keeping files and apps (Windows 11: Settings > System > Recovery > Fix problems using Windows Update; Windows 10: Setup from an ISO of the same version)".to_string(),
+        "update-task-deleted" => "An in-place repair install puts the task back, keeping files and apps (Windows 11: Settings → System → Recovery → Fix problems using Windows Update; Windows 10: Setup from an ISO of the same version)".to_string(),
         "service-key-locked" => format!(
             "As administrator, in regedit: right-click {}, Permissions…, Advanced: make Administrators the owner, remove the Deny entries, and give SYSTEM Full Control",
             r.target

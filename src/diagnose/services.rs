@@ -138,10 +138,7 @@ fn finding_of(snap: &ServiceSnapshot) -> Finding {
         return Finding::new(
             id,
             severity,
-            format!(
-                "{} is disabled{effect}",
-                crate::catalog::service_shown(name)
-            ),
+            format!("{} is disabled{effect}", shown(snap)),
             evidence,
         )
         .remedy(format!(
@@ -149,4 +146,13 @@ fn finding_of(snap: &ServiceSnapshot) -> Finding {
         ));
     }
     Finding::new(id, Severity::Ok, format!("{name} is {state}"), evidence)
+}
+
+/// A service as a person knows it: the name Windows shows (in its own language where the service
+/// manager gave it), with the short name a technician types.
+fn shown(snap: &ServiceSnapshot) -> String {
+    match &snap.display_name {
+        Some(shown) => format!("{shown} ({})", snap.name),
+        None => crate::catalog::service_shown(&snap.name),
+    }
 }

@@ -28,7 +28,7 @@ pub static ADVICE: &[Advice] = &[
         name: "",
         meaning: "A file the update's payload should contain is missing (Microsoft publishes no name for this code; CBS.log may print one beside it).",
         cause: "A damaged or incomplete component store or download; reported with the 2026 cumulative updates (KB5079473) and with language-pack installs.",
-        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` (with `/Source:WIM:X:\\sources\\install.wim:1 /LimitAccess` from media of the same build if it fails), restart and retry; the next cumulative update or Settings > System > Recovery > \"Fix problems using Windows Update\" (an in-place reinstall) cures it where DISM does not. A reset of the download cache does not.",
+        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` (with `/Source:WIM:X:\\sources\\install.wim:1 /LimitAccess` from media of the same build if it fails), restart and retry; the next cumulative update or Settings → System → Recovery → \"Fix problems using Windows Update\" (an in-place reinstall) cures it where DISM does not. A reset of the download cache does not.",
     },
     Advice {
         code: 0x800F0993,
@@ -496,14 +496,14 @@ pub static ADVICE: &[Advice] = &[
         name: "",
         meaning: "Windows error 774 while the update was installing; Microsoft publishes no name for it here (the \"handle is invalid\" often quoted is a different code, 0x80070006).",
         cause: "Seen with the cumulative updates of October 2025 to May 2026, the update rolling back early in its install; tied to the driver store and the component store, not to the download cache.",
-        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`, restart and retry; if it fails again, Settings > System > Recovery > \"Fix problems using Windows Update\" (an in-place reinstall that keeps files and apps). Removing old third-party drivers (`pnputil /enum-drivers`) helps where the rollback names the driver store. A reset does not help.",
+        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`, restart and retry; if it fails again, Settings → System → Recovery → \"Fix problems using Windows Update\" (an in-place reinstall that keeps files and apps). Removing old third-party drivers (`pnputil /enum-drivers`) helps where the rollback names the driver store. A reset does not help.",
     },
     Advice {
         code: 0x80070302,
         name: "",
         meaning: "Windows error 770 while the update was installing; Microsoft publishes no name for it here.",
         cause: "Seen with the 2025 and 2026 cumulative updates and the 25H2 upgrade, the update rolling back; tied to the component and driver stores, not to the download cache.",
-        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`, restart and retry; if it fails again, Settings > System > Recovery > \"Fix problems using Windows Update\" (an in-place reinstall that keeps files and apps). A reset does not help.",
+        fix: "Run `DISM /Online /Cleanup-Image /RestoreHealth` and `sfc /scannow`, restart and retry; if it fails again, Settings → System → Recovery → \"Fix problems using Windows Update\" (an in-place reinstall that keeps files and apps). A reset does not help.",
     },
     Advice {
         code: 0x80240069,

@@ -518,6 +518,7 @@ impl Platform for FakePlatform {
             status: status_of(s),
             start_type: s.start_type,
             protected: s.protected,
+            display_name: None,
         }))
     }
 

@@ -135,12 +135,14 @@ impl ServiceStatus {
 }
 
 /// Status plus configuration: what a snapshot records about one service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceInfo {
     pub status: ServiceStatus,
     pub start_type: StartType,
     /// Launch-protected (`SERVICE_CONFIG_LAUNCH_PROTECTED` not none): no program may stop it.
     pub protected: bool,
+    /// The name Windows shows a person, in its own language (`None` where not read).
+    pub display_name: Option<String>,
 }
 
 /// What can go wrong at the boundary, sorted into the cases the core treats differently.

@@ -82,7 +82,10 @@ pub fn query(name: &str) -> Result<Option<ServiceInfo>, SysError> {
         Err(err) => return Err(err),
     };
     let status = convert_status(service.query_status().map_err(map_err)?);
-    let start_type = match service.query_config().map_err(map_err)?.start_type {
+    let config = service.query_config().map_err(map_err)?;
+    let display_name = Some(config.display_name.to_string_lossy().into_owned())
+        .filter(|n| !n.trim().is_empty() && !n.eq_ignore_ascii_case(name));
+    let start_type = match config.start_type {
         ServiceStartType::AutoStart if is_delayed_auto_start(&service) => StartType::AutoDelayed,
         ServiceStartType::AutoStart => StartType::Auto,
         ServiceStartType::OnDemand => StartType::Demand,
@@ -95,6 +98,7 @@ pub fn query(name: &str) -> Result<Option<ServiceInfo>, SysError> {
         status,
         start_type,
         protected,
+        display_name,
     }))
 }
 
