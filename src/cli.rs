@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wufix::catalog::Folder;
 use wufix::ladder::Rung;
+use wufix::request::output::{ExitCodes, Output};
 use wufix::request::{
     self, Command, DiagnoseRequest, ExplainRequest, Location, LogsRequest, Method, RepairArgs,
     RepairRequest, Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,
@@ -32,6 +33,24 @@ pub struct Cli {
     /// Show every step and every piece of evidence, not only what matters.
     #[arg(long, global = true)]
     verbose: bool,
+    /// For a fleet tool: print exactly one line (ASCII, at most 2,000 characters) on stdout,
+    /// nothing on stderr.
+    #[arg(long, global = true)]
+    summary: bool,
+    /// Write the full JSON report to PATH, whole (written beside it, then renamed over; never
+    /// through a link). Without --json it implies --summary.
+    #[arg(long, global = true, value_name = "PATH")]
+    json_file: Option<PathBuf>,
+    /// msi: exit with the codes Intune Win32 apps and ConfigMgr read (0, 3010, 1618, 1639,
+    /// 1603); the report's exit_code stays wufix's own.
+    #[arg(long, global = true, value_enum, value_name = "CODES", default_value_t = CliExitCodes::Wufix)]
+    exit_codes: CliExitCodes,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CliExitCodes {
+    Wufix,
+    Msi,
 }
 
 #[derive(Subcommand, Debug)]
@@ -312,6 +331,25 @@ impl Cli {
         self.verbose
     }
 
+    /// How the run reports to the tool that started it.
+    pub fn output(&self) -> Result<Output, UsageError> {
+        let exit_codes = match self.exit_codes {
+            CliExitCodes::Wufix => ExitCodes::Wufix,
+            // A Unix exit status has 8 bits: 3010 would arrive as 194.
+            CliExitCodes::Msi if !cfg!(windows) => {
+                return Err(UsageError(
+                    "--exit-codes msi is for Windows' installer hosts; this system's exit codes have 8 bits".into(),
+                ));
+            }
+            CliExitCodes::Msi => ExitCodes::Msi,
+        };
+        Ok(Output {
+            summary: self.summary,
+            json_file: self.json_file.clone(),
+            exit_codes,
+        })
+    }
+
     /// The subcommand's name, for reports about a request that could not be built.
     pub fn command_name(&self) -> &'static str {
         self.command.as_ref().map_or("wufix", CliCommand::name)
@@ -335,7 +373,7 @@ impl CliCommand {
 /// What a command line that clap rejected gets: help and version as clap prints them; any other
 /// error as one JSON document on stdout when `--json` was among the arguments (a fleet tool reads
 /// stdout), as clap's text otherwise. Exit 2 for errors, nothing touched.
-pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
+pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> i32 {
     use clap::error::ErrorKind;
     if matches!(
         err.kind(),
@@ -344,7 +382,15 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
         let _ = err.print();
         return 0;
     }
-    if !args.iter().skip(1).any(|a| a == "--json") {
+    let given = |flag: &str| {
+        args.iter()
+            .skip(1)
+            .filter_map(|a| a.to_str())
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    // A fleet tool asked for one line (or a report file): it gets the line, nothing on stderr.
+    let summary = !given("--json") && (given("--summary") || given("--json-file"));
+    if !given("--json") && !summary {
         let _ = err.print();
         return 2;
     }
@@ -378,7 +424,21 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
         Some(clap::error::ContextValue::String(arg)) => Some(arg.clone()),
         _ => None,
     };
-    let printer = wufix::printer::Printer::new(true);
+    let msi = cfg!(windows)
+        && (args
+            .windows(2)
+            .any(|w| w[0] == "--exit-codes" && w[1] == "msi")
+            || given("--exit-codes=msi"));
+    let output = Output {
+        summary,
+        json_file: None,
+        exit_codes: if msi {
+            ExitCodes::Msi
+        } else {
+            ExitCodes::Wufix
+        },
+    };
+    let printer = wufix::printer::Printer::new(!summary).with_output(output);
     printer.usage(command, message, Some(kind.to_string()), argument);
     printer.finish(wufix::Exit::Usage)
 }
@@ -386,6 +446,7 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> u8 {
 impl Cli {
     pub fn into_request(self) -> Result<Request, UsageError> {
         let json = self.json();
+        let output = self.output()?;
         let Some(command) = self.command else {
             if wufix::sys::console_is_ours() {
                 return Ok(Request::double_clicked());
@@ -499,6 +560,7 @@ impl Cli {
             json,
             pause_at_end,
             report_copy,
+            output,
         })
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::catalog::Folder;
 
+pub mod output;
 mod repair;
 pub use repair::{Origin, RepairArgs, RepairRequest};
 
@@ -237,6 +238,9 @@ pub struct Request {
     /// Also write the report here (the elevated copy, for the window that started it).
     /// The pipe the elevated copy hands its report back through.
     pub report_copy: Option<String>,
+    /// One line, a report file, installers' exit codes (`--summary`, `--json-file`,
+    /// `--exit-codes`).
+    pub output: output::Output,
 }
 
 impl Request {
@@ -247,6 +251,7 @@ impl Request {
             json: false,
             pause_at_end: false,
             report_copy: None,
+            output: output::Output::default(),
         }
     }
 }

@@ -802,3 +802,65 @@ fn json_means_one_document_and_a_quiet_stderr_and_every_failure_has_its_reason()
         "step-failed"
     );
 }
+
+/// What a fleet tool reads: one ASCII line on stdout and nothing on stderr; the full report in
+/// the file it named, whole; a bad command line answered the same way.
+#[test]
+fn summary_is_one_line_and_the_json_file_holds_the_whole_report() {
+    let vol = Volume::new(3);
+    let reports = tempfile::tempdir().unwrap();
+    let file = reports.path().join("last.json");
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--summary",
+        "--json-file",
+        file.to_str().unwrap(),
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "nothing on stderr: {}", text(&out));
+    let line = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.is_ascii() && line.len() <= 2001, "{line}");
+    assert!(
+        line.starts_with("wufix reset: Reset complete.")
+            && line.contains("| exit 0 (success) |")
+            && line
+                .trim_end()
+                .ends_with(&format!("report saved to {}", file.display())),
+        "{line}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(report["command"], "reset");
+    assert_eq!(report["exit_code"], 0);
+    assert!(
+        report["exit_code_mapped"].is_null(),
+        "wufix's own codes: {report:#}"
+    );
+    assert!(!report["steps"].as_array().unwrap().is_empty());
+
+    // Without a file: said so. A bad command line: the same one line, exit 2.
+    let out = wufix(&["status", "--summary", "--windows-dir", vol.arg()]);
+    assert!(
+        text(&out).trim_end().ends_with("| no report saved"),
+        "{}",
+        text(&out)
+    );
+    let out = wufix(&["reset", "--bogus", "--summary"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("wufix reset: error: unexpected argument"),
+        "{}",
+        text(&out)
+    );
+    // Installer codes are Windows' (an 8-bit exit status cannot carry 3010): refused here.
+    #[cfg(unix)]
+    {
+        let out = wufix(&["status", "--exit-codes", "msi", "--windows-dir", vol.arg()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    }
+}

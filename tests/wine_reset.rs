@@ -526,3 +526,37 @@ fn a_second_reset_while_one_runs_changes_nothing() {
         Some(0)
     );
 }
+
+/// `--exit-codes msi` as an Intune Win32 app or ConfigMgr reads it, through the real process
+/// exit code (Windows carries all 32 bits): a reset that wants a restart is 3010, nobody to ask
+/// is 1639; the report keeps wufix's own code beside the mapped one.
+#[test]
+fn installer_exit_codes_reach_the_host_whole() {
+    let _machine = serial();
+    fs::create_dir_all(catroot2()).unwrap();
+    populate(&catroot2(), 2);
+    let out = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--only",
+        "catroot2",
+        "--exit-codes",
+        "msi",
+    ]);
+    assert_eq!(out.status.code(), Some(3010), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["exit_code"], 0, "{report:#}");
+    assert_eq!(report["exit_code_mapped"], 3010);
+    assert_eq!(report["reboot_recommended"], true);
+    let out = wufix(&["reset", "--only", "catroot2", "--exit-codes", "msi"]);
+    assert_eq!(out.status.code(), Some(1639), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "a summary line only: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1639 for the installer host"),
+        "{}",
+        text(&out)
+    );
+    let (state, _, _) = query("cryptsvc");
+    assert_eq!(state, "Running");
+}

@@ -9,6 +9,7 @@
 
 mod diagnose;
 mod explain;
+mod fleet;
 mod logs;
 mod meter;
 mod repair;
@@ -33,10 +34,16 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 use crate::exit::{Exit, Reason};
 use crate::record::{Outcome, StepRecord};
 use crate::report::ErrorReport;
+use crate::request::output::{ExitCodes, Output};
 use crate::servicing::ServicingCheck;
 
 pub struct Printer {
+    /// The report is kept as a document (`--json`, `--summary`, `--json-file`, msi codes):
+    /// no text, no questions.
     json: bool,
+    /// `--json`: the document itself goes to stdout (else, with a document, the one line).
+    print_json: bool,
+    output: Output,
     /// `--verbose`: every step and every piece of evidence.
     verbose: bool,
     /// In the menu: its entries, by the subcommand each stands for (`menu_commands`).
@@ -76,6 +83,8 @@ impl Printer {
     pub fn new(json: bool) -> Self {
         Printer {
             json,
+            print_json: json,
+            output: Output::default(),
             verbose: false,
             menu: Mutex::new(None),
             report_copy: None,
@@ -105,10 +114,11 @@ impl Printer {
 
     /// The end of the command: with `--json`, its one document goes out now, with the exit code
     /// and what every document carries. Returns the exit code.
-    pub fn finish(&self, exit: Exit) -> u8 {
+    /// The process's exit code: wufix's own, or the installer host's with `--exit-codes msi`.
+    pub fn finish(&self, exit: Exit) -> i32 {
         let code = exit as u8;
         if !self.json {
-            return code;
+            return i32::from(code);
         }
         let document = self
             .document
@@ -135,17 +145,35 @@ impl Printer {
             let said = *self.reason.lock().unwrap_or_else(|p| p.into_inner());
             said.or_else(|| Reason::of_exit(exit))
         };
-        let envelope = envelope(document, self.started, code, reason);
-        match to_ascii_json(&envelope) {
-            Ok(text) => {
-                let text = format!("{text}\n");
-                self.out(&text);
-                self.send_copy(&text);
-            }
-            // Nothing on stderr with --json: a report that cannot be encoded is itself a bug.
-            Err(_) => self.out("{\"ok\": false, \"command\": \"wufix\", \"error\": \"the report could not be encoded\"}\n"),
+        let restart = document.get("reboot_recommended").and_then(|v| v.as_bool()) == Some(true);
+        let mapped = (self.output.exit_codes == ExitCodes::Msi)
+            .then(|| crate::request::output::msi_code(exit, reason, restart));
+        let envelope = envelope(document, self.started, code, reason, mapped);
+        let text = match to_ascii_json(&envelope) {
+            Ok(text) => format!("{text}\n"),
+            // Nothing on stderr: a report that cannot be encoded is itself a bug.
+            Err(_) => "{\"ok\": false, \"command\": \"wufix\", \"error\": \"the report could not be encoded\"}\n".to_string(),
+        };
+        let saved = match &self.output.json_file {
+            None => "no report saved".to_string(),
+            Some(path) => match fleet::write_report(path, &text) {
+                Ok(()) => format!("report saved to {}", path.display()),
+                Err(err) => format!(
+                    "the report could not be saved to {} ({err})",
+                    path.display()
+                ),
+            },
+        };
+        if self.print_json {
+            self.out(&text);
+        } else {
+            self.out(&format!(
+                "{}\n",
+                fleet::summary_line(&envelope, exit, mapped, &saved)
+            ));
         }
-        code
+        self.send_copy(&text);
+        mapped.unwrap_or(i32::from(code))
     }
 
     /// Also send the report to the pipe `name` (a name `sys::cmdline::is_report_pipe` accepts).
@@ -160,6 +188,14 @@ impl Printer {
             Some(words) => menu_commands(text, words),
             None => Cow::Borrowed(text),
         }
+    }
+
+    /// How the run reports to the tool that started it: a document kept whenever it is
+    /// summarised, filed or mapped to installer codes.
+    pub fn with_output(mut self, output: Output) -> Self {
+        self.json |= output.keeps_document() || output.exit_codes == ExitCodes::Msi;
+        self.output = output;
+        self
     }
 
     pub fn verbose(mut self, verbose: bool) -> Self {
@@ -401,6 +437,7 @@ fn envelope(
     started: jiff::Timestamp,
     exit_code: u8,
     reason: Option<Reason>,
+    exit_code_mapped: Option<i32>,
 ) -> serde_json::Value {
     use serde_json::{Map, Value};
     let mut fields = match document {
@@ -424,6 +461,7 @@ fn envelope(
         started: started.to_string(),
         finished: jiff::Timestamp::now().to_string(),
         exit_code,
+        exit_code_mapped,
         reason,
     };
     if let Ok(Value::Object(carried)) = serde_json::to_value(envelope) {

@@ -84,6 +84,9 @@ pub struct Envelope {
     pub finished: String,
     /// wufix's own exit code.
     pub exit_code: u8,
+    /// With `--exit-codes msi`: the code the process exited with, for the installer host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code_mapped: Option<i32>,
     /// Why it is not ok; only when `ok` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::exit::Reason>,
