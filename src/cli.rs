@@ -93,6 +93,10 @@ struct LogsCli {
 
 #[derive(Args, Debug)]
 struct RepairCli {
+    /// Do nothing (and say so, exit 0) when a reset or repair that finished and changed
+    /// something ran on this installation within DURATION (24h, 90m, 7d).
+    #[arg(long, value_name = "DURATION")]
+    not_within: Option<String>,
     /// Start where this error code points (wufix explain shows where).
     #[arg(long = "for", value_name = "CODE", allow_hyphen_values = true)]
     for_code: Option<String>,
@@ -230,6 +234,10 @@ struct StatusCli {
 struct ResetCli {
     #[command(flatten)]
     common: Common,
+    /// Do nothing (and say so, exit 0) when a reset or repair that finished and changed
+    /// something ran on this installation within DURATION (24h, 90m, 7d).
+    #[arg(long, value_name = "DURATION")]
+    not_within: Option<String>,
     /// rename: move each folder to a timestamped backup (reversible). clear: delete its contents.
     #[arg(long, value_enum, default_value_t = CliMethod::Rename)]
     method: CliMethod,
@@ -457,6 +465,7 @@ impl Cli {
             )));
         };
         let mut report_copy = None;
+        let mut not_within = None;
         let command = match command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
             CliCommand::Logs(l) => Command::Logs(LogsRequest {
@@ -506,6 +515,7 @@ impl Cli {
             }
             CliCommand::Repair(r) => {
                 report_copy = r.report_pipe.clone();
+                not_within = r.not_within.clone();
                 Command::Repair(RepairRequest::from_args(RepairArgs {
                     windows_dir: r.windows_dir,
                     for_code: r.for_code,
@@ -530,6 +540,7 @@ impl Cli {
             }),
             CliCommand::Reset(r) => {
                 report_copy = r.report_pipe.clone();
+                not_within = r.not_within.clone();
                 Command::Reset(ResetRequest::from_args(ResetArgs {
                     windows_dir: r.common.windows_dir,
                     method: match r.method {
@@ -555,12 +566,17 @@ impl Cli {
             Command::Repair(r) => r.elevated_child,
             _ => false,
         };
+        let not_within = not_within
+            .map(|text| wufix::throttle::parse(&text))
+            .transpose()
+            .map_err(UsageError)?;
         Ok(Request {
             command,
             json,
             pause_at_end,
             report_copy,
             output,
+            not_within,
         })
     }
 }

@@ -37,6 +37,7 @@ pub mod sddl;
 pub mod services;
 pub mod servicing;
 pub mod sys;
+pub mod throttle;
 pub mod winhttp;
 
 pub use exit::Exit;
@@ -47,6 +48,11 @@ use request::Request;
 /// Run a validated request to the end and say how it went.
 pub fn run(request: Request, printer: &Printer) -> Exit {
     let pause = request.pause_at_end;
+    if let Some(window) = request.not_within {
+        if let Some(exit) = commands::held_back(&request.command, window, printer) {
+            return exit;
+        }
+    }
     let exit = commands::run(request.command, printer);
     if pause {
         printer.pause("Press Enter to close this window.");

@@ -241,6 +241,8 @@ pub struct Request {
     /// One line, a report file, installers' exit codes (`--summary`, `--json-file`,
     /// `--exit-codes`).
     pub output: output::Output,
+    /// `--not-within`: do nothing when a change this recent is in the journal.
+    pub not_within: Option<jiff::SignedDuration>,
 }
 
 impl Request {
@@ -252,6 +254,7 @@ impl Request {
             pause_at_end: false,
             report_copy: None,
             output: output::Output::default(),
+            not_within: None,
         }
     }
 }

@@ -864,3 +864,68 @@ fn summary_is_one_line_and_the_json_file_holds_the_whole_report() {
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     }
 }
+
+/// `--not-within`: a scheduled run after a reset that changed something does nothing, says so
+/// and exits 0; a dry run or an undo in between does not count, and a bad duration is refused.
+#[test]
+fn not_within_holds_a_scheduled_run_back_after_a_recent_change() {
+    let vol = Volume::new(3);
+    let first = wufix(&[
+        "reset",
+        "--yes",
+        "--not-within",
+        "24h",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    fs::create_dir_all(vol.sd()).unwrap();
+    fs::write(vol.sd().join("new"), "x").unwrap();
+    let before = tree(vol.root.path());
+    let held = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--not-within",
+        "24h",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(held.status.code(), Some(0), "{}", text(&held));
+    let report = json(&held);
+    assert_eq!(report["ok"], true);
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nothing was done: the reset of ")
+            && report["steps"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(tree(vol.root.path()), before, "nothing touched");
+    // A window shorter than the time since: it runs.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = wufix(&[
+        "reset",
+        "--yes",
+        "--json",
+        "--not-within",
+        "PT1S",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        !json(&again)["steps"].as_array().unwrap().is_empty(),
+        "it ran"
+    );
+    let bad = wufix(&[
+        "reset",
+        "--yes",
+        "--not-within",
+        "soon",
+        "--windows-dir",
+        vol.arg(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+}

@@ -40,6 +40,41 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
     }
 }
 
+/// `--not-within`: a reset or repair that finished and changed this installation within
+/// `window` holds this one back: said as the command's own report, exit 0. `None`: go on.
+pub fn held_back(
+    command: &Command,
+    window: jiff::SignedDuration,
+    printer: &Printer,
+) -> Option<Exit> {
+    let (location, name) = match command {
+        Command::Reset(r) => (&r.location, "reset"),
+        Command::Repair(r) => (&r.location, "repair"),
+        _ => return None,
+    };
+    let target = Target::find(location, name, printer)?;
+    let store = crate::journal::Store::for_windows(&target.layout.windows_dir, target.mode);
+    let listing = store.read().ok()?;
+    let run = crate::throttle::recent(&listing.runs, jiff::Timestamp::now(), window)?;
+    let when = run
+        .start
+        .started
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| run.start.started.clone());
+    let message = format!(
+        "Nothing was done: the {} of {when} changed this installation less than {window:#} ago (--not-within).",
+        run.start.command
+    );
+    let machine = Machine::new(&*target.sys, &SystemClock);
+    let s = Session::new(machine, &target.layout, target.mode, printer);
+    match command {
+        Command::Repair(r) => repair::report_held_back(r, &s, message),
+        _ => reset::report_held_back(&s, message),
+    }
+    Some(Exit::Ok)
+}
+
 /// A command that changes the machine: find its installation, then hand it a session.
 fn admin(
     location: &Location,

@@ -131,6 +131,13 @@ fn refused_report(req: &ResetRequest, s: &Session, refused: Refused) -> ResetRep
 }
 
 /// A report of steps taken outside a plan (recovery alone), or of none.
+/// `--not-within` held this reset back: its report says so, nothing else in it.
+pub fn report_held_back(s: &Session, message: String) {
+    let mut report = bare_report("reset", s, Vec::new());
+    report.message = message;
+    s.printer.reset(&report);
+}
+
 pub fn bare_report(command: &'static str, s: &Session, steps: Vec<StepRecord>) -> ResetReport {
     ResetReport {
         ok: true,

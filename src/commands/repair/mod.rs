@@ -318,6 +318,14 @@ fn described(plan: &Plan) -> Vec<StepRecord> {
         .collect()
 }
 
+/// `--not-within` held this repair back: its report says so, no rung in it.
+pub fn report_held_back(req: &RepairRequest, s: &Session, message: String) {
+    let mut repair = Repair::new(req, s);
+    repair.report.ok = true;
+    repair.report.message = message;
+    s.printer.repair(&repair.report);
+}
+
 /// Where a repair from the evidence would start (the menu asks before a long or network repair).
 pub fn evidence_start(layout: &Layout, sys: &dyn Platform) -> Start {
     let req = RepairRequest::from_args(crate::request::RepairArgs {
