@@ -47,12 +47,12 @@ pub fn held_back(
     window: jiff::SignedDuration,
     printer: &Printer,
 ) -> Option<Exit> {
-    let (location, name) = match command {
-        Command::Reset(r) => (&r.location, "reset"),
-        Command::Repair(r) => (&r.location, "repair"),
+    let location = match command {
+        Command::Reset(r) => &r.location,
+        Command::Repair(r) => &r.location,
         _ => return None,
     };
-    let target = Target::find(location, name, printer)?;
+    let target = Target::quietly(location)?;
     let store = crate::journal::Store::for_windows(&target.layout.windows_dir, target.mode);
     let listing = store.read().ok()?;
     let run = crate::throttle::recent(&listing.runs, jiff::Timestamp::now(), window)?;

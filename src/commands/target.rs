@@ -29,6 +29,11 @@ impl Target {
     pub fn online() -> Result<Target, UsageError> {
         resolve(&Location::Online)
     }
+
+    /// The installation `location` names, quietly: the command that follows says why not.
+    pub fn quietly(location: &Location) -> Option<Target> {
+        resolve(location).ok()
+    }
 }
 
 fn resolve(location: &Location) -> Result<Target, UsageError> {
