@@ -21,7 +21,7 @@ def schema_for(doc):
     if doc.get("ok") is False and "error" in doc:
         return "error"
     command = doc.get("command")
-    return {"undo": "reset"}.get(command, command)
+    return {"undo": "reset", "install": "reset"}.get(command, command)
 
 
 def main():

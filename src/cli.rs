@@ -8,8 +8,9 @@ use wufix::catalog::Folder;
 use wufix::ladder::Rung;
 use wufix::request::output::{ExitCodes, Output};
 use wufix::request::{
-    self, Command, DiagnoseRequest, ExplainRequest, Location, LogsRequest, Method, RepairArgs,
-    RepairRequest, Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest, UsageError,
+    self, Command, DiagnoseRequest, ExplainRequest, InstallRequest, Location, LogsRequest, Method,
+    RepairArgs, RepairRequest, Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest,
+    UsageError,
 };
 
 #[derive(Parser, Debug)]
@@ -76,6 +77,23 @@ enum CliCommand {
     /// setupact.log, SetupDiagResults.xml, WindowsUpdate.log, pasted excerpts) and report what
     /// they show, as diagnose does. Recognised by content; folders walked without following links.
     Logs(LogsCli),
+    /// Copy this wufix.exe into %ProgramData%\wufix\bin once wufix has protected that folder
+    /// (only SYSTEM and Administrators may write there): where the deployment kit runs it from.
+    Install(InstallCli),
+}
+
+#[derive(Args, Debug)]
+struct InstallCli {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Without administrator rights, stop with exit 3 instead of asking Windows for them.
+    #[arg(long)]
+    no_elevate: bool,
+    #[arg(long, hide = true)]
+    elevated_child: bool,
+    #[arg(long, hide = true, value_name = "PIPE", value_parser = report_pipe)]
+    report_pipe: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -332,6 +350,7 @@ impl Cli {
             Some(CliCommand::Undo(u)) => u.common.json,
             Some(CliCommand::Repair(r)) => r.json,
             Some(CliCommand::Logs(l)) => l.json,
+            Some(CliCommand::Install(i)) => i.json,
         }
     }
 
@@ -374,6 +393,7 @@ impl CliCommand {
             CliCommand::Undo(_) => "undo",
             CliCommand::Repair(_) => "repair",
             CliCommand::Logs(_) => "logs",
+            CliCommand::Install(_) => "install",
         }
     }
 }
@@ -468,6 +488,13 @@ impl Cli {
         let mut not_within = None;
         let command = match command {
             CliCommand::Explain(e) => Command::Explain(ExplainRequest::from_args(e.codes)?),
+            CliCommand::Install(i) => {
+                report_copy = i.report_pipe.clone();
+                Command::Install(InstallRequest {
+                    no_elevate: i.no_elevate,
+                    elevated_child: i.elevated_child,
+                })
+            }
             CliCommand::Logs(l) => Command::Logs(LogsRequest {
                 paths: l.paths,
                 exit_code: l.exit_code,
@@ -564,6 +591,7 @@ impl Cli {
             Command::Reset(r) => r.elevated_child,
             Command::Undo(u) => u.elevated_child,
             Command::Repair(r) => r.elevated_child,
+            Command::Install(i) => i.elevated_child,
             _ => false,
         };
         let not_within = not_within

@@ -62,6 +62,8 @@ pub enum Action {
     RestoreSetting,
     /// `repair`'s residue rung: a value an update blocker left, put back to Windows' own.
     Residue,
+    /// `install`: this exe copied into wufix's protected folder, where the kit runs it from.
+    Install,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
             Action::Sfc => "sfc",
             Action::RestoreSetting => "restore-setting",
             Action::Residue => "residue",
+            Action::Install => "install",
         }
     }
 

@@ -161,6 +161,25 @@ impl ExplainRequest {
     }
 }
 
+/// `wufix install`: this exe into `%ProgramData%\wufix\bin`, after wufix has protected that
+/// folder: the one place the deployment kit runs it from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallRequest {
+    pub no_elevate: bool,
+    pub elevated_child: bool,
+}
+
+impl InstallRequest {
+    /// The command line an elevated copy is given.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["install".to_string()];
+        if self.no_elevate {
+            args.push("--no-elevate".into());
+        }
+        args
+    }
+}
+
 /// `wufix undo`: put back what the last reset or repair changed, part by part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UndoRequest {
@@ -225,6 +244,7 @@ pub enum Command {
     Undo(UndoRequest),
     Repair(RepairRequest),
     Logs(LogsRequest),
+    Install(InstallRequest),
     /// The double-click menu of quick fixes.
     Menu,
 }

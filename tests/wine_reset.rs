@@ -560,3 +560,34 @@ fn installer_exit_codes_reach_the_host_whole() {
     let (state, _, _) = query("cryptsvc");
     assert_eq!(state, "Running");
 }
+
+/// `wufix install` puts this very exe into `%ProgramData%\wufix\bin` once wufix holds (and has
+/// protected) its folder: a file already there is replaced whole, never written through; a
+/// second install is the same.
+#[test]
+fn install_copies_this_exe_into_the_protected_bin_folder() {
+    let _machine = serial();
+    let bin = Path::new(r"C:\ProgramData\wufix\bin");
+    fs::create_dir_all(bin).unwrap();
+    let installed = bin.join("wufix.exe");
+    fs::write(&installed, b"planted").unwrap();
+    let exe = fs::read(env!("CARGO_BIN_EXE_wufix")).unwrap();
+    for _ in 0..2 {
+        let out = wufix(&["install", "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let report = json(&out);
+        let step = &steps(&report, "install")[0];
+        assert_eq!(step["outcome"], "done", "{report:#}");
+        assert!(
+            step["target"].as_str().unwrap().ends_with(r"wufix\bin\wufix.exe"),
+            "{report:#}"
+        );
+        assert!(fs::read(&installed).unwrap() == exe, "the exe itself, whole");
+    }
+    let leftovers: Vec<String> = fs::read_dir(bin)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

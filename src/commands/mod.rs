@@ -5,6 +5,7 @@
 
 mod diagnose;
 mod explain;
+mod install;
 mod logs;
 pub mod menu;
 mod repair;
@@ -36,6 +37,9 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
         // elsewhere, and in a dry run, the Windows PE commands are printed and nothing written.
         Command::Repair(req) if repair::prints_script(&req) => repair::run_offline(&req, printer),
         Command::Repair(req) => admin(&req.location, "repair", printer, |s| repair::run(&req, s)),
+        Command::Install(req) => admin(&Location::Online, "install", printer, |s| {
+            install::run(&req, s)
+        }),
         Command::Menu => menu::run(printer, run),
     }
 }

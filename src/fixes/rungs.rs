@@ -163,5 +163,6 @@ pub fn risk_of(action: Action) -> &'static str {
             "low: Windows' own value back where a blocker changed it; undo puts the blocker's value back"
         }
         Action::RestartWindows => "low: save your work first",
+        Action::Install => "low: a copy of wufix in its own protected folder",
     }
 }

@@ -1,9 +1,6 @@
 //! What a fleet tool gets: the report written whole to a file, and one ASCII line for a console
 //! that keeps 2,048 characters at most (Intune) and reads anything on stderr as an error.
 
-use std::io::{self, Write};
-use std::path::Path;
-
 use serde_json::Value;
 
 use super::text::{clean, for_stream};
@@ -12,45 +9,6 @@ use crate::request::output::meaning;
 
 /// The line's length limit, below Intune's 2,048.
 pub const MAX_LINE: usize = 2000;
-
-/// `text` written to `path` whole: into a new file beside it (never an existing one, never
-/// through a link), flushed to disk, then renamed over `path` (a link there is replaced, not
-/// followed). A folder that is itself a link is refused.
-pub fn write_report(path: &Path, text: &str) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("names no file"))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let meta = std::fs::symlink_metadata(dir)?;
-    if meta.file_type().is_symlink() || !meta.is_dir() {
-        return Err(io::Error::other(format!(
-            "{} is not a folder (a link or junction is not followed)",
-            dir.display()
-        )));
-    }
-    let temp = dir.join(format!(
-        ".{}.wufix-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
-}
 
 /// What the run found or did, in a few words, from its document.
 fn what(doc: &Value) -> String {

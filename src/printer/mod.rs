@@ -156,7 +156,7 @@ impl Printer {
         };
         let saved = match &self.output.json_file {
             None => "no report saved".to_string(),
-            Some(path) => match fleet::write_report(path, &text) {
+            Some(path) => match crate::sys::replace_whole(path, text.as_bytes()) {
                 Ok(()) => format!("report saved to {}", path.display()),
                 Err(err) => format!(
                     "the report could not be saved to {} ({err})",

@@ -16,6 +16,45 @@ pub fn is_sharing_violation(_err: &io::Error) -> bool {
     false
 }
 
+/// `bytes` written to `path` whole: into a new file beside it (never an existing one, never
+/// through a link), flushed to disk, then renamed over `path` (a link there is replaced, not
+/// followed). A folder that is itself a link is refused.
+pub fn replace_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("names no file"))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let meta = std::fs::symlink_metadata(dir)?;
+    if meta.file_type().is_symlink() || !meta.is_dir() {
+        return Err(io::Error::other(format!(
+            "{} is not a folder (a link or junction is not followed)",
+            dir.display()
+        )));
+    }
+    let temp = dir.join(format!(
+        ".{}.wufix-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
 /// Bytes available to this user on the volume holding `path`.
 pub fn free_space(path: &Path) -> io::Result<u64> {
     fs4::available_space(path)

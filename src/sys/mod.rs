@@ -36,6 +36,7 @@ pub mod search;
 pub mod task_file;
 pub use fs::{
     free_space, hard_links, is_sharing_violation, open_lone_file_to_append, rename_noreplace,
+    replace_whole,
 };
 pub use interrupt::InterruptGuard;
 pub use registry::{NoRegistry, RegValue, Registry};

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
-use super::{MAX_LINE, summary_line, write_report};
+use super::{MAX_LINE, summary_line};
 use crate::exit::Exit;
+use crate::sys::replace_whole;
 
 #[test]
 fn the_line_says_what_happened_the_exit_and_where_the_report_is_in_ascii() {
@@ -56,9 +57,9 @@ fn a_long_message_is_cut_and_the_exit_and_report_survive() {
 fn the_report_is_written_whole_and_never_through_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("last.json");
-    write_report(&path, "{\"ok\": true}\n").unwrap();
+    replace_whole(&path, b"{\"ok\": true}\n").unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"ok\": true}\n");
-    write_report(&path, "{\"ok\": false}\n").unwrap();
+    replace_whole(&path, b"{\"ok\": false}\n").unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "{\"ok\": false}\n",
@@ -73,7 +74,7 @@ fn the_report_is_written_whole_and_never_through_a_link() {
         std::fs::write(&target, "keep").unwrap();
         let planted = dir.path().join("planted.json");
         std::os::unix::fs::symlink(&target, &planted).unwrap();
-        write_report(&planted, "report").unwrap();
+        replace_whole(&planted, b"report").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
         assert!(
             !std::fs::symlink_metadata(&planted)
@@ -85,8 +86,8 @@ fn the_report_is_written_whole_and_never_through_a_link() {
         let real = tempfile::tempdir().unwrap();
         let linked = dir.path().join("reports");
         std::os::unix::fs::symlink(real.path(), &linked).unwrap();
-        assert!(write_report(&linked.join("last.json"), "x").is_err());
+        assert!(replace_whole(&linked.join("last.json"), b"x").is_err());
         assert_eq!(std::fs::read_dir(real.path()).unwrap().count(), 0);
     }
-    assert!(write_report(&dir.path().join("missing").join("last.json"), "x").is_err());
+    assert!(replace_whole(&dir.path().join("missing").join("last.json"), b"x").is_err());
 }
