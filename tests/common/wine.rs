@@ -31,6 +31,12 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// Exclusive use of the machine, reset to the baseline: the four services running on demand,
 /// cryptsvc obeying STOP, both folders freshly populated, no backups anywhere.
 pub fn serial() -> MutexGuard<'static, ()> {
+    // These suites delete pending.xml and the update folders and copy stand-ins over System32's
+    // programs: on a real Windows (a CI runner) they would break it. Wine, or nothing.
+    assert!(
+        wufix::sys::windows::under_wine(),
+        "a Wine-only suite: it rewrites System32 and the update folders, so it refuses to run on a real Windows"
+    );
     let guard = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
