@@ -579,10 +579,16 @@ fn install_copies_this_exe_into_the_protected_bin_folder() {
         let step = &steps(&report, "install")[0];
         assert_eq!(step["outcome"], "done", "{report:#}");
         assert!(
-            step["target"].as_str().unwrap().ends_with(r"wufix\bin\wufix.exe"),
+            step["target"]
+                .as_str()
+                .unwrap()
+                .ends_with(r"wufix\bin\wufix.exe"),
             "{report:#}"
         );
-        assert!(fs::read(&installed).unwrap() == exe, "the exe itself, whole");
+        assert!(
+            fs::read(&installed).unwrap() == exe,
+            "the exe itself, whole"
+        );
     }
     let leftovers: Vec<String> = fs::read_dir(bin)
         .unwrap()

@@ -41,6 +41,22 @@ fn what(doc: &Value) -> String {
             [first, rest @ ..] => format!("{} problems: {first}; ...", rest.len() + 1),
         };
     }
+    if let Some(codes) = doc.get("codes").and_then(Value::as_array) {
+        let said: Vec<String> = codes
+            .iter()
+            .filter_map(|c| {
+                let code = c.get("code")?.as_str()?;
+                let helps = c
+                    .get("reset_helps")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown");
+                Some(format!("{code} (does a reset help? {helps})"))
+            })
+            .collect();
+        if !said.is_empty() {
+            return said.join("; ");
+        }
+    }
     "done".to_string()
 }
 

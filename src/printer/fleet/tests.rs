@@ -45,6 +45,15 @@ fn a_diagnosis_is_counted_and_names_stay_readable() {
 }
 
 #[test]
+fn an_explained_code_says_whether_a_reset_helps() {
+    let doc = json!({"command": "explain", "codes": [{"code": "0x800F0922", "reset_helps": "no"}]});
+    assert_eq!(
+        summary_line(&doc, Exit::Ok, None, "no report saved"),
+        "wufix explain: 0x800F0922 (does a reset help? no) | exit 0 (success) | no report saved"
+    );
+}
+
+#[test]
 fn a_long_message_is_cut_and_the_exit_and_report_survive() {
     let doc = json!({"command": "repair", "message": "x ".repeat(5000)});
     let line = summary_line(&doc, Exit::Refused, Some(1618), "no report saved");
