@@ -427,9 +427,11 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> i32 {
         .skip(1)
         .filter_map(|a| a.to_str())
         .find_map(|a| {
-            ["status", "reset", "explain", "diagnose", "undo", "repair"]
-                .into_iter()
-                .find(|name| *name == a)
+            [
+                "status", "reset", "explain", "diagnose", "undo", "repair", "logs", "install",
+            ]
+            .into_iter()
+            .find(|name| *name == a)
         })
         .unwrap_or("wufix");
     let message = err.render().to_string();
