@@ -95,7 +95,7 @@ pub struct Driven {
 /// service's control handler hangs (its answer is abandoned). A stop-pending service is waited
 /// out; a start-pending one is asked once it runs.
 pub fn stop_all(machine: Machine, names: &[String], timeout: Duration) -> Vec<Driven> {
-    drive(machine, names, Goal::Stopped, timeout, &Quiet)
+    drive(machine, names, Goal::Stopped, timeout, &Quiet, Vec::new()).0
 }
 
 /// [`stop_all`], telling `meter` which services are still on their way.
@@ -105,13 +105,40 @@ pub fn stop_all_shown(
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
-    drive(machine, names, Goal::Stopped, timeout, meter)
+    drive(machine, names, Goal::Stopped, timeout, meter, Vec::new()).0
+}
+
+/// A stop request sent and not answered when the wait for it was abandoned (an interrupt): the
+/// service may still stop after it, so the start pass waits for that answer before it takes
+/// "running" for "running".
+pub type PendingStops = Vec<(String, Receiver<Result<(), SysError>>)>;
+
+/// [`stop_all_shown`], also handing back the stops still in flight when it was interrupted.
+pub fn stop_all_pending(
+    machine: Machine,
+    names: &[String],
+    timeout: Duration,
+    meter: &dyn Meter,
+) -> (Vec<Driven>, PendingStops) {
+    drive(machine, names, Goal::Stopped, timeout, meter, Vec::new())
+}
+
+/// [`start_all_shown`] after an interrupted stop pass: a service whose stop is still in flight
+/// is judged only once that stop is answered (or the deadline passes with it still running).
+pub fn start_all_after(
+    machine: Machine,
+    names: &[String],
+    timeout: Duration,
+    meter: &dyn Meter,
+    pending: PendingStops,
+) -> Vec<Driven> {
+    drive(machine, names, Goal::Running, timeout, meter, pending).0
 }
 
 /// Start every service in `names`, all within `timeout`. One still stopping is started once
 /// stopped; one that stops again after its start is reported at once, with its exit codes.
 pub fn start_all(machine: Machine, names: &[String], timeout: Duration) -> Vec<Driven> {
-    drive(machine, names, Goal::Running, timeout, &Quiet)
+    drive(machine, names, Goal::Running, timeout, &Quiet, Vec::new()).0
 }
 
 /// [`start_all`], telling `meter` which services are still on their way.
@@ -121,7 +148,7 @@ pub fn start_all_shown(
     timeout: Duration,
     meter: &dyn Meter,
 ) -> Vec<Driven> {
-    drive(machine, names, Goal::Running, timeout, meter)
+    drive(machine, names, Goal::Running, timeout, meter, Vec::new()).0
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -167,6 +194,9 @@ struct Track<'a> {
     requested: bool,
     /// A stop request whose answer has not come back yet.
     in_flight: Option<Receiver<Result<(), SysError>>>,
+    /// Starting: an earlier, interrupted pass's stop still in flight; until it is answered a
+    /// "running" is not believed (the stop may land after it).
+    stop_pending: Option<Receiver<Result<(), SysError>>>,
     /// Requests that failed for an unexpected reason; retried up to `MAX_ATTEMPTS`.
     failures: u32,
     last: Option<ServiceStatus>,
@@ -216,8 +246,9 @@ fn drive(
     goal: Goal,
     timeout: Duration,
     meter: &dyn Meter,
-) -> Vec<Driven> {
-    let driven = drive_inner(machine, names, goal, timeout, meter);
+    pending: PendingStops,
+) -> (Vec<Driven>, PendingStops) {
+    let driven = drive_inner(machine, names, goal, timeout, meter, pending);
     meter.done();
     driven
 }
@@ -228,7 +259,8 @@ fn drive_inner(
     goal: Goal,
     timeout: Duration,
     meter: &dyn Meter,
-) -> Vec<Driven> {
+    mut stops: PendingStops,
+) -> (Vec<Driven>, PendingStops) {
     let Machine { sys, clock } = machine;
     let began = clock.now();
     let deadline = began + timeout;
@@ -238,6 +270,10 @@ fn drive_inner(
             name,
             requested: false,
             in_flight: None,
+            stop_pending: stops
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|at| stops.swap_remove(at).1),
             failures: 0,
             last: None,
             result: None,
@@ -245,6 +281,12 @@ fn drive_inner(
         .collect();
     loop {
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
+            // Whatever the earlier stop's answer, it is in: the state now says what happened.
+            if let Some(rx) = &track.stop_pending {
+                if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) {
+                    track.stop_pending = None;
+                }
+            }
             if let Some(rx) = &track.in_flight {
                 match rx.try_recv() {
                     Ok(answer) => {
@@ -267,6 +309,10 @@ fn drive_inner(
         }
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
             match sys.service_status(track.name) {
+                // Running, but a stop sent before is still unanswered: it may yet stop.
+                Ok(status) if goal.reached(status.state) && track.stop_pending.is_some() => {
+                    track.last = Some(status);
+                }
                 Ok(status) if goal.reached(status.state) => {
                     // Stopped before the answer to our request came back: it was still our STOP.
                     track.requested |= track.in_flight.is_some();
@@ -324,13 +370,23 @@ fn drive_inner(
                 track.result = Some(Err(
                     "interrupted while it was stopping: started again with the others".into(),
                 ));
+                // Its STOP may still land: the start pass waits for this answer.
+                if let Some(rx) = track.in_flight.take() {
+                    stops.push((track.name.to_string(), rx));
+                }
             }
             break;
         }
         let now = clock.now();
         if now >= deadline {
             for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
-                track.result = Some(Err(timed_out(goal, timeout, track)));
+                let running = track.last.is_some_and(|s| s.state == ServiceState::Running);
+                // A stop that never answered, and the service still running: it runs.
+                track.result = Some(if track.stop_pending.is_some() && running {
+                    Ok(clock.now().saturating_duration_since(began))
+                } else {
+                    Err(timed_out(goal, timeout, track))
+                });
             }
             break;
         }
@@ -349,14 +405,15 @@ fn drive_inner(
             .unwrap_or(DEFAULT_POLL);
         clock.sleep(pace.min(deadline - now));
     }
-    tracks
+    let driven = tracks
         .into_iter()
         .map(|t| Driven {
             name: t.name.to_string(),
             result: t.result.expect("every track ends with a result"),
             requested: t.requested,
         })
-        .collect()
+        .collect();
+    (driven, stops)
 }
 
 fn answered(track: &mut Track, goal: Goal, answer: Result<(), SysError>) {

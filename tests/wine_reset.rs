@@ -597,3 +597,26 @@ fn install_copies_this_exe_into_the_protected_bin_folder() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// The installed copy asked to install itself: it is in place already (Windows would refuse to
+/// replace a running exe), said as skipped, exit 0.
+#[test]
+fn the_installed_copy_installing_itself_is_in_place_already() {
+    let _machine = serial();
+    let out = wufix(&["install", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let installed = r"C:\ProgramData\wufix\bin\wufix.exe";
+    let out = common::output(
+        Command::new(installed)
+            .args(["install", "--json"])
+            .stdin(Stdio::null()),
+    )
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(
+        steps(&report, "install")[0]["outcome"],
+        "skipped",
+        "{report:#}"
+    );
+}

@@ -62,7 +62,7 @@ impl AdminCommand for Install<'_> {
                 "wufix's folder is not known here",
             ),
         };
-        let ok = step.outcome == Outcome::Done;
+        let ok = matches!(step.outcome, Outcome::Done | Outcome::Skipped);
         let mut report =
             super::reset::bare_report("install", s, std::mem::take(&mut cx.recovered.steps));
         report.message = if ok {
@@ -91,6 +91,13 @@ fn copy_self(to: &std::path::Path) -> StepRecord {
         Ok(from) => from,
         Err(err) => return record(Outcome::Failed, format!("cannot find this exe: {err}")),
     };
+    // Run from there already: Windows would refuse to replace a running exe, and it is in place.
+    if same_file::is_same_file(&from, to).unwrap_or(false) {
+        return record(
+            Outcome::Skipped,
+            "this is the installed copy already".into(),
+        );
+    }
     let bytes = match std::fs::read(&from) {
         Ok(bytes) => bytes,
         Err(err) => {

@@ -82,6 +82,7 @@ pub fn run_hooked(plan: &Plan, machine: Machine, cancel: &AtomicBool, hooks: Hoo
         stopped: Vec::new(),
         renamed: Vec::new(),
         stop_budget: plan.timeout,
+        pending_stops: Vec::new(),
         progress,
         meter,
         journal,
@@ -169,6 +170,8 @@ struct Run<'a> {
     renamed: Vec<Folder>,
     /// What is left of `--timeout` for stopping services, over the whole run.
     stop_budget: Duration,
+    /// Stops still in flight when an interrupt abandoned the wait: the start pass waits for them.
+    pending_stops: crate::services::PendingStops,
     progress: &'a mut dyn FnMut(&StepRecord),
     meter: &'a dyn Meter,
     journal: &'a mut dyn Recorder,

@@ -68,7 +68,9 @@ impl Run<'_> {
         }
         let names = &announced[..];
         let began = self.machine.clock.now();
-        let results = services::stop_all_shown(self.machine, names, self.stop_budget, self.meter);
+        let (results, pending) =
+            services::stop_all_pending(self.machine, names, self.stop_budget, self.meter);
+        self.pending_stops.extend(pending);
         let spent = self.machine.clock.now().saturating_duration_since(began);
         self.stop_budget = self.stop_budget.saturating_sub(spent);
         for driven in results {
@@ -177,7 +179,13 @@ impl Run<'_> {
                 .journal
                 .intent(&Op::StartService { name: name.clone() });
         }
-        let results = services::start_all_shown(self.machine, names, self.plan.timeout, self.meter);
+        let results = services::start_all_after(
+            self.machine,
+            names,
+            self.plan.timeout,
+            self.meter,
+            std::mem::take(&mut self.pending_stops),
+        );
         for driven in results {
             self.journal.outcome(
                 &Op::StartService {

@@ -1007,3 +1007,46 @@ fn msiserver_that_will_not_stop_does_not_fail_the_reset() {
         Outcome::Done
     );
 }
+
+/// Interrupted while a busy handler was still taking STOP (the service still running): that
+/// stop lands after the interrupt, so the start pass waits for its answer instead of taking
+/// "running" for "running" — and starts the service once it has stopped. (Wine's slow cryptsvc
+/// showed it: the run said "already running", then cryptsvc stopped and stayed stopped.)
+#[test]
+fn a_stop_that_lands_after_the_interrupt_is_waited_for_and_the_service_started_again() {
+    let m = machine();
+    let sys = all_running().stops_late("cryptsvc", 50);
+    let plan = Plan::build(
+        &request(Method::Rename, false),
+        &m.layout,
+        &sys,
+        "2026-11-25T23:15:00Z".parse().unwrap(),
+    );
+    let cancel = AtomicBool::new(false);
+    let clock = CloseDuringWait {
+        fake: FakeClock::new(),
+        flag: &cancel,
+        sleeps: Default::default(),
+        after: 3,
+    };
+    let report = run(
+        &plan,
+        crate::machine::Machine::new(&sys, &clock),
+        &cancel,
+        &mut |_| {},
+    );
+    let start = report
+        .steps
+        .iter()
+        .find(|r| r.action == Action::StartService && r.target == "cryptsvc")
+        .unwrap_or_else(|| panic!("{:#?}", report.steps));
+    assert_eq!(start.outcome, Outcome::Done, "{start:#?}");
+    // Time goes on: no stop is left to land.
+    for _ in 0..60 {
+        let _ = crate::sys::Platform::service_status(&sys, "cryptsvc");
+    }
+    assert_eq!(sys.state("cryptsvc"), ServiceState::Running);
+    for name in ["wuauserv", "bits", "msiserver"] {
+        assert_eq!(sys.state(name), ServiceState::Running, "{name}");
+    }
+}

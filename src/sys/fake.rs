@@ -54,6 +54,9 @@ struct FakeService {
     hangs: bool,
     /// STOP takes effect at once, but its answer never comes back.
     answers_late: bool,
+    /// The control handler is busy with STOP for this many status polls (the service still
+    /// running), then stops the service and answers.
+    stops_late: Option<u32>,
     /// Requests that fail with an unexpected OS error before one gets through.
     flaky: u32,
     /// Started again by "something else" (a trigger, usosvc) on the status query after this
@@ -61,6 +64,9 @@ struct FakeService {
     revive_after: Option<u32>,
     dependents: Vec<String>,
 }
+
+/// The answer to a stop request, sent when the request returns.
+type Answer = Sender<Result<(), SysError>>;
 
 #[derive(Default)]
 struct Inner {
@@ -98,6 +104,8 @@ struct Inner {
     processes: Vec<String>,
     /// Answers never sent: the senders of hung stop requests, kept so their channels stay open.
     hung: Vec<Sender<Result<(), SysError>>>,
+    /// Stops under way in a busy handler: the service, polls left, and the answer to send.
+    late_stops: Vec<(String, u32, Answer)>,
     /// Each service's DACL as SDDL, and every DACL written (service, SDDL).
     dacls: BTreeMap<String, String>,
     /// Services whose DACL denies even reading it.
@@ -149,6 +157,7 @@ impl FakePlatform {
                 exit_codes: (0, 0),
                 hangs: false,
                 answers_late: false,
+                stops_late: None,
                 flaky: 0,
                 revive_after: None,
                 dependents: Vec::new(),
@@ -203,6 +212,12 @@ impl FakePlatform {
     /// Its control handler hangs: a STOP request never returns.
     pub fn hang_on_stop(self, name: &str) -> Self {
         self.edit(name, |s| s.hangs = true)
+    }
+
+    /// STOP is taken by a busy handler: the service runs on for `polls` status queries, then
+    /// stops, and only then does the request answer (Wine's slow cryptsvc, a real slow handler).
+    pub fn stops_late(self, name: &str, polls: u32) -> Self {
+        self.edit(name, |s| s.stops_late = Some(polls))
     }
 
     /// STOP takes effect, but the request's answer is held back (a slow RPC return).
@@ -524,6 +539,27 @@ impl Platform for FakePlatform {
 
     fn service_status(&self, name: &str) -> Result<ServiceStatus, SysError> {
         let mut inner = self.inner.lock().unwrap();
+        // A busy handler finishing its STOP: the service stops, then the request answers.
+        let mut finished = Vec::new();
+        inner.late_stops.retain_mut(|(service, polls, tx)| {
+            if !service.eq_ignore_ascii_case(name) {
+                return true;
+            }
+            if *polls > 0 {
+                *polls -= 1;
+                return true;
+            }
+            finished.push(tx.clone());
+            false
+        });
+        if !finished.is_empty() {
+            if let Some(service) = inner.services.get_mut(name) {
+                service.state = ServiceState::Stopped;
+            }
+            for tx in finished {
+                let _ = tx.send(Ok(()));
+            }
+        }
         let service = inner
             .services
             .get_mut(name)
@@ -696,6 +732,19 @@ impl Platform for FakePlatform {
             .services
             .get(name)
             .map_or((false, false), |s| (s.hangs, s.answers_late));
+        let busy = self
+            .inner
+            .lock()
+            .unwrap()
+            .services
+            .get(name)
+            .and_then(|s| s.stops_late);
+        if let Some(polls) = busy {
+            let mut inner = self.inner.lock().unwrap();
+            inner.requests.push(format!("stop {name}"));
+            inner.late_stops.push((name.to_string(), polls, tx));
+            return rx;
+        }
         if late {
             let _ = self.request_stop(name);
             self.inner.lock().unwrap().hung.push(tx);
