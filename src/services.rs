@@ -111,7 +111,13 @@ pub fn stop_all_shown(
 /// A stop request sent and not answered when the wait for it was abandoned (an interrupt): the
 /// service may still stop after it, so the start pass waits for that answer before it takes
 /// "running" for "running".
-pub type PendingStops = Vec<(String, Receiver<Result<(), SysError>>)>;
+/// `None`: the stop was answered (accepted) already, the service not yet seen leaving "running".
+pub type PendingStops = Vec<(String, Option<Receiver<Result<(), SysError>>>)>;
+
+/// After an accepted STOP a service may still say "running" for a moment before it reports
+/// stop-pending (its handler only signals its worker): how long the start pass waits to see it
+/// leave before it believes "running" (the stop was then ignored).
+const ACCEPTED_STOP_GRACE: Duration = Duration::from_secs(3);
 
 /// [`stop_all_shown`], also handing back the stops still in flight when it was interrupted.
 pub fn stop_all_pending(
@@ -197,6 +203,9 @@ struct Track<'a> {
     /// Starting: an earlier, interrupted pass's stop still in flight; until it is answered a
     /// "running" is not believed (the stop may land after it).
     stop_pending: Option<Receiver<Result<(), SysError>>>,
+    /// Starting: that stop was accepted at this moment, and the service not yet seen leaving
+    /// "running" since.
+    stop_accepted: Option<std::time::Instant>,
     /// Requests that failed for an unexpected reason; retried up to `MAX_ATTEMPTS`.
     failures: u32,
     last: Option<ServiceStatus>,
@@ -270,21 +279,36 @@ fn drive_inner(
             name,
             requested: false,
             in_flight: None,
-            stop_pending: stops
-                .iter()
-                .position(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|at| stops.swap_remove(at).1),
+            stop_pending: None,
+            stop_accepted: None,
             failures: 0,
             last: None,
             result: None,
         })
         .collect();
+    for track in tracks.iter_mut() {
+        if let Some(at) = stops
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(track.name))
+        {
+            match stops.swap_remove(at).1 {
+                Some(rx) => track.stop_pending = Some(rx),
+                None => track.stop_accepted = Some(began),
+            }
+        }
+    }
     loop {
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
-            // Whatever the earlier stop's answer, it is in: the state now says what happened.
+            // The earlier stop's answer: accepted, it is on its way (seen once the service says
+            // so); refused, "running" is true.
             if let Some(rx) = &track.stop_pending {
-                if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) {
-                    track.stop_pending = None;
+                match rx.try_recv() {
+                    Err(TryRecvError::Empty) => {}
+                    Ok(Ok(())) => {
+                        track.stop_pending = None;
+                        track.stop_accepted = Some(clock.now());
+                    }
+                    Ok(Err(_)) | Err(TryRecvError::Disconnected) => track.stop_pending = None,
                 }
             }
             if let Some(rx) = &track.in_flight {
@@ -308,9 +332,22 @@ fn drive_inner(
             }
         }
         for track in tracks.iter_mut().filter(|t| t.result.is_none()) {
-            match sys.service_status(track.name) {
-                // Running, but a stop sent before is still unanswered: it may yet stop.
-                Ok(status) if goal.reached(status.state) && track.stop_pending.is_some() => {
+            let status = sys.service_status(track.name);
+            if let Ok(s) = &status {
+                if s.state != ServiceState::Running {
+                    track.stop_accepted = None;
+                }
+            }
+            match status {
+                // Running, but a stop sent before is unanswered, or accepted a moment ago: it
+                // may yet stop.
+                Ok(status)
+                    if goal.reached(status.state)
+                        && (track.stop_pending.is_some()
+                            || track.stop_accepted.is_some_and(|at| {
+                                clock.now().saturating_duration_since(at) < ACCEPTED_STOP_GRACE
+                            })) =>
+                {
                     track.last = Some(status);
                 }
                 Ok(status) if goal.reached(status.state) => {
@@ -370,9 +407,12 @@ fn drive_inner(
                 track.result = Some(Err(
                     "interrupted while it was stopping: started again with the others".into(),
                 ));
-                // Its STOP may still land: the start pass waits for this answer.
+                // Its STOP may still land: the start pass waits for its answer, or, accepted
+                // already, a moment for the service to say it is stopping.
                 if let Some(rx) = track.in_flight.take() {
-                    stops.push((track.name.to_string(), rx));
+                    stops.push((track.name.to_string(), Some(rx)));
+                } else if track.requested {
+                    stops.push((track.name.to_string(), None));
                 }
             }
             break;

@@ -1050,3 +1050,41 @@ fn a_stop_that_lands_after_the_interrupt_is_waited_for_and_the_service_started_a
         assert_eq!(sys.state(name), ServiceState::Running, "{name}");
     }
 }
+
+/// The same, with a handler that answers STOP at once and only signals its worker: the service
+/// says "running" a moment longer (Wine's test service, and many real ones). An accepted stop
+/// is given a moment to show before "running" is believed.
+#[test]
+fn an_accepted_stop_still_running_at_the_interrupt_is_started_again_once_stopped() {
+    let m = machine();
+    let sys = all_running().accepts_then_stops("cryptsvc", 5);
+    let plan = Plan::build(
+        &request(Method::Rename, false),
+        &m.layout,
+        &sys,
+        "2026-11-25T23:15:00Z".parse().unwrap(),
+    );
+    let cancel = AtomicBool::new(false);
+    let clock = CloseDuringWait {
+        fake: FakeClock::new(),
+        flag: &cancel,
+        sleeps: Default::default(),
+        after: 2,
+    };
+    let report = run(
+        &plan,
+        crate::machine::Machine::new(&sys, &clock),
+        &cancel,
+        &mut |_| {},
+    );
+    let start = report
+        .steps
+        .iter()
+        .find(|r| r.action == Action::StartService && r.target == "cryptsvc")
+        .unwrap_or_else(|| panic!("{:#?}", report.steps));
+    assert_eq!(start.outcome, Outcome::Done, "{:#?}", report.steps);
+    for _ in 0..60 {
+        let _ = crate::sys::Platform::service_status(&sys, "cryptsvc");
+    }
+    assert_eq!(sys.state("cryptsvc"), ServiceState::Running);
+}

@@ -57,6 +57,9 @@ struct FakeService {
     /// The control handler is busy with STOP for this many status polls (the service still
     /// running), then stops the service and answers.
     stops_late: Option<u32>,
+    /// The handler answers STOP at once, the service reporting "running" for this many status
+    /// polls before it stops (a handler that only signals its worker).
+    accepts_then_stops: Option<u32>,
     /// Requests that fail with an unexpected OS error before one gets through.
     flaky: u32,
     /// Started again by "something else" (a trigger, usosvc) on the status query after this
@@ -105,7 +108,7 @@ struct Inner {
     /// Answers never sent: the senders of hung stop requests, kept so their channels stay open.
     hung: Vec<Sender<Result<(), SysError>>>,
     /// Stops under way in a busy handler: the service, polls left, and the answer to send.
-    late_stops: Vec<(String, u32, Answer)>,
+    late_stops: Vec<(String, u32, Option<Answer>)>,
     /// Each service's DACL as SDDL, and every DACL written (service, SDDL).
     dacls: BTreeMap<String, String>,
     /// Services whose DACL denies even reading it.
@@ -158,6 +161,7 @@ impl FakePlatform {
                 hangs: false,
                 answers_late: false,
                 stops_late: None,
+                accepts_then_stops: None,
                 flaky: 0,
                 revive_after: None,
                 dependents: Vec::new(),
@@ -218,6 +222,12 @@ impl FakePlatform {
     /// stops, and only then does the request answer (Wine's slow cryptsvc, a real slow handler).
     pub fn stops_late(self, name: &str, polls: u32) -> Self {
         self.edit(name, |s| s.stops_late = Some(polls))
+    }
+
+    /// STOP is answered at once, but the service says "running" for `polls` more status
+    /// queries before it stops (its handler only signals a worker; Wine's test service).
+    pub fn accepts_then_stops(self, name: &str, polls: u32) -> Self {
+        self.edit(name, |s| s.accepts_then_stops = Some(polls))
     }
 
     /// STOP takes effect, but the request's answer is held back (a slow RPC return).
@@ -556,7 +566,7 @@ impl Platform for FakePlatform {
             if let Some(service) = inner.services.get_mut(name) {
                 service.state = ServiceState::Stopped;
             }
-            for tx in finished {
+            for tx in finished.into_iter().flatten() {
                 let _ = tx.send(Ok(()));
             }
         }
@@ -732,17 +742,24 @@ impl Platform for FakePlatform {
             .services
             .get(name)
             .map_or((false, false), |s| (s.hangs, s.answers_late));
-        let busy = self
+        let (busy, accepts) = self
             .inner
             .lock()
             .unwrap()
             .services
             .get(name)
-            .and_then(|s| s.stops_late);
+            .map_or((None, None), |s| (s.stops_late, s.accepts_then_stops));
         if let Some(polls) = busy {
             let mut inner = self.inner.lock().unwrap();
             inner.requests.push(format!("stop {name}"));
-            inner.late_stops.push((name.to_string(), polls, tx));
+            inner.late_stops.push((name.to_string(), polls, Some(tx)));
+            return rx;
+        }
+        if let Some(polls) = accepts {
+            let mut inner = self.inner.lock().unwrap();
+            inner.requests.push(format!("stop {name}"));
+            inner.late_stops.push((name.to_string(), polls, None));
+            let _ = tx.send(Ok(()));
             return rx;
         }
         if late {
