@@ -48,6 +48,15 @@ pub struct Cli {
     exit_codes: CliExitCodes,
 }
 
+/// `--not-within`, the schedule's throttle, for the commands that change something.
+#[derive(Args, Debug)]
+struct Throttle {
+    /// Do nothing (and say so, exit 0) when a reset or repair that finished and changed
+    /// something ran on this installation within DURATION (24h, 90m, 7d).
+    #[arg(long, value_name = "DURATION")]
+    not_within: Option<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum CliExitCodes {
     Wufix,
@@ -71,7 +80,7 @@ enum CliCommand {
     /// Repair step by step when a reset is not enough: light (the folders and the BITS queue),
     /// full (service permissions, the WSUS identity, the update DLLs; Winsock and the proxy with
     /// --network), deep (DISM, sfc). A Windows Update scan after each rung decides whether to
-    /// climb. Works on the running Windows only.
+    /// climb. With --windows-dir, only the residue rung of a mounted Windows.
     Repair(RepairCli),
     /// Read logs handed over from another machine (files or folders: CBS.log, dism.log,
     /// setupact.log, SetupDiagResults.xml, WindowsUpdate.log, pasted excerpts) and report what
@@ -111,10 +120,8 @@ struct LogsCli {
 
 #[derive(Args, Debug)]
 struct RepairCli {
-    /// Do nothing (and say so, exit 0) when a reset or repair that finished and changed
-    /// something ran on this installation within DURATION (24h, 90m, 7d).
-    #[arg(long, value_name = "DURATION")]
-    not_within: Option<String>,
+    #[command(flatten)]
+    throttle: Throttle,
     /// Start where this error code points (wufix explain shows where).
     #[arg(long = "for", value_name = "CODE", allow_hyphen_values = true)]
     for_code: Option<String>,
@@ -252,10 +259,8 @@ struct StatusCli {
 struct ResetCli {
     #[command(flatten)]
     common: Common,
-    /// Do nothing (and say so, exit 0) when a reset or repair that finished and changed
-    /// something ran on this installation within DURATION (24h, 90m, 7d).
-    #[arg(long, value_name = "DURATION")]
-    not_within: Option<String>,
+    #[command(flatten)]
+    throttle: Throttle,
     /// rename: move each folder to a timestamped backup (reversible). clear: delete its contents.
     #[arg(long, value_enum, default_value_t = CliMethod::Rename)]
     method: CliMethod,
@@ -544,7 +549,7 @@ impl Cli {
             }
             CliCommand::Repair(r) => {
                 report_copy = r.report_pipe.clone();
-                not_within = r.not_within.clone();
+                not_within = r.throttle.not_within.clone();
                 Command::Repair(RepairRequest::from_args(RepairArgs {
                     windows_dir: r.windows_dir,
                     for_code: r.for_code,
@@ -569,7 +574,7 @@ impl Cli {
             }),
             CliCommand::Reset(r) => {
                 report_copy = r.report_pipe.clone();
-                not_within = r.not_within.clone();
+                not_within = r.throttle.not_within.clone();
                 Command::Reset(ResetRequest::from_args(ResetArgs {
                     windows_dir: r.common.windows_dir,
                     method: match r.method {

@@ -1008,6 +1008,38 @@ fn msiserver_that_will_not_stop_does_not_fail_the_reset() {
     );
 }
 
+/// A reset of `m` on `sys`, interrupted at the `sleeps`-th wait.
+fn interrupted_after(m: &Machine, sys: &FakePlatform, sleeps: u32) -> crate::report::ResetReport {
+    let plan = Plan::build(
+        &request(Method::Rename, false),
+        &m.layout,
+        sys,
+        "2026-11-25T23:15:00Z".parse().unwrap(),
+    );
+    let cancel = AtomicBool::new(false);
+    let clock = CloseDuringWait {
+        fake: FakeClock::new(),
+        flag: &cancel,
+        sleeps: Default::default(),
+        after: sleeps,
+    };
+    run(
+        &plan,
+        crate::machine::Machine::new(sys, &clock),
+        &cancel,
+        &mut |_| {},
+    )
+}
+
+/// The start step of `name` in `report`.
+fn started<'r>(report: &'r crate::report::ResetReport, name: &str) -> &'r StepRecord {
+    report
+        .steps
+        .iter()
+        .find(|r| r.action == Action::StartService && r.target == name)
+        .unwrap_or_else(|| panic!("{:#?}", report.steps))
+}
+
 /// Interrupted while a busy handler was still taking STOP (the service still running): that
 /// stop lands after the interrupt, so the start pass waits for its answer instead of taking
 /// "running" for "running" — and starts the service once it has stopped. (Wine's slow cryptsvc
@@ -1016,30 +1048,8 @@ fn msiserver_that_will_not_stop_does_not_fail_the_reset() {
 fn a_stop_that_lands_after_the_interrupt_is_waited_for_and_the_service_started_again() {
     let m = machine();
     let sys = all_running().stops_late("cryptsvc", 50);
-    let plan = Plan::build(
-        &request(Method::Rename, false),
-        &m.layout,
-        &sys,
-        "2026-11-25T23:15:00Z".parse().unwrap(),
-    );
-    let cancel = AtomicBool::new(false);
-    let clock = CloseDuringWait {
-        fake: FakeClock::new(),
-        flag: &cancel,
-        sleeps: Default::default(),
-        after: 3,
-    };
-    let report = run(
-        &plan,
-        crate::machine::Machine::new(&sys, &clock),
-        &cancel,
-        &mut |_| {},
-    );
-    let start = report
-        .steps
-        .iter()
-        .find(|r| r.action == Action::StartService && r.target == "cryptsvc")
-        .unwrap_or_else(|| panic!("{:#?}", report.steps));
+    let report = interrupted_after(&m, &sys, 3);
+    let start = started(&report, "cryptsvc");
     assert_eq!(start.outcome, Outcome::Done, "{start:#?}");
     // Time goes on: no stop is left to land.
     for _ in 0..60 {
@@ -1058,30 +1068,8 @@ fn a_stop_that_lands_after_the_interrupt_is_waited_for_and_the_service_started_a
 fn an_accepted_stop_still_running_at_the_interrupt_is_started_again_once_stopped() {
     let m = machine();
     let sys = all_running().accepts_then_stops("cryptsvc", 5);
-    let plan = Plan::build(
-        &request(Method::Rename, false),
-        &m.layout,
-        &sys,
-        "2026-11-25T23:15:00Z".parse().unwrap(),
-    );
-    let cancel = AtomicBool::new(false);
-    let clock = CloseDuringWait {
-        fake: FakeClock::new(),
-        flag: &cancel,
-        sleeps: Default::default(),
-        after: 2,
-    };
-    let report = run(
-        &plan,
-        crate::machine::Machine::new(&sys, &clock),
-        &cancel,
-        &mut |_| {},
-    );
-    let start = report
-        .steps
-        .iter()
-        .find(|r| r.action == Action::StartService && r.target == "cryptsvc")
-        .unwrap_or_else(|| panic!("{:#?}", report.steps));
+    let report = interrupted_after(&m, &sys, 2);
+    let start = started(&report, "cryptsvc");
     assert_eq!(start.outcome, Outcome::Done, "{:#?}", report.steps);
     for _ in 0..60 {
         let _ = crate::sys::Platform::service_status(&sys, "cryptsvc");
