@@ -91,7 +91,7 @@ WUFIX_WINE_EXE="$WIN_OUT/wufix.exe" WUFIX_WINE64="$WINE64" \
 
 log "a reset made offline from Linux, undone online under Wine on the same disk"
 WUFIX_WINE_EXE="$WIN_OUT/wufix.exe" WUFIX_WINE64="$WINE64" \
-    cargo test --locked --test wine_cross_mode 2>&1 | tee -a "$results"
+    cargo test --locked --test wine_cross_mode --test wine_event_log 2>&1 | tee -a "$results"
 
 log "a hung control handler against the one deadline (last: it leaves cryptsvc stuck in Wine)"
 win_cargo test --locked --test wine_safety -- --ignored 2>&1 | tee -a "$results"

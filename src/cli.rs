@@ -46,6 +46,10 @@ pub struct Cli {
     /// 1603); the report's exit_code stays wufix's own.
     #[arg(long, global = true, value_enum, value_name = "CODES", default_value_t = CliExitCodes::Wufix)]
     exit_codes: CliExitCodes,
+    /// Write no event to the Application log (a run that changes something, or is refused,
+    /// writes one under the source "wufix").
+    #[arg(long, global = true)]
+    no_event_log: bool,
 }
 
 /// `--not-within`, the schedule's throttle, for the commands that change something.
@@ -379,6 +383,7 @@ impl Cli {
             summary: self.summary,
             json_file: self.json_file.clone(),
             exit_codes,
+            no_event_log: self.no_event_log,
         })
     }
 
@@ -467,6 +472,7 @@ pub fn rejected(err: clap::Error, args: &[std::ffi::OsString]) -> i32 {
     let output = Output {
         summary,
         json_file: None,
+        no_event_log: true,
         exit_codes: if msi {
             ExitCodes::Msi
         } else {

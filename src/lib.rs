@@ -13,6 +13,7 @@ pub mod commands;
 pub mod diagnose;
 pub mod elevation;
 pub mod engine;
+pub mod eventlog;
 pub mod exit;
 pub mod explain;
 pub mod fixes;

@@ -54,7 +54,7 @@ impl AdminCommand for Install<'_> {
         // The lock is held: the folder and its `bin` are wufix's, protected.
         let home = s.store.dir().parent().map(std::path::Path::to_path_buf);
         let step = match home {
-            Some(home) => copy_self(&home.join("bin").join("wufix.exe")),
+            Some(home) => super::stable_copy::copy_self(&home.join("bin").join("wufix.exe")),
             None => StepRecord::new(
                 Action::Install,
                 "wufix.exe",
@@ -77,47 +77,5 @@ impl AdminCommand for Install<'_> {
         report.ok = ok;
         s.printer.reset(&report);
         Exit::of(ok)
-    }
-}
-
-/// This exe to `to`, whole, and read back.
-fn copy_self(to: &std::path::Path) -> StepRecord {
-    let record = |outcome, detail: String| {
-        let mut r = StepRecord::new(Action::Install, to.display().to_string(), outcome, detail);
-        r.reversible = false;
-        r
-    };
-    let from = match std::env::current_exe() {
-        Ok(from) => from,
-        Err(err) => return record(Outcome::Failed, format!("cannot find this exe: {err}")),
-    };
-    // Run from there already: Windows would refuse to replace a running exe, and it is in place.
-    if same_file::is_same_file(&from, to).unwrap_or(false) {
-        return record(
-            Outcome::Skipped,
-            "this is the installed copy already".into(),
-        );
-    }
-    let bytes = match std::fs::read(&from) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return record(
-                Outcome::Failed,
-                format!("cannot read {}: {err}", from.display()),
-            );
-        }
-    };
-    if let Err(err) = crate::sys::replace_whole(to, &bytes) {
-        return record(Outcome::Failed, format!("cannot write it: {err}"));
-    }
-    match std::fs::read(to) {
-        Ok(back) if back == bytes => record(
-            Outcome::Done,
-            format!("copied from {} ({} bytes)", from.display(), bytes.len()),
-        ),
-        _ => record(
-            Outcome::Failed,
-            "written, but what reads back is not this exe".into(),
-        ),
     }
 }

@@ -4,6 +4,7 @@
 //! imports it.
 
 mod diagnose;
+mod event;
 mod explain;
 mod install;
 mod logs;
@@ -12,6 +13,7 @@ mod repair;
 mod reset;
 mod rights;
 mod session;
+mod stable_copy;
 mod status;
 mod target;
 mod undo;
@@ -93,6 +95,8 @@ fn admin(
     act(&Session::new(machine, &target.layout, target.mode, printer))
 }
 
+#[cfg(test)]
+mod event_tests;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

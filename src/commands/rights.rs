@@ -85,6 +85,9 @@ fn relaunch(ask: &Relaunch, sys: &dyn Platform, printer: &Printer) -> Exit {
     ));
     let mut args = ask.args.clone();
     args.push("--elevated-child".to_string());
+    if printer.event_log_off() {
+        args.push("--no-event-log".to_string());
+    }
     match sys.relaunch_elevated(&args) {
         Ok(done) => {
             let code = done.code;

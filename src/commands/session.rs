@@ -126,6 +126,9 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
         Ok(gate) => gate,
         Err(refused) => {
             cmd.refused(s, refused, Vec::new());
+            if !set.dry_run {
+                s.log_event(Exit::Refused, false);
+            }
             return Exit::Refused;
         }
     };
@@ -153,11 +156,13 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
     };
     // A run killed before it finished comes first: start again what it left stopped.
     let recovered = s.recover_first(set.timeout, set.name);
+    let recovered_any = !recovered.names.is_empty();
     // What the question showed may be stale: check again, now that the lock is held.
     let gate = match s.gate(&set) {
         Ok(gate) => gate,
         Err(refused) => {
             cmd.refused(s, refused, recovered.steps);
+            s.log_event(Exit::Refused, recovered_any);
             return Exit::Refused;
         }
     };
@@ -183,8 +188,25 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
     if let Err(why) = s.machine.sys.close_registry() {
         s.printer.error(set.name, &why);
     }
+    // Still under the lock, which protects the copy the event's text is read from.
+    s.log_event(exit, recovered_any);
     cmd.after(s, exit);
     exit
+}
+
+impl Session<'_> {
+    /// The run's event in the running Windows's Application log (never a mounted one's).
+    fn log_event(&self, exit: Exit, recovered: bool) {
+        if self.mode == Mode::Online {
+            super::event::log(
+                self.machine.sys,
+                &self.home.dir,
+                self.printer,
+                exit,
+                recovered,
+            );
+        }
+    }
 }
 
 /// What a command acts with: the session, what recovery did, the gate's checks, the guard.

@@ -58,6 +58,8 @@ pub struct Printer {
     document: Mutex<Option<serde_json::Value>>,
     /// Why the command is not ok, when it said (else the exit code says).
     reason: Mutex<Option<Reason>>,
+    /// Warnings for the document's `warnings` (also said on stderr in text).
+    warnings: Mutex<Vec<String>>,
     started: jiff::Timestamp,
 }
 
@@ -92,6 +94,7 @@ impl Printer {
             copy: Mutex::new(None),
             document: Mutex::new(None),
             reason: Mutex::new(None),
+            warnings: Mutex::new(Vec::new()),
             started: jiff::Timestamp::now(),
         }
     }
@@ -124,31 +127,8 @@ impl Printer {
             .document
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .unwrap_or_else(|| {
-                serde_json::to_value(ErrorReport {
-                    ok: exit == Exit::Ok,
-                    command: "wufix",
-                    error: String::new(),
-                    error_kind: None,
-                    argument: None,
-                })
-                .unwrap_or_default()
-            });
-        let ok = document
-            .get("ok")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(exit == Exit::Ok);
-        let reason = if ok {
-            None
-        } else {
-            let said = *self.reason.lock().unwrap_or_else(|p| p.into_inner());
-            said.or_else(|| Reason::of_exit(exit))
-        };
-        let restart = document.get("reboot_recommended").and_then(|v| v.as_bool()) == Some(true);
-        let mapped = (self.output.exit_codes == ExitCodes::Msi)
-            .then(|| crate::request::output::msi_code(exit, reason, restart));
-        let envelope = envelope(document, self.started, code, reason, mapped);
+            .take();
+        let (envelope, mapped) = self.composed(document, exit);
         let text = match to_ascii_json(&envelope) {
             Ok(text) => format!("{text}\n"),
             // Nothing on stderr: a report that cannot be encoded is itself a bug.
@@ -314,6 +294,19 @@ impl Printer {
         self.err(&format!("{}\n", step_line(record)));
     }
 
+    /// Something that went wrong beside the command's work without failing it: on stderr in
+    /// text, in the document's `warnings`.
+    pub fn warn(&self, text: &str) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text.to_string());
+        self.err(&format!(
+            "{}\n",
+            paint(&format!("wufix: warning: {}", lines_of(text)), YELLOW)
+        ));
+    }
+
     /// A line of context on stderr (what is about to happen).
     pub fn note(&self, text: &str) {
         self.err(&format!("{text}\n"));
@@ -321,15 +314,14 @@ impl Printer {
 
     /// A command that could not start. With `--json` stdout still gets one document.
     pub fn error(&self, command: &'static str, message: &str) {
-        if self.json {
-            self.json_out(&ErrorReport {
-                ok: false,
-                command,
-                error: message.to_string(),
-                error_kind: None,
-                argument: None,
-            });
-        }
+        // Kept in text too: the run's event carries it.
+        self.json_out(&ErrorReport {
+            ok: false,
+            command,
+            error: message.to_string(),
+            error_kind: None,
+            argument: None,
+        });
         let text = lines_of(message);
         self.err(&format!("{}\n", paint(&format!("wufix: {text}"), RED)));
         self.send_copy(&format!("wufix: {text}\n"));
@@ -427,49 +419,6 @@ impl Printer {
     fn json_out_report<T: Serialize>(&self, report: &T) {
         self.json_out(report);
     }
-}
-
-/// What every JSON document carries, around the command's own fields: `ok` and `command` first,
-/// then the [`crate::report::Envelope`] (the version, the schema, the computer, the times, the
-/// exit code and, when not ok, the reason), then the rest of the document.
-fn envelope(
-    document: serde_json::Value,
-    started: jiff::Timestamp,
-    exit_code: u8,
-    reason: Option<Reason>,
-    exit_code_mapped: Option<i32>,
-) -> serde_json::Value {
-    use serde_json::{Map, Value};
-    let mut fields = match document {
-        Value::Object(fields) => fields,
-        other => {
-            let mut fields = Map::new();
-            fields.insert("document".into(), other);
-            fields
-        }
-    };
-    let mut out = Map::new();
-    for key in ["ok", "command"] {
-        if let Some(value) = fields.shift_remove(key) {
-            out.insert(key.into(), value);
-        }
-    }
-    let envelope = crate::report::Envelope {
-        wufix_version: env!("CARGO_PKG_VERSION").to_string(),
-        schema_version: SCHEMA_VERSION,
-        computer: crate::sys::computer_name(),
-        started: started.to_string(),
-        finished: jiff::Timestamp::now().to_string(),
-        exit_code,
-        exit_code_mapped,
-        reason,
-    };
-    if let Ok(Value::Object(carried)) = serde_json::to_value(envelope) {
-        out.extend(carried);
-    }
-    fields.shift_remove("reason");
-    out.extend(fields);
-    Value::Object(out)
 }
 
 /// A planned step's risk on a line of its own, when it has one.

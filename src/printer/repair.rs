@@ -8,8 +8,10 @@ use crate::report::RepairReport;
 
 impl Printer {
     pub fn repair(&self, report: &RepairReport) {
+        // Kept in text too: the run's event carries it (`Printer::event_text`).
+        self.json_out_report(report);
         if self.json {
-            return self.json_out_report(report);
+            return;
         }
         let mut text = super::servicing_lines(&report.servicing, report.forced);
         if report.refused.is_none() && !report.start.rung.is_empty() {

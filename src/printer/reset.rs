@@ -11,8 +11,10 @@ use crate::services::ServiceSnapshot;
 
 impl Printer {
     pub fn reset(&self, report: &ResetReport) {
+        // Kept in text too: the run's event carries it (`Printer::event_text`).
+        self.json_out_report(report);
         if self.json {
-            return self.json_out_report(report);
+            return;
         }
         let mut text = servicing_lines(&report.servicing, report.forced);
         if report.dry_run && report.refused.is_none() {

@@ -90,6 +90,10 @@ pub struct Envelope {
     /// Why it is not ok; only when `ok` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::exit::Reason>,
+    /// What went wrong beside the command's work without failing it (an event the Application
+    /// log would not take).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A command that stopped before doing anything (refused, not elevated, bad input).

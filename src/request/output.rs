@@ -22,6 +22,8 @@ pub struct Output {
     /// `--json-file`: the full report, written whole (never through a link).
     pub json_file: Option<PathBuf>,
     pub exit_codes: ExitCodes,
+    /// `--no-event-log`: no event in the Application log.
+    pub no_event_log: bool,
 }
 
 impl Output {

@@ -128,6 +128,23 @@ struct Inner {
     planted: bool,
     /// The disk Windows runs from; none scripted: the platform cannot tell.
     disk: Option<super::disk::DiskLayout>,
+    /// An Application log is kept (off by default: the event's message file is a copy of the
+    /// running exe, which a test opts into).
+    event_log: bool,
+    /// Events written to the Application log, in order.
+    written: Vec<WrittenEvent>,
+    /// Writing an event fails (a full or broken log).
+    events_fail: bool,
+}
+
+/// One event the fake's Application log got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenEvent {
+    pub source: String,
+    pub id: u32,
+    pub level: super::EventLevel,
+    pub message: String,
+    pub data: Vec<u8>,
 }
 
 pub struct FakePlatform {
@@ -440,6 +457,23 @@ impl FakePlatform {
             .unwrap()
             .events
             .insert(channel.to_string(), events);
+        self
+    }
+
+    /// Events written so far.
+    pub fn written_events(&self) -> Vec<WrittenEvent> {
+        self.inner.lock().unwrap().written.clone()
+    }
+
+    /// An Application log is kept.
+    pub fn event_log(self) -> Self {
+        self.inner.lock().unwrap().event_log = true;
+        self
+    }
+
+    /// Every event write fails.
+    pub fn events_fail(self) -> Self {
+        self.inner.lock().unwrap().events_fail = true;
         self
     }
 
@@ -882,6 +916,32 @@ impl Platform for FakePlatform {
             line(l);
         }
         Ok(code)
+    }
+
+    fn has_event_log(&self) -> bool {
+        self.inner.lock().unwrap().event_log
+    }
+
+    fn report_event(
+        &self,
+        source: &str,
+        id: u32,
+        level: super::EventLevel,
+        message: &str,
+        data: &[u8],
+    ) -> Result<(), SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.events_fail {
+            return Err(SysError::Os(std::io::Error::other("the event log is full")));
+        }
+        inner.written.push(WrittenEvent {
+            source: source.to_string(),
+            id,
+            level,
+            message: message.to_string(),
+            data: data.to_vec(),
+        });
+        Ok(())
     }
 
     fn scan_for_updates(

@@ -294,6 +294,23 @@ pub trait Platform: Sync {
         let _ = (timeout, cancel);
         Err(SysError::Offline)
     }
+    /// Whether this system keeps an Application log wufix may write to.
+    fn has_event_log(&self) -> bool {
+        false
+    }
+    /// Write one event to the Application log under `source` (registered already): `message`
+    /// its only insertion string, `data` its binary data. The running Windows only.
+    fn report_event(
+        &self,
+        source: &str,
+        id: u32,
+        level: EventLevel,
+        message: &str,
+        data: &[u8],
+    ) -> Result<(), SysError> {
+        let _ = (source, id, level, message, data);
+        Err(SysError::Offline)
+    }
     /// Whether the file at `path` is owned by SYSTEM, Administrators or TrustedInstaller (not
     /// by an ordinary user — this one included — who could have planted it).
     fn owned_by_trusted(&self, path: &std::path::Path) -> Result<bool, SysError> {
@@ -399,6 +416,14 @@ impl Scan {
     pub fn succeeded(&self) -> bool {
         !self.timed_out && !self.with_errors && self.hresult & 0x8000_0000 == 0
     }
+}
+
+/// How Event Viewer shows an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventLevel {
+    Information,
+    Warning,
+    Error,
 }
 
 /// How an elevated copy ended.

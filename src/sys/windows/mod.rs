@@ -26,6 +26,7 @@ pub use wine::under_wine;
 pub mod message;
 pub mod processes;
 mod registry;
+mod report_event;
 mod scan;
 mod security;
 mod services;
@@ -150,6 +151,19 @@ impl Platform for Windows {
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<super::Scan, SysError> {
         Ok(scan::scan(timeout, cancel)?)
+    }
+    fn has_event_log(&self) -> bool {
+        true
+    }
+    fn report_event(
+        &self,
+        source: &str,
+        id: u32,
+        level: super::EventLevel,
+        message: &str,
+        data: &[u8],
+    ) -> Result<(), SysError> {
+        report_event::report(source, id, level, message, data)
     }
     fn owned_by_trusted(&self, path: &std::path::Path) -> Result<bool, SysError> {
         Ok(home::owned_by_trusted(path)?)

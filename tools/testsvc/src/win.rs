@@ -39,6 +39,16 @@ pub fn main() -> i32 {
             }
         },
         ["hold", path] => hold(path),
+        ["message", path, id, insert] => match message(path, id.parse().unwrap_or(0), insert) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(err) => {
+                eprintln!("message: {err}");
+                1
+            }
+        },
         ["version", path] => match version(path) {
             Ok(text) => {
                 println!("{text}");
@@ -361,6 +371,52 @@ fn set_start_type(
 
 /// An exe's version resource as Windows reads it: `FIXED a.b.c.d` and each string, one per line
 /// (`ProductName=wufix`).
+/// Message `id` of the message table in the exe at `path`, `%1` filled with `insert`: as Event
+/// Viewer shows an event (the exe loaded as data, never run).
+fn message(path: &str, id: u32, insert: &str) -> std::io::Result<String> {
+    use windows_sys::Win32::Foundation::FreeLibrary;
+    use windows_sys::Win32::System::Diagnostics::Debug::{
+        FORMAT_MESSAGE_ARGUMENT_ARRAY, FORMAT_MESSAGE_FROM_HMODULE, FormatMessageW,
+    };
+    use windows_sys::Win32::System::LibraryLoader::{LOAD_LIBRARY_AS_DATAFILE, LoadLibraryExW};
+    let wide = |s: &str| s.encode_utf16().chain(Some(0)).collect::<Vec<u16>>();
+    let file = wide(path);
+    // SAFETY: `file` is NUL-terminated; as a data file nothing of the module runs.
+    let module = unsafe {
+        LoadLibraryExW(
+            file.as_ptr(),
+            std::ptr::null_mut(),
+            LOAD_LIBRARY_AS_DATAFILE,
+        )
+    };
+    if module.is_null() {
+        return Err(std::io::Error::last_os_error());
+    }
+    let insert = wide(insert);
+    let args = [insert.as_ptr() as usize];
+    let mut buf = vec![0u16; 4096];
+    // SAFETY: `module` is loaded; `buf` is writable for its length; `args` is an array of one
+    // pointer to a NUL-terminated string, as FORMAT_MESSAGE_ARGUMENT_ARRAY reads it for %1.
+    let len = unsafe {
+        FormatMessageW(
+            FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY,
+            module as *const core::ffi::c_void,
+            id,
+            0,
+            buf.as_mut_ptr(),
+            buf.len() as u32,
+            args.as_ptr().cast(),
+        )
+    };
+    let err = std::io::Error::last_os_error();
+    // SAFETY: loaded above, freed once.
+    unsafe { FreeLibrary(module) };
+    if len == 0 {
+        return Err(err);
+    }
+    Ok(String::from_utf16_lossy(&buf[..len as usize]))
+}
+
 fn version(path: &str) -> std::io::Result<String> {
     use windows_sys::Win32::Storage::FileSystem::{
         GetFileVersionInfoSizeW, GetFileVersionInfoW, VS_FIXEDFILEINFO, VerQueryValueW,
