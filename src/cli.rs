@@ -10,7 +10,7 @@ use wufix::request::output::{ExitCodes, Output};
 use wufix::request::{
     self, Command, DiagnoseRequest, ExplainRequest, InstallRequest, Location, LogsRequest, Method,
     RepairArgs, RepairRequest, Request, ResetArgs, ResetRequest, StatusRequest, UndoRequest,
-    UsageError,
+    UsageError, VerifyScanRequest,
 };
 
 #[derive(Parser, Debug)]
@@ -93,6 +93,18 @@ enum CliCommand {
     /// Copy this wufix.exe into %ProgramData%\wufix\bin once wufix has protected that folder
     /// (only SYSTEM and Administrators may write there): where the deployment kit runs it from.
     Install(InstallCli),
+    /// One Windows Update scan, its result written to a file: what the one-shot task a repair
+    /// from a network logon makes runs as SYSTEM. Not for people.
+    #[command(hide = true)]
+    VerifyScan(VerifyScanCli),
+}
+
+#[derive(Args, Debug)]
+struct VerifyScanCli {
+    #[arg(long, value_name = "PATH")]
+    result_file: PathBuf,
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -360,6 +372,7 @@ impl Cli {
             Some(CliCommand::Repair(r)) => r.json,
             Some(CliCommand::Logs(l)) => l.json,
             Some(CliCommand::Install(i)) => i.json,
+            Some(CliCommand::VerifyScan(_)) => false,
         }
     }
 
@@ -404,6 +417,7 @@ impl CliCommand {
             CliCommand::Repair(_) => "repair",
             CliCommand::Logs(_) => "logs",
             CliCommand::Install(_) => "install",
+            CliCommand::VerifyScan(_) => "verify-scan",
         }
     }
 }
@@ -508,6 +522,10 @@ impl Cli {
                     elevated_child: i.elevated_child,
                 })
             }
+            CliCommand::VerifyScan(v) => Command::VerifyScan(VerifyScanRequest {
+                result_file: v.result_file,
+                timeout: std::time::Duration::from_secs(v.timeout),
+            }),
             CliCommand::Logs(l) => Command::Logs(LogsRequest {
                 paths: l.paths,
                 exit_code: l.exit_code,

@@ -46,6 +46,9 @@ pub enum Reason {
     StepFailed,
     /// `repair`: Windows Update still fails after the last rung; exit 1.
     NotFixed,
+    /// `repair` from a network logon: the rungs ran, but no scan could say whether Windows
+    /// Update works (the scheduled task that scans as SYSTEM could not run); exit 1.
+    NotVerified,
     /// `undo`: no run or backup to put back; exit 1.
     NothingToUndo,
     /// `undo`: the last run cleared instead of renaming, or its backup is gone; exit 1.
@@ -91,9 +94,10 @@ impl Reason {
         }
     }
 
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 14] = [
         Reason::StepFailed,
         Reason::NotFixed,
+        Reason::NotVerified,
         Reason::NothingToUndo,
         Reason::CannotUndo,
         Reason::Busy,

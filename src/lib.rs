@@ -39,6 +39,7 @@ pub mod services;
 pub mod servicing;
 pub mod sys;
 pub mod throttle;
+pub mod verify;
 pub mod winhttp;
 
 pub use exit::Exit;

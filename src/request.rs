@@ -161,6 +161,13 @@ impl ExplainRequest {
     }
 }
 
+/// `wufix verify-scan` (hidden): one scan, written to `result_file` for the repair that waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyScanRequest {
+    pub result_file: std::path::PathBuf,
+    pub timeout: std::time::Duration,
+}
+
 /// `wufix install`: this exe into `%ProgramData%\wufix\bin`, after wufix has protected that
 /// folder: the one place the deployment kit runs it from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,6 +252,7 @@ pub enum Command {
     Repair(RepairRequest),
     Logs(LogsRequest),
     Install(InstallRequest),
+    VerifyScan(VerifyScanRequest),
     /// The double-click menu of quick fixes.
     Menu,
 }

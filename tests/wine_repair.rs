@@ -968,3 +968,28 @@ fn a_mounted_windows_whose_hives_will_not_load_is_left_as_it_was() {
     let out = wufix(&["repair", "--dry-run", "--windows-dir", arg]);
     assert!(text(&out).contains("Nothing was written"), "{}", text(&out));
 }
+
+/// What the one-shot task of a repair from a network logon runs as SYSTEM (Wine's scheduler
+/// cannot run it, so the command is run here directly): one scan through the real agent, its
+/// result written whole to the file the waiting repair reads. Wine's agent answers E_NOTIMPL.
+#[test]
+fn the_hidden_verify_scan_writes_the_agents_answer_for_the_repair_that_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = dir.path().join("wufix-verify-1-1.json");
+    let out = wufix(&[
+        "verify-scan",
+        "--result-file",
+        result.to_str().unwrap(),
+        "--timeout",
+        "60",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        text(&out)
+    );
+    let written: serde_json::Value = serde_json::from_slice(&fs::read(&result).unwrap()).unwrap();
+    assert_eq!(written["hresult"], 0x8000_4001u32, "{written}");
+    assert_eq!(written["timed_out"], false);
+}

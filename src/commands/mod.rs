@@ -17,6 +17,7 @@ mod stable_copy;
 mod status;
 mod target;
 mod undo;
+mod verify_scan;
 
 use crate::clock::SystemClock;
 use crate::exit::Exit;
@@ -42,6 +43,7 @@ pub fn run(command: Command, printer: &Printer) -> Exit {
         Command::Install(req) => admin(&Location::Online, "install", printer, |s| {
             install::run(&req, s)
         }),
+        Command::VerifyScan(req) => verify_scan::run(&req),
         Command::Menu => menu::run(printer, run),
     }
 }

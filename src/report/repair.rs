@@ -107,6 +107,14 @@ pub struct ScanReport {
     /// Why no scan result: the agent could not be asked at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `system-task`: the scan ran as SYSTEM through a one-shot scheduled task (this run had a
+    /// network logon, from which the agent refuses to search).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ran_as: Option<&'static str>,
+    /// From a network logon the scan could not be run at all (`error` says why): the repair
+    /// stops climbing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cannot_verify: bool,
 }
 
 impl ScanReport {
@@ -123,6 +131,8 @@ impl ScanReport {
             timed_out: scan.timed_out,
             with_errors: scan.with_errors,
             error: None,
+            ran_as: None,
+            cannot_verify: false,
         }
     }
 
@@ -138,11 +148,27 @@ impl ScanReport {
             timed_out: false,
             with_errors: false,
             error: Some(err),
+            ran_as: None,
+            cannot_verify: false,
         }
     }
 
     /// One line: how the scan ended.
+    /// No scan could be run from this logon: `why`.
+    pub fn cannot_verify(why: String) -> ScanReport {
+        ScanReport {
+            cannot_verify: true,
+            ..ScanReport::failed(why)
+        }
+    }
+
     pub fn describe(&self) -> String {
+        if self.cannot_verify {
+            return format!(
+                "whether Windows Update works cannot be verified from here: {}",
+                self.error.as_deref().unwrap_or("no scan ran")
+            );
+        }
         if let Some(err) = &self.error {
             return format!("the scan could not be started: {err}");
         }

@@ -128,6 +128,13 @@ struct Inner {
     planted: bool,
     /// The disk Windows runs from; none scripted: the platform cannot tell.
     disk: Option<super::disk::DiskLayout>,
+    /// This process has a network logon.
+    network_logon: bool,
+    /// What a one-shot task does when run: the text it writes to its result file (none: it
+    /// writes nothing) and its last result; `None`: the scheduler refuses the task.
+    task_does: Option<(Option<String>, u32)>,
+    /// Every one-shot task run, as registered.
+    tasks_run: Vec<super::OneShotTask>,
     /// An Application log is kept (off by default: the event's message file is a copy of the
     /// running exe, which a test opts into).
     event_log: bool,
@@ -463,6 +470,24 @@ impl FakePlatform {
     /// Events written so far.
     pub fn written_events(&self) -> Vec<WrittenEvent> {
         self.inner.lock().unwrap().written.clone()
+    }
+
+    /// This process has a network logon (WinRM, SSH).
+    pub fn network_logon(self) -> Self {
+        self.inner.lock().unwrap().network_logon = true;
+        self
+    }
+
+    /// A one-shot task, when run, writes `result` (if any) to its result file and ends with
+    /// `code`.
+    pub fn task_does(self, result: Option<&str>, code: u32) -> Self {
+        self.inner.lock().unwrap().task_does = Some((result.map(str::to_string), code));
+        self
+    }
+
+    /// The one-shot tasks run so far.
+    pub fn tasks_run(&self) -> Vec<super::OneShotTask> {
+        self.inner.lock().unwrap().tasks_run.clone()
     }
 
     /// An Application log is kept.
@@ -920,6 +945,29 @@ impl Platform for FakePlatform {
 
     fn has_event_log(&self) -> bool {
         self.inner.lock().unwrap().event_log
+    }
+
+    fn network_logon(&self) -> Result<bool, SysError> {
+        Ok(self.inner.lock().unwrap().network_logon)
+    }
+
+    fn run_task(
+        &self,
+        task: &super::OneShotTask,
+        _timeout: Duration,
+        _cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<u32, SysError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner.tasks_run.push(task.clone());
+        let Some((result, code)) = inner.task_does.clone() else {
+            return Err(SysError::Os(std::io::Error::other(
+                "the Task Scheduler service is not running",
+            )));
+        };
+        if let Some(text) = result {
+            std::fs::write(&task.result_file, text).map_err(SysError::Os)?;
+        }
+        Ok(code)
     }
 
     fn report_event(

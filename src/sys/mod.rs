@@ -294,6 +294,22 @@ pub trait Platform: Sync {
         let _ = (timeout, cancel);
         Err(SysError::Offline)
     }
+    /// Whether this process has a network logon (its token carries the NETWORK SID: WinRM,
+    /// SSH, a remote service call).
+    fn network_logon(&self) -> Result<bool, SysError> {
+        Err(SysError::Offline)
+    }
+    /// Register `task` (run as SYSTEM), run it once, wait for it to end (at most `timeout`, or
+    /// until `cancel`: then it is stopped), and delete it on every way out: its last result.
+    fn run_task(
+        &self,
+        task: &OneShotTask,
+        timeout: Duration,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<u32, SysError> {
+        let _ = (task, timeout, cancel);
+        Err(SysError::Offline)
+    }
     /// Whether this system keeps an Application log wufix may write to.
     fn has_event_log(&self) -> bool {
         false
@@ -416,6 +432,17 @@ impl Scan {
     pub fn succeeded(&self) -> bool {
         !self.timed_out && !self.with_errors && self.hresult & 0x8000_0000 == 0
     }
+}
+
+/// A scheduled task registered to run once as SYSTEM and be deleted (`verify`'s scan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneShotTask {
+    /// Its name in the scheduler's root folder.
+    pub name: String,
+    /// The Task Scheduler 1.2 XML that defines it.
+    pub xml: String,
+    /// The file it writes its result to (what the caller reads afterwards).
+    pub result_file: std::path::PathBuf,
 }
 
 /// How Event Viewer shows an event.

@@ -4,6 +4,7 @@
 //! repair, so one `undo` reverses all of it.
 
 mod offline;
+mod verify;
 
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use crate::machine::Mode;
 use crate::managed;
 use crate::plan::{Plan, Step};
 use crate::record::{Action, Outcome, StepRecord};
-use crate::report::{RepairReport, RungReport, ScanReport, StartReport};
+use crate::report::{RepairReport, RungReport, StartReport};
 use crate::request::{Origin, RepairRequest};
 use crate::sys::Platform;
 
@@ -242,10 +243,7 @@ impl AdminCommand for Repair<'_> {
                     "wufix: asking Windows Update to scan (up to {} minutes)...",
                     SCAN_TIMEOUT.as_secs() / 60
                 ));
-                let scan = match s.machine.sys.scan_for_updates(SCAN_TIMEOUT, cx.cancel()) {
-                    Ok(scan) => ScanReport::of(&scan),
-                    Err(err) => ScanReport::failed(err.to_string()),
-                };
+                let scan = verify::scan(s, n, SCAN_TIMEOUT, cx.cancel());
                 interrupted = cx.interrupted();
                 s.printer.note(&format!(
                     "wufix: after the {} rung, {}",
@@ -253,10 +251,15 @@ impl AdminCommand for Repair<'_> {
                     scan.describe()
                 ));
                 let fixed = scan.succeeded;
+                let blind = scan.cannot_verify;
                 rung.scan = Some(scan);
                 report.rungs.push(rung);
                 if fixed {
                     report.fixed_by = Some(stage.rung);
+                    break;
+                }
+                // No scan can be run from here: climbing further would be blind.
+                if blind {
                     break;
                 }
             } else {
@@ -288,7 +291,11 @@ impl AdminCommand for Repair<'_> {
             report.message = format!("{} {why}", report.message);
         }
         if req.verify && report.fixed_by.is_none() && steps_ok {
-            s.printer.reason(crate::exit::Reason::NotFixed);
+            s.printer.reason(if unverified(report) {
+                crate::exit::Reason::NotVerified
+            } else {
+                crate::exit::Reason::NotFixed
+            });
         }
         s.printer.repair(report);
         Exit::of(report.ok)
@@ -508,6 +515,14 @@ fn conclude(req: &RepairRequest, stages: &[Stage], interrupted: bool, report: &m
         };
         return;
     }
+    if unverified(report) {
+        report.message = format!(
+            "Not verified: the rungs up to {} ran, but from this network logon no scan could say whether Windows Update works now, so nothing further was run. What the repair changed stays (`wufix undo` reverses it).",
+            last.as_str()
+        );
+        report.next_step = Some("Check for updates on the machine itself, or run `wufix repair` again from a local session (a console, Intune, a scheduled task) to verify and climb further.".into());
+        return;
+    }
     let scan_code = report
         .rungs
         .iter()
@@ -526,6 +541,15 @@ fn conclude(req: &RepairRequest, stages: &[Stage], interrupted: bool, report: &m
     } else {
         IN_PLACE.into()
     });
+}
+
+/// Whether the repair stopped because no scan could be run from this logon.
+fn unverified(report: &RepairReport) -> bool {
+    report
+        .rungs
+        .last()
+        .and_then(|r| r.scan.as_ref())
+        .is_some_and(|scan| scan.cannot_verify)
 }
 
 /// The last resort, when the ladder is exhausted.

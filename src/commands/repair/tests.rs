@@ -1349,3 +1349,92 @@ fn a_renamed_service_dll_of_windows_own_gets_its_name_back_and_undo_renames_it_a
         .unwrap();
     assert!(dll.fixes.is_empty(), "{dll:#?}");
 }
+
+/// wufix's stable copy in the test installation's protected folder (so no test copies itself).
+fn stable_copy(m: &Machine) -> std::path::PathBuf {
+    let bin = m
+        .layout
+        .windows_dir
+        .parent()
+        .unwrap()
+        .join("ProgramData/wufix/bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::write(bin.join("wufix.exe"), b"MZ").unwrap();
+    bin.join("wufix.exe")
+}
+
+#[test]
+fn from_a_network_logon_each_scan_runs_as_system_through_a_one_shot_task() {
+    let m = machine();
+    let exe = stable_copy(&m);
+    let failed = crate::verify::result_text(&FAIL);
+    let sys = platform().network_logon().task_does(Some(&failed), 0);
+    let (exit, report) = run(&m, &sys, &request(Origin::Rung(Rung::Light), Rung::Full));
+    // Never asked here (the agent refuses a network logon): through the task, rung by rung.
+    assert_eq!(sys.scans_asked(), 0);
+    let tasks = sys.tasks_run();
+    assert_eq!(tasks.len(), 2, "one task per rung");
+    assert_ne!(tasks[0].name, tasks[1].name);
+    assert!(
+        tasks[0]
+            .xml
+            .contains(&format!("<Command>{}</Command>", exe.display()))
+    );
+    let scan = report.rungs[0].scan.as_ref().unwrap();
+    assert_eq!(scan.ran_as, Some("system-task"));
+    assert_eq!(
+        scan.value,
+        Some(FAIL.hresult),
+        "the task's result is the rung's"
+    );
+    assert!(!scan.cannot_verify);
+    assert_eq!(exit, Exit::Failed);
+    assert!(
+        report.message.starts_with("Not fixed"),
+        "{}",
+        report.message
+    );
+}
+
+#[test]
+fn from_a_network_logon_a_task_that_cannot_run_stops_the_climb_unverified() {
+    let m = machine();
+    stable_copy(&m);
+    // The scheduler refuses; a scan here would "succeed" but is never asked.
+    let sys = platform().network_logon().scans(&[OK]);
+    let (printer, clock) = (Printer::new(true), FakeClock::new());
+    let s = Session::new(On::new(&sys, &clock), &m.layout, Mode::Online, &printer);
+    let req = request(Origin::Rung(Rung::Light), Rung::Deep);
+    let mut repair = Repair::new(&req, &s);
+    let exit = session::run(&mut repair, &s);
+    let report = repair.report;
+    assert_eq!(exit, Exit::Failed);
+    assert_eq!(
+        printer.said_reason(),
+        Some(crate::exit::Reason::NotVerified)
+    );
+    assert_eq!(sys.scans_asked(), 0);
+    // The light rung ran; nothing above it did.
+    assert_eq!(report.rungs.len(), 1);
+    assert!(ran(&sys, "dism.exe").is_empty());
+    let scan = report.rungs[0].scan.as_ref().unwrap();
+    assert!(scan.cannot_verify);
+    let why = scan.error.as_deref().unwrap();
+    assert!(
+        why.contains("network logon") && why.contains("could not run"),
+        "{why}"
+    );
+    assert!(
+        report.message.starts_with("Not verified"),
+        "{}",
+        report.message
+    );
+    assert!(
+        report
+            .next_step
+            .as_deref()
+            .unwrap()
+            .contains("local session")
+    );
+    assert_eq!(report.fixed_by, None);
+}

@@ -155,6 +155,17 @@ impl Platform for Windows {
     fn has_event_log(&self) -> bool {
         true
     }
+    fn network_logon(&self) -> Result<bool, SysError> {
+        Ok(token::is_network_logon()?)
+    }
+    fn run_task(
+        &self,
+        task: &super::OneShotTask,
+        timeout: std::time::Duration,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<u32, SysError> {
+        tasks::run_once(task, timeout, cancel)
+    }
     fn report_event(
         &self,
         source: &str,

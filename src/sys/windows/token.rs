@@ -53,6 +53,37 @@ pub fn is_elevated() -> io::Result<bool> {
     Ok(elevation.TokenIsElevated != 0)
 }
 
+/// Whether this process's token carries the NETWORK SID (S-1-5-2): a network logon (WinRM,
+/// SSH), from which the Windows Update Agent refuses to search.
+pub fn is_network_logon() -> io::Result<bool> {
+    use windows_sys::Win32::Security::{
+        CheckTokenMembership, CreateWellKnownSid, SECURITY_MAX_SID_SIZE, WinNetworkSid,
+    };
+    // u32s for the SID's alignment (its sub-authorities are u32).
+    let mut sid = [0u32; (SECURITY_MAX_SID_SIZE as usize).div_ceil(4)];
+    let mut size = SECURITY_MAX_SID_SIZE;
+    // SAFETY: `sid` is writable for `size` bytes; a well-known SID of this type needs no domain.
+    let ok = unsafe {
+        CreateWellKnownSid(
+            WinNetworkSid,
+            ptr::null_mut(),
+            sid.as_mut_ptr().cast(),
+            &mut size,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut member = 0;
+    // SAFETY: a null token means this thread's (or this process's) own; `sid` holds a valid SID
+    // made above; `member` is a valid out-pointer.
+    let ok = unsafe { CheckTokenMembership(ptr::null_mut(), sid.as_mut_ptr().cast(), &mut member) };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(member != 0)
+}
+
 /// Enable the privilege `name` (an `SE_*_NAME`) in this process's token; an error when the
 /// token does not hold it.
 pub fn enable_privilege(name: windows_sys::core::PCWSTR) -> io::Result<()> {
@@ -118,4 +149,16 @@ pub fn restart_windows() -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test run from a console (or Wine's) is an interactive logon, never a network one: the
+    /// membership check answers, and answers no.
+    #[test]
+    fn a_console_process_is_not_a_network_logon() {
+        assert!(!is_network_logon().unwrap());
+    }
 }
