@@ -15,8 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian's own Python (/usr/bin/python3, not whatever python3 is first on PATH) with jsonschema,
 # for the published schema checked against real reports, and hivex, which fills the registry
-# hives the offline tests read.
-for module in jsonschema hivex; do
+# hives the offline tests read, and yaml, for the winget manifests checked by scripts/release.sh.
+for module in jsonschema hivex yaml; do
     if ! /usr/bin/python3 -c "import $module" 2>/dev/null; then
         log "installing python3-$module"
         apt-get update -qq

@@ -78,6 +78,9 @@ log "Windows build"
 win_cargo test --workspace --locked --no-run
 win_cargo build --workspace --locked
 
+log "a release: the reproducible zip, its hash, the manifests against their own schemas, the exe under 2 MB"
+"$WUFIX_ROOT/scripts/release.sh" --out "$WUFIX_ROOT/target/release-check" --check
+
 log "Wine prefix"
 trap '"$WUFIX_ROOT/scripts/wine-prefix.sh" down' EXIT
 "$WUFIX_ROOT/scripts/wine-prefix.sh" up

@@ -407,7 +407,7 @@ pub fn diagnose(layout: &Layout, sys: &dyn Platform, mode: Mode) -> DiagnoseRepo
     findings.extend(events::check(sys, jiff::Timestamp::now()));
     let now = jiff::Timestamp::now();
     // Logs are stamped in local time: this machine's date, for its own logs only.
-    let today = (mode == Mode::Online).then(|| now.to_zoned(jiff::tz::TimeZone::system()).date());
+    let today = (mode == Mode::Online).then(|| now.to_zoned(crate::sys::local_zone()).date());
     findings.extend(servicing_logs::check(layout, mode, today));
     findings.extend(partitions::check(layout, sys, mode));
     findings.extend(installed::check(sys, layout));

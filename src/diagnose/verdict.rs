@@ -15,7 +15,7 @@ pub fn quick(layout: &Layout, sys: &dyn Platform, mode: Mode) -> Vec<Finding> {
     findings.extend(super::reboot::check(sys, layout, mode));
     let today = (mode == Mode::Online).then(|| {
         jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::system())
+            .to_zoned(crate::sys::local_zone())
             .date()
     });
     findings.extend(super::servicing_logs::check(layout, mode, today));

@@ -27,7 +27,7 @@ pub fn shown(at: &str, offline: bool) -> String {
     if offline {
         return local(at, Timestamp::now(), &TimeZone::UTC) + " UTC";
     }
-    local(at, Timestamp::now(), &TimeZone::system())
+    local(at, Timestamp::now(), &crate::sys::local_zone())
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub mod programs;
 pub mod registry;
 pub mod search;
 pub mod task_file;
+pub mod zone;
 pub use fs::{
     free_space, hard_links, is_sharing_violation, open_lone_file_to_append, rename_noreplace,
     replace_whole,
@@ -500,6 +501,19 @@ pub fn program_data() -> Option<PathBuf> {
     #[cfg(not(windows))]
     {
         None
+    }
+}
+
+/// This machine's time zone, for the times a person reads: Windows' own rules there
+/// (`zone`), the system's zone elsewhere.
+pub fn local_zone() -> jiff::tz::TimeZone {
+    #[cfg(windows)]
+    {
+        windows::local_zone()
+    }
+    #[cfg(not(windows))]
+    {
+        jiff::tz::TimeZone::system()
     }
 }
 

@@ -276,3 +276,59 @@ pub fn system_windows_dir() -> io::Result<PathBuf> {
         buf.resize(len, 0);
     }
 }
+
+/// This machine's time zone from Windows' own settings (`GetTimeZoneInformation`), as a POSIX
+/// rule jiff reads (`sys::zone`).
+pub fn local_zone() -> jiff::tz::TimeZone {
+    use windows_sys::Win32::System::Time::{GetTimeZoneInformation, TIME_ZONE_INFORMATION};
+    // SAFETY: TIME_ZONE_INFORMATION is plain data; all zeros is a valid value to fill.
+    let mut info: TIME_ZONE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable TIME_ZONE_INFORMATION for the call.
+    if unsafe { GetTimeZoneInformation(&mut info) } == u32::MAX {
+        return jiff::tz::TimeZone::UTC;
+    }
+    let transition = |t: &windows_sys::Win32::Foundation::SYSTEMTIME| {
+        // A year of its own is a one-off date, not a yearly rule: taken as none.
+        (t.wYear == 0 && t.wMonth != 0).then_some(super::zone::Transition {
+            month: t.wMonth,
+            week: t.wDay,
+            weekday: t.wDayOfWeek,
+            hour: t.wHour,
+            minute: t.wMinute,
+        })
+    };
+    let text = super::zone::posix(
+        info.Bias,
+        info.StandardBias,
+        info.DaylightBias,
+        transition(&info.DaylightDate),
+        transition(&info.StandardDate),
+    );
+    super::zone::from_posix(&text, info.Bias)
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use windows_sys::Win32::System::Time::{GetTimeZoneInformation, TIME_ZONE_INFORMATION};
+
+    /// GetTimeZoneInformation's answer while daylight saving time is in effect.
+    const TIME_ZONE_ID_DAYLIGHT: u32 = 2;
+
+    /// The zone built from Windows' rules puts now where Windows itself does: its bias, plus
+    /// the daylight bias when Windows says daylight time is in effect.
+    #[test]
+    fn the_local_zone_agrees_with_windows_about_now() {
+        // SAFETY: plain data, filled by the call; `info` is valid and writable.
+        let mut info: TIME_ZONE_INFORMATION = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let id = unsafe { GetTimeZoneInformation(&mut info) };
+        let active = info.Bias
+            + if id == TIME_ZONE_ID_DAYLIGHT {
+                info.DaylightBias
+            } else {
+                info.StandardBias
+            };
+        let offset = super::local_zone().to_offset(jiff::Timestamp::now());
+        assert_eq!(offset.seconds(), -active * 60, "{id} {}", info.Bias);
+    }
+}
