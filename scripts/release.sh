@@ -40,9 +40,10 @@ epoch=$(git log -1 --format=%ct)
 
 log "the shipped build (x86_64-pc-windows-gnu, profile dist)"
 # Small: the dist profile (opt-level z), std built for size without backtrace symbolization (a
-# panic still prints its message), and no source locations in panic messages. Paths of this
-# checkout and of cargo's registry are kept out of the exe either way.
-export RUSTFLAGS="-Zlocation-detail=none --remap-path-prefix=$WUFIX_ROOT=/wufix --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+# panic still prints its message), and no source locations in panic messages — which also keeps
+# this checkout's path out of the exe. No path goes into RUSTFLAGS: cargo hashes them into every
+# crate's metadata, and two checkouts would link different exes (measured).
+export RUSTFLAGS="-Zlocation-detail=none"
 win_cargo build --profile dist --locked --bin wufix -Zbuild-std-features=optimize_for_size
 exe="$WIN_TARGET_DIR/$WIN_TARGET/dist/wufix.exe"
 
@@ -67,6 +68,11 @@ done
 fill packaging/scoop/wufix.json "$out/scoop/wufix.json"
 size=$(stat -c %s "$exe")
 log "$name: $(stat -c %s "$out/$name") bytes, sha256 $sha; wufix.exe $size bytes"
+
+if grep -q -a -F "$WUFIX_ROOT" "$exe"; then
+    echo "wufix.exe holds this checkout's path ($WUFIX_ROOT): another checkout would differ"
+    exit 1
+fi
 
 if $check; then
     log "the manifests validate against the formats' own schemas (and broken copies do not)"
