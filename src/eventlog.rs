@@ -85,17 +85,24 @@ pub fn data(json: &str) -> String {
 }
 
 /// Register the source (only what differs is written) so its events show their text from
-/// `message_file`, then write `event`.
-pub fn write(sys: &dyn Platform, message_file: &Path, event: &Event) -> Result<(), SysError> {
-    let registry = sys.registry();
-    let file = message_file.display().to_string();
-    let wanted = [
-        ("EventMessageFile", RegValue::expand_string(&file)),
-        ("TypesSupported", RegValue::dword(TYPES_SUPPORTED)),
-    ];
-    for (name, value) in wanted {
-        if registry.value(SOURCE_KEY, name)?.as_ref() != Some(&value) {
-            registry.set_value(SOURCE_KEY, name, Some(&value))?;
+/// `message_file`, then write `event`. Without a message file the registration is left as it
+/// is: the event still carries its summary line and report.
+pub fn write(
+    sys: &dyn Platform,
+    message_file: Option<&Path>,
+    event: &Event,
+) -> Result<(), SysError> {
+    if let Some(message_file) = message_file {
+        let registry = sys.registry();
+        let file = message_file.display().to_string();
+        let wanted = [
+            ("EventMessageFile", RegValue::expand_string(&file)),
+            ("TypesSupported", RegValue::dword(TYPES_SUPPORTED)),
+        ];
+        for (name, value) in wanted {
+            if registry.value(SOURCE_KEY, name)?.as_ref() != Some(&value) {
+                registry.set_value(SOURCE_KEY, name, Some(&value))?;
+            }
         }
     }
     sys.report_event(

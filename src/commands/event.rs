@@ -12,8 +12,16 @@ use crate::record::Outcome;
 use crate::sys::Platform;
 
 /// Log how the run on the running Windows ended, `home` being wufix's folder there:
-/// `recovered` when it first put right a dead run.
-pub fn log(sys: &dyn Platform, home: &Path, printer: &Printer, exit: Exit, recovered: bool) {
+/// `recovered` when it first put right a dead run; `secured` once the lock has protected the
+/// folder (before that, no copy is made there and the registration is left as it is).
+pub fn log(
+    sys: &dyn Platform,
+    home: &Path,
+    printer: &Printer,
+    exit: Exit,
+    recovered: bool,
+    secured: bool,
+) {
     if printer.event_log_off() || !sys.has_event_log() {
         return;
     }
@@ -22,7 +30,8 @@ pub fn log(sys: &dyn Platform, home: &Path, printer: &Printer, exit: Exit, recov
     };
     let bin = home.join("bin").join("wufix.exe");
     // The stable copy the source's text is read from (the session's lock protects `bin\`).
-    if !bin.is_file() {
+    let message_file = if secured { Some(bin.as_path()) } else { None };
+    if secured && !bin.is_file() {
         let copied = super::stable_copy::copy_self(&bin);
         if copied.outcome == Outcome::Failed {
             printer.warn(&format!(
@@ -39,7 +48,7 @@ pub fn log(sys: &dyn Platform, home: &Path, printer: &Printer, exit: Exit, recov
         message,
         data: eventlog::data(&json),
     };
-    if let Err(err) = eventlog::write(sys, &bin, &event) {
+    if let Err(err) = eventlog::write(sys, message_file, &event) {
         printer.warn(&format!(
             "no event was written to the Application log ({err}); the run itself is unaffected"
         ));

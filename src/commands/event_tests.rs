@@ -142,6 +142,12 @@ fn a_run_refused_for_safety_writes_a_refusal_and_a_busy_or_unelevated_run_writes
     let events = sys.written_events();
     assert_eq!(events.iter().map(|e| e.id).collect::<Vec<_>>(), [1002]);
     assert_eq!(events[0].level, EventLevel::Warning);
+    // Refused before the lock: wufix's folder was not secured, so nothing was registered
+    // with a file in it.
+    let registered = crate::sys::Platform::registry(&sys)
+        .value(crate::eventlog::SOURCE_KEY, "EventMessageFile")
+        .unwrap();
+    assert_eq!(registered, None);
     fs::remove_file(winsxs.join("pending.xml")).unwrap();
 
     let busy = cryptsvc().locked();

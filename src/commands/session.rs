@@ -127,7 +127,8 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
         Err(refused) => {
             cmd.refused(s, refused, Vec::new());
             if !set.dry_run {
-                s.log_event(Exit::Refused, false);
+                // Before the lock: wufix's folder is not yet known to be its own.
+                s.log_event(Exit::Refused, false, false);
             }
             return Exit::Refused;
         }
@@ -162,7 +163,7 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
         Ok(gate) => gate,
         Err(refused) => {
             cmd.refused(s, refused, recovered.steps);
-            s.log_event(Exit::Refused, recovered_any);
+            s.log_event(Exit::Refused, recovered_any, true);
             return Exit::Refused;
         }
     };
@@ -189,14 +190,14 @@ pub fn run(cmd: &mut dyn AdminCommand, s: &Session) -> Exit {
         s.printer.error(set.name, &why);
     }
     // Still under the lock, which protects the copy the event's text is read from.
-    s.log_event(exit, recovered_any);
+    s.log_event(exit, recovered_any, true);
     cmd.after(s, exit);
     exit
 }
 
 impl Session<'_> {
     /// The run's event in the running Windows's Application log (never a mounted one's).
-    fn log_event(&self, exit: Exit, recovered: bool) {
+    fn log_event(&self, exit: Exit, recovered: bool, secured: bool) {
         if self.mode == Mode::Online {
             super::event::log(
                 self.machine.sys,
@@ -204,6 +205,7 @@ impl Session<'_> {
                 self.printer,
                 exit,
                 recovered,
+                secured,
             );
         }
     }

@@ -77,7 +77,7 @@ fn event() -> Event {
 fn the_source_is_registered_with_the_stable_copy_and_the_event_written() {
     let sys = FakePlatform::new().event_log();
     let file = Path::new(r"C:\ProgramData\wufix\bin\wufix.exe");
-    write(&sys, file, &event()).unwrap();
+    write(&sys, Some(file), &event()).unwrap();
     assert_eq!(
         sys.registry()
             .value(SOURCE_KEY, "EventMessageFile")
@@ -109,7 +109,7 @@ fn a_source_registered_elsewhere_is_pointed_at_the_stable_copy() {
         RegValue::expand_string(r"C:\Users\ann\Downloads\wufix.exe"),
     );
     let file = Path::new(r"C:\ProgramData\wufix\bin\wufix.exe");
-    write(&sys, file, &event()).unwrap();
+    write(&sys, Some(file), &event()).unwrap();
     assert_eq!(
         sys.registry()
             .value(SOURCE_KEY, "EventMessageFile")
@@ -123,7 +123,30 @@ fn a_source_registered_elsewhere_is_pointed_at_the_stable_copy() {
 #[test]
 fn a_log_that_refuses_the_event_is_an_error_for_the_caller_to_say() {
     let sys = FakePlatform::new().event_log().events_fail();
-    let err = write(&sys, Path::new(r"C:\x.exe"), &event()).unwrap_err();
+    let err = write(&sys, Some(Path::new(r"C:\x.exe")), &event()).unwrap_err();
     assert!(err.to_string().contains("full"), "{err}");
     assert!(sys.written_events().is_empty());
+}
+
+#[test]
+fn without_a_message_file_the_registration_is_left_alone_and_the_event_still_written() {
+    let sys = FakePlatform::new().event_log().registry_value(
+        SOURCE_KEY,
+        "EventMessageFile",
+        RegValue::expand_string(r"C:\ProgramData\wufix\bin\wufix.exe"),
+    );
+    write(&sys, None, &event()).unwrap();
+    assert_eq!(
+        sys.registry()
+            .value(SOURCE_KEY, "EventMessageFile")
+            .unwrap(),
+        Some(RegValue::expand_string(
+            r"C:\ProgramData\wufix\bin\wufix.exe"
+        ))
+    );
+    assert_eq!(
+        sys.registry().value(SOURCE_KEY, "TypesSupported").unwrap(),
+        None
+    );
+    assert_eq!(sys.written_events().len(), 1);
 }
