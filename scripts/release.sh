@@ -44,8 +44,12 @@ log "the shipped build (x86_64-pc-windows-gnu, profile dist)"
 # this checkout's path out of the exe. No path goes into RUSTFLAGS: cargo hashes them into every
 # crate's metadata, and two checkouts would link different exes (measured).
 export RUSTFLAGS="-Zlocation-detail=none"
-win_cargo build --profile dist --locked --bin wufix -Zbuild-std-features=optimize_for_size
-exe="$WIN_TARGET_DIR/$WIN_TARGET/dist/wufix.exe"
+# One target folder whatever the checkout's path: GNU ld orders the import tables by the path of
+# each input file (`SORT(*)(.idata$2)`), so a checkout under /tmp and one under /work linked the
+# system libraries' imports in different orders (measured).
+dist_target=${WUFIX_DIST_TARGET:-/tmp/wufix-dist-target}
+win_cargo build --profile dist --locked --bin wufix -Zbuild-std-features=optimize_for_size --target-dir "$dist_target"
+exe="$dist_target/$WIN_TARGET/dist/wufix.exe"
 
 rm -rf "$out"
 mkdir -p "$out"
