@@ -42,7 +42,12 @@ fn windows() -> Machine_ {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::online(dir.path().join("Windows"));
     fs::create_dir_all(layout.path(Folder::Catroot2)).unwrap();
-    let copy = dir.path().join("ProgramData/wufix/bin/wufix.exe");
+    let copy = dir
+        .path()
+        .join("ProgramData")
+        .join("wufix")
+        .join("bin")
+        .join("wufix.exe");
     fs::create_dir_all(copy.parent().unwrap()).unwrap();
     fs::write(&copy, b"MZ").unwrap();
     Machine_ {

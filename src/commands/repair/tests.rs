@@ -1357,7 +1357,9 @@ fn stable_copy(m: &Machine) -> std::path::PathBuf {
         .windows_dir
         .parent()
         .unwrap()
-        .join("ProgramData/wufix/bin");
+        .join("ProgramData")
+        .join("wufix")
+        .join("bin");
     fs::create_dir_all(&bin).unwrap();
     fs::write(bin.join("wufix.exe"), b"MZ").unwrap();
     bin.join("wufix.exe")
