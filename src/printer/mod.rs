@@ -105,8 +105,13 @@ impl Printer {
         held.get_or_insert(reason);
     }
 
-    /// The reason said so far, forgotten: the menu asks it after each command it runs.
+    /// The reason said so far, forgotten with the warnings: the menu asks it before and after
+    /// each command it runs, so one command's warnings never reach the next one's report.
     pub fn take_reason(&self) -> Option<Reason> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.reason.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 

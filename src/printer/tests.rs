@@ -140,3 +140,17 @@ fn in_the_menu_a_command_line_becomes_the_entry_that_does_it() {
         "cut `wufix diagnose"
     );
 }
+
+#[test]
+fn a_warning_goes_into_the_report_and_not_into_the_next_commands() {
+    let printer = Printer::new(true);
+    printer.warn("the event log is full");
+    let (_, json) = printer.event_text(Exit::Ok);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["warnings"][0], "the event log is full");
+    // The menu, between two commands.
+    let _ = printer.take_reason();
+    let (_, json) = printer.event_text(Exit::Ok);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(doc.get("warnings").is_none(), "{doc}");
+}

@@ -217,7 +217,7 @@ pub fn run(printer: &Printer, run_command: impl Fn(Command, &Printer) -> Exit) -
         // Changed, or may have: done, or begun and then failed, not fixed or interrupted.
         let begun = matches!(
             printer.take_reason(),
-            Some(Reason::StepFailed | Reason::NotFixed | Reason::Interrupted)
+            Some(Reason::StepFailed | Reason::NotFixed | Reason::NotVerified | Reason::Interrupted)
         );
         if changes && (last == Exit::Ok || begun) {
             changed = true;
