@@ -48,6 +48,17 @@ export RUSTFLAGS="-Zlocation-detail=none"
 # each input file (`SORT(*)(.idata$2)`), so a checkout under /tmp and one under /work linked the
 # system libraries' imports in different orders (measured).
 dist_target=${WUFIX_DIST_TARGET:-/tmp/wufix-dist-target}
+# /tmp is everyone's: a folder someone else made or may write would let them plant what gets
+# linked into the exe fleets run as SYSTEM.
+if [ -e "$dist_target" ] || [ -L "$dist_target" ]; then
+    if [ -L "$dist_target" ] || [ ! -d "$dist_target" ] || [ ! -O "$dist_target" ] ||
+        [ -n "$(find "$dist_target" -maxdepth 0 -perm /022)" ]; then
+        echo "$dist_target is not a folder only this user may write: remove it, or set WUFIX_DIST_TARGET" >&2
+        exit 1
+    fi
+else
+    mkdir -m 700 "$dist_target"
+fi
 win_cargo build --profile dist --locked --bin wufix -Zbuild-std-features=optimize_for_size --target-dir "$dist_target"
 exe="$dist_target/$WIN_TARGET/dist/wufix.exe"
 

@@ -48,6 +48,12 @@ impl Home {
     pub fn journal(&self) -> PathBuf {
         find_child(&self.dir, "journal").unwrap_or_else(|| self.dir.join("journal"))
     }
+
+    /// wufix's stable copy, `bin\wufix.exe`: what the deployment kit runs as SYSTEM, the one-shot
+    /// scan task runs, and the Application log reads its events' text from.
+    pub fn stable_exe(&self) -> PathBuf {
+        self.dir.join("bin").join("wufix.exe")
+    }
 }
 
 #[cfg(test)]

@@ -3,10 +3,9 @@
 //! Windows only). The message file is wufix's copy in its protected `bin\`, made first when it
 //! is not there. A failure to log never fails the run: it is a warning.
 
-use std::path::Path;
-
 use crate::eventlog::{self, Event, EventId};
 use crate::exit::Exit;
+use crate::home::Home;
 use crate::printer::Printer;
 use crate::record::Outcome;
 use crate::sys::Platform;
@@ -16,7 +15,7 @@ use crate::sys::Platform;
 /// folder (before that, no copy is made there and the registration is left as it is).
 pub fn log(
     sys: &dyn Platform,
-    home: &Path,
+    home: &Home,
     printer: &Printer,
     exit: Exit,
     recovered: bool,
@@ -28,7 +27,7 @@ pub fn log(
     let Some(id) = EventId::of(exit, printer.said_reason(), recovered) else {
         return;
     };
-    let bin = home.join("bin").join("wufix.exe");
+    let bin = home.stable_exe();
     // The stable copy the source's text is read from (the session's lock protects `bin\`).
     let message_file = if secured { Some(bin.as_path()) } else { None };
     if secured && !bin.is_file() {

@@ -1,7 +1,6 @@
 //! The run's event, through `reset` on the fake platform: which runs write one, what it holds,
 //! and that a log that refuses it costs the run nothing.
 use std::fs;
-use std::time::Duration;
 
 use super::session::Session;
 use crate::catalog::Folder;
@@ -11,23 +10,16 @@ use crate::folders::Layout;
 use crate::machine::{Machine, Mode};
 use crate::printer::Printer;
 use crate::request::output::Output;
-use crate::request::{Location, Method, ResetRequest};
+use crate::request::{Method, ResetRequest};
 use crate::sys::fake::FakePlatform;
 use crate::sys::{EventLevel, ServiceState, StartType};
 
+/// The skeleton's usual reset of catroot2, by rename so that undo could put it back.
 fn request(dry_run: bool) -> ResetRequest {
     ResetRequest {
-        location: Location::Online,
         method: Method::Rename,
-        folders: vec![Folder::Catroot2],
         dry_run,
-        assume_yes: true,
-        timeout: Duration::from_secs(5),
-        keep: 3,
-        reboot: false,
-        force: false,
-        no_elevate: false,
-        elevated_child: false,
+        ..super::tests::clear_catroot2()
     }
 }
 

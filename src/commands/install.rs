@@ -8,7 +8,7 @@
 use super::rights::Relaunch;
 use super::session::{self, Acting, AdminCommand, Gate, Prepared, Refused, Session, Settings};
 use crate::exit::Exit;
-use crate::record::{Action, Outcome, StepRecord};
+use crate::record::{Outcome, StepRecord};
 use crate::request::InstallRequest;
 
 pub fn run(req: &InstallRequest, s: &Session) -> Exit {
@@ -52,16 +52,7 @@ impl AdminCommand for Install<'_> {
     fn act(&mut self, cx: &mut Acting) -> Exit {
         let s = cx.session;
         // The lock is held: the folder and its `bin` are wufix's, protected.
-        let home = s.store.dir().parent().map(std::path::Path::to_path_buf);
-        let step = match home {
-            Some(home) => super::stable_copy::copy_self(&home.join("bin").join("wufix.exe")),
-            None => StepRecord::new(
-                Action::Install,
-                "wufix.exe",
-                Outcome::Failed,
-                "wufix's folder is not known here",
-            ),
-        };
+        let step = super::stable_copy::copy_self(&s.home.stable_exe());
         let ok = matches!(step.outcome, Outcome::Done | Outcome::Skipped);
         let mut report =
             super::reset::bare_report("install", s, std::mem::take(&mut cx.recovered.steps));

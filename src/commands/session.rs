@@ -201,7 +201,7 @@ impl Session<'_> {
         if self.mode == Mode::Online {
             super::event::log(
                 self.machine.sys,
-                &self.home.dir,
+                &self.home,
                 self.printer,
                 exit,
                 recovered,

@@ -44,7 +44,7 @@ fn relaunch(req: &ResetRequest) -> Relaunch {
     }
 }
 
-fn clear_catroot2() -> ResetRequest {
+pub(super) fn clear_catroot2() -> ResetRequest {
     ResetRequest {
         location: Location::Online,
         method: Method::Clear,

@@ -15,7 +15,7 @@ use crate::verify::{self, Verified, Where};
 /// The scan after rung number `n` of this run, as the report keeps it.
 pub fn scan(s: &Session, n: usize, timeout: Duration, cancel: &AtomicBool) -> ScanReport {
     let sys = s.machine.sys;
-    let exe = s.home.dir.join("bin").join("wufix.exe");
+    let exe = s.home.stable_exe();
     if verify::choose(sys) == Where::AsSystem && !exe.is_file() {
         let copied = stable_copy::copy_self(&exe);
         if copied.outcome == Outcome::Failed {

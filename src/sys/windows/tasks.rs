@@ -42,26 +42,27 @@ fn in_call(what: &str, err: windows::core::Error) -> SysError {
 }
 
 /// `f` on a new thread with COM initialised for it (the caller's thread may have COM set up
-/// otherwise, or not at all).
-fn on_com_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SysError> + Send + 'static,
-) -> Result<T, SysError> {
-    std::thread::spawn(move || {
-        // SAFETY: initialises COM for this new thread only; balanced by CoUninitialize below.
-        let hr = unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) };
-        if hr.is_err() {
-            return Err(error(hr.into()));
-        }
-        let result = f();
-        // SAFETY: paired with the successful CoInitializeEx above, on the same thread.
-        unsafe { CoUninitialize() };
-        result
-    })
-    .join()
-    .unwrap_or_else(|_| {
-        Err(SysError::Os(std::io::Error::other(
-            "the task thread failed",
-        )))
+/// otherwise, or not at all); scoped, so `f` may borrow.
+fn on_com_thread<T: Send>(f: impl FnOnce() -> Result<T, SysError> + Send) -> Result<T, SysError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                // SAFETY: initialises COM for this new thread only; balanced by CoUninitialize.
+                let hr = unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) };
+                if hr.is_err() {
+                    return Err(error(hr.into()));
+                }
+                let result = f();
+                // SAFETY: paired with the successful CoInitializeEx above, on the same thread.
+                unsafe { CoUninitialize() };
+                result
+            })
+            .join()
+            .unwrap_or_else(|_| {
+                Err(SysError::Os(std::io::Error::other(
+                    "the task thread failed",
+                )))
+            })
     })
 }
 
@@ -77,9 +78,8 @@ fn task(path: &str) -> Result<Option<IRegisteredTask>, SysError> {
 }
 
 pub fn enabled(path: &str) -> Result<Option<bool>, SysError> {
-    let path = path.to_string();
-    on_com_thread(move || {
-        let Some(task) = task(&path)? else {
+    on_com_thread(|| {
+        let Some(task) = task(path)? else {
             return Ok(None);
         };
         // SAFETY: `task` is a live registered task.
@@ -89,9 +89,8 @@ pub fn enabled(path: &str) -> Result<Option<bool>, SysError> {
 }
 
 pub fn set_enabled(path: &str, on: bool) -> Result<(), SysError> {
-    let path = path.to_string();
-    on_com_thread(move || {
-        let task = task(&path)?.ok_or(SysError::NoSuchService)?;
+    on_com_thread(|| {
+        let task = task(path)?.ok_or(SysError::NoSuchService)?;
         let value = if on { VARIANT_TRUE } else { VARIANT_FALSE };
         // SAFETY: `task` is a live registered task; the service checks the caller's rights.
         unsafe { task.SetEnabled(value) }.map_err(error)
@@ -136,26 +135,7 @@ pub fn run_once(
     timeout: Duration,
     cancel: &AtomicBool,
 ) -> Result<u32, SysError> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                // SAFETY: initialises COM for this new thread only; balanced below.
-                let hr = unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) };
-                if hr.is_err() {
-                    return Err(error(hr.into()));
-                }
-                let result = root().and_then(|root| run_in(&root, task, timeout, cancel));
-                // SAFETY: paired with the successful CoInitializeEx above, on the same thread.
-                unsafe { CoUninitialize() };
-                result
-            })
-            .join()
-            .unwrap_or_else(|_| {
-                Err(SysError::Os(std::io::Error::other(
-                    "the task thread failed",
-                )))
-            })
-    })
+    on_com_thread(|| run_in(&root()?, task, timeout, cancel))
 }
 
 fn run_in(
